@@ -1,0 +1,62 @@
+// System register accessors for AArch64: read_<reg>() / write_<reg>(v), one pair
+// per register the kernel uses, so every access is greppable by register name.
+#pragma once
+
+#include <cstdint>
+
+#define HYP_SYSREG_RO(reg)                                   \
+    inline std::uint64_t read_##reg()                        \
+    {                                                        \
+        std::uint64_t value;                                 \
+        asm volatile("mrs %0, " #reg : "=r"(value));         \
+        return value;                                        \
+    }
+
+#define HYP_SYSREG_RW(reg)                                   \
+    HYP_SYSREG_RO(reg)                                       \
+    inline void write_##reg(std::uint64_t value)             \
+    {                                                        \
+        asm volatile("msr " #reg ", %0" : : "r"(value) : "memory"); \
+    }
+
+namespace hyp::arch {
+
+HYP_SYSREG_RO(currentel)
+HYP_SYSREG_RO(mpidr_el1)
+HYP_SYSREG_RO(midr_el1)
+HYP_SYSREG_RO(id_aa64mmfr0_el1)
+HYP_SYSREG_RO(id_aa64pfr0_el1)
+HYP_SYSREG_RO(cntfrq_el0)
+HYP_SYSREG_RO(cntpct_el0)
+HYP_SYSREG_RO(esr_el2)
+HYP_SYSREG_RO(far_el2)
+HYP_SYSREG_RO(elr_el2)
+HYP_SYSREG_RO(spsr_el2)
+
+HYP_SYSREG_RW(sctlr_el2)
+HYP_SYSREG_RW(tcr_el2)
+HYP_SYSREG_RW(mair_el2)
+HYP_SYSREG_RW(ttbr0_el2)
+HYP_SYSREG_RW(hcr_el2)
+HYP_SYSREG_RW(tpidr_el2)
+HYP_SYSREG_RW(vbar_el2)
+HYP_SYSREG_RW(cptr_el2)
+HYP_SYSREG_RW(cnthctl_el2)
+HYP_SYSREG_RW(cntvoff_el2)
+HYP_SYSREG_RW(vttbr_el2)
+HYP_SYSREG_RW(vpidr_el2)
+HYP_SYSREG_RW(vmpidr_el2)
+HYP_SYSREG_RW(mdcr_el2)
+
+inline void isb() { asm volatile("isb" : : : "memory"); }
+inline void dsb_sy() { asm volatile("dsb sy" : : : "memory"); }
+inline void dsb_ish() { asm volatile("dsb ish" : : : "memory"); }
+inline void dsb_ishst() { asm volatile("dsb ishst" : : : "memory"); }
+inline void sev() { asm volatile("sev" : : : "memory"); }
+inline void wfe() { asm volatile("wfe" : : : "memory"); }
+inline void wfi() { asm volatile("wfi" : : : "memory"); }
+
+}  // namespace hyp::arch
+
+#undef HYP_SYSREG_RO
+#undef HYP_SYSREG_RW

@@ -1,0 +1,36 @@
+// The host backend of the interfaces portable kernel code reaches hardware through:
+// the console writes to stdout (so a failing test shows the log), and panic aborts
+// the test process with the message, where Catch2 and the sanitizers report it.
+#include <cstdio>
+#include <cstdlib>
+
+#include "kernel/core/format.h"
+#include "kernel/core/panic.h"
+#include "platform/console.h"
+
+namespace hyp {
+namespace platform {
+
+void console_write(const char* text, std::size_t length) { std::fwrite(text, 1, length, stdout); }
+
+void console_use_pl011(std::uintptr_t) {}
+
+}  // namespace platform
+
+namespace {
+class StderrSink final : public fmt::Sink {
+public:
+    void write(const char* text, std::size_t length) override { std::fwrite(text, 1, length, stderr); }
+};
+}  // namespace
+
+void panic_with(const char* file, int line, const char* format, const fmt::Arg* args, std::size_t count)
+{
+    StderrSink sink;
+    fmt::format_to(sink, "PANIC at {}:{}: ", file, line);
+    fmt::vformat(sink, format, args, count);
+    fmt::format_to(sink, "\n");
+    std::abort();
+}
+
+}  // namespace hyp

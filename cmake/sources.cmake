@@ -1,0 +1,47 @@
+# Source lists, by where they may run.
+
+# Portable logic: compiled into the hypervisor image and, unchanged, into the host
+# unit tests. Nothing here touches a system register except through <arch/...>.
+set(HYP_PORTABLE_SOURCES
+  kernel/core/error.cpp
+  kernel/core/format.cpp
+  kernel/core/log.cpp
+  kernel/mem/stage1_map.cpp
+  platform/dt/check_runnable.cpp
+  platform/dt/discover.cpp
+  platform/dt/discover_chosen.cpp
+  platform/dt/discover_console.cpp
+  platform/dt/discover_cpus.cpp
+  platform/dt/discover_gic.cpp
+  platform/dt/discover_memory.cpp
+  platform/dt/discover_timer_psci.cpp
+  platform/dt/interrupts.cpp
+  platform/dt/names.cpp
+  platform/dt/reader.cpp
+  platform/dt/usable_ram.cpp
+  platform/dt/summary.cpp
+)
+
+# Target only: boot, vectors, system registers, devices.
+set(HYP_TARGET_SOURCES
+  arch/aarch64/boot/head.S
+  arch/aarch64/boot/vectors.S
+  arch/aarch64/exception.cpp
+  arch/aarch64/mmu.cpp
+  arch/aarch64/psci.cpp
+  kernel/core/cold_boot.cpp
+  kernel/core/panic.cpp
+  kernel/core/percpu.cpp
+  kernel/core/smp.cpp
+  kernel/mem/hyp_map.cpp
+  kernel/libc/string.cpp
+  kernel/libc/stdlib.cpp
+  kernel/libc/stack_protector.cpp
+  platform/console.cpp
+  platform/drivers/pl011.cpp
+)
+
+# Host only: the fake arch backend that lets portable code run under Catch2.
+set(HYP_HOST_SOURCES
+  arch/host/host_arch.cpp
+)

@@ -1,0 +1,57 @@
+# The target build: hyp.elf (with symbols, for gdb) and hyp.bin (flat arm64 Image).
+
+# libfdt for AArch64: Debian's libfdt-dev:arm64 static archive. It cannot be installed
+# beside the host's libfdt-dev (the packages conflict), so scripts/deps unpacks it here.
+set(HYP_LIBFDT_TARGET_DIR "${HYP_CACHE_DIR}/deps/libfdt-arm64/usr" CACHE PATH
+    "Unpacked libfdt-dev:arm64 (include/ and lib/aarch64-linux-gnu/libfdt.a)")
+set(_hyp_libfdt_archive "${HYP_LIBFDT_TARGET_DIR}/lib/aarch64-linux-gnu/libfdt.a")
+if(NOT EXISTS "${_hyp_libfdt_archive}")
+  message(FATAL_ERROR "libfdt for AArch64 not found at ${_hyp_libfdt_archive}: run scripts/deps")
+endif()
+add_library(hyp_libfdt STATIC IMPORTED)
+set_target_properties(hyp_libfdt PROPERTIES
+  IMPORTED_LOCATION "${_hyp_libfdt_archive}"
+  INTERFACE_INCLUDE_DIRECTORIES "${HYP_LIBFDT_TARGET_DIR}/include")
+
+set(HYP_TARGET_FLAGS
+  -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-common
+  -fno-stack-protector -fpie -fvisibility=hidden
+  -ffunction-sections -fdata-sections
+  -march=armv8-a -mgeneral-regs-only -mstrict-align
+  -O2 -g)
+separate_arguments(_hyp_toolchain_flags UNIX_COMMAND "${HYP_COMPILER_FLAGS}")
+
+set(HYP_PLATFORM "qemu-virt" CACHE STRING "Board directory under platform/ (constants a DTB cannot give)")
+if(NOT EXISTS "${CMAKE_SOURCE_DIR}/platform/${HYP_PLATFORM}/board.h")
+  message(FATAL_ERROR "Unknown HYP_PLATFORM '${HYP_PLATFORM}': no platform/${HYP_PLATFORM}/board.h")
+endif()
+
+# The C library functions must not be compiled into calls to themselves.
+set_source_files_properties(kernel/libc/string.cpp kernel/libc/stdlib.cpp PROPERTIES COMPILE_OPTIONS
+  "-fno-builtin;$<$<CXX_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>")
+
+add_executable(hyp.elf ${HYP_PORTABLE_SOURCES} ${HYP_TARGET_SOURCES})
+target_include_directories(hyp.elf PRIVATE "${CMAKE_SOURCE_DIR}" "${CMAKE_SOURCE_DIR}/arch/aarch64/include"
+  "${CMAKE_SOURCE_DIR}/platform/${HYP_PLATFORM}")
+target_compile_options(hyp.elf PRIVATE ${_hyp_toolchain_flags} ${HYP_TARGET_FLAGS}
+  $<$<COMPILE_LANGUAGE:CXX>:-fno-use-cxa-atexit>)
+target_compile_definitions(hyp.elf PRIVATE HYP_TARGET=1)
+target_link_libraries(hyp.elf PRIVATE hyp_warnings hyp_libfdt)
+set(_hyp_ld_script "${CMAKE_SOURCE_DIR}/linker/hyp.ld")
+separate_arguments(_hyp_toolchain_ldflags UNIX_COMMAND "${HYP_LINKER_FLAGS}")
+if(HYP_GCC_NEEDS_LLD_DIR)
+  file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/lld-bin")
+  file(CREATE_LINK "${HYP_LD_LLD}" "${CMAKE_BINARY_DIR}/lld-bin/ld.lld" SYMBOLIC)
+  list(APPEND _hyp_toolchain_ldflags "-B${CMAKE_BINARY_DIR}/lld-bin/")
+endif()
+target_link_options(hyp.elf PRIVATE ${_hyp_toolchain_ldflags} -nostdlib -static
+  -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,-z,max-page-size=4096
+  -Wl,--gc-sections -Wl,--build-id=none -Wl,-T,${_hyp_ld_script}
+  -Wl,-Map=${CMAKE_BINARY_DIR}/hyp.map)
+set_target_properties(hyp.elf PROPERTIES LINK_DEPENDS "${_hyp_ld_script}")
+
+add_custom_command(TARGET hyp.elf POST_BUILD
+  COMMAND "${CMAKE_OBJCOPY}" -O binary $<TARGET_FILE:hyp.elf> ${CMAKE_BINARY_DIR}/hyp.bin
+  COMMAND "${CMAKE_SIZE}" $<TARGET_FILE:hyp.elf>
+  BYPRODUCTS ${CMAKE_BINARY_DIR}/hyp.bin
+  COMMENT "hyp.bin: flat arm64 Image")

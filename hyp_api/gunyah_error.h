@@ -1,0 +1,34 @@
+/*
+ * Gunyah hypervisor error codes, as returned in x0 by hypercalls.
+ * Numbers from the published Gunyah ABI (shared/reference/gunyah-abi.md).
+ * Plain C so that the kernel, the resource manager, test guests and a Linux
+ * driver can all include it; nothing else defines these numbers.
+ */
+#ifndef HYP_API_GUNYAH_ERROR_H
+#define HYP_API_GUNYAH_ERROR_H
+
+#define GUNYAH_ERROR_OK                     0
+#define GUNYAH_ERROR_UNIMPLEMENTED          (-1)
+#define GUNYAH_ERROR_RETRY                  (-2)
+#define GUNYAH_ERROR_ARG_INVAL              1
+#define GUNYAH_ERROR_ARG_SIZE               2
+#define GUNYAH_ERROR_ARG_ALIGN              3
+#define GUNYAH_ERROR_NOMEM                  10
+#define GUNYAH_ERROR_ADDR_OVFL              20
+#define GUNYAH_ERROR_ADDR_UNFL              21
+#define GUNYAH_ERROR_ADDR_INVAL             22
+#define GUNYAH_ERROR_DENIED                 30
+#define GUNYAH_ERROR_BUSY                   31
+#define GUNYAH_ERROR_IDLE                   32
+#define GUNYAH_ERROR_OBJECT_STATE           33
+#define GUNYAH_ERROR_IRQ_BOUND              40
+#define GUNYAH_ERROR_IRQ_UNBOUND            41
+#define GUNYAH_ERROR_CSPACE_CAP_NULL        50
+#define GUNYAH_ERROR_CSPACE_CAP_REVOKED     51
+#define GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE  52
+#define GUNYAH_ERROR_CSPACE_INSUF_RIGHTS    53
+#define GUNYAH_ERROR_CSPACE_FULL            54
+#define GUNYAH_ERROR_MSGQUEUE_EMPTY         60
+#define GUNYAH_ERROR_MSGQUEUE_FULL          61
+
+#endif

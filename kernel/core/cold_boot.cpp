@@ -1,0 +1,125 @@
+// Cold boot of the hypervisor, from head.S to the point where CPUs are up:
+// early map, device-tree discovery, final map, console, PSCI, secondary CPUs.
+// Anything that stops us from running is reported with what is missing, and the
+// machine is powered off rather than left hanging.
+#include <cstdint>
+
+#include <arch/mmu.h>
+#include <arch/psci.h>
+#include <arch/registers.h>
+#include <arch/sysreg.h>
+
+#include "board.h"
+#include "kernel/core/log.h"
+#include "kernel/core/percpu.h"
+#include "kernel/core/smp.h"
+#include "kernel/mem/hyp_map.h"
+#include "platform/console.h"
+#include "platform/dt/discover.h"
+#include "platform/dt/summary.h"
+
+namespace hyp {
+namespace {
+
+constexpr std::uint32_t fdt_magic = 0xd00dfeed;
+
+// Holds what discovery found for the rest of boot (large: not on the stack).
+constinit platform::PlatformInfo platform_info;
+
+std::uint32_t load_be32_aligned(std::uintptr_t address)
+{
+    std::uint32_t raw = *reinterpret_cast<const volatile std::uint32_t*>(address);
+    return __builtin_bswap32(raw);
+}
+
+// Reads the blob's size from its header with the MMU off: one aligned 32-bit load.
+// Anything implausible maps just the first page, and discovery reports the problem.
+std::uint64_t early_dtb_size(std::uintptr_t dtb)
+{
+    if (dtb == 0 || (dtb & 7) != 0 || load_be32_aligned(dtb) != fdt_magic) {
+        return 4096;
+    }
+    std::uint64_t size = load_be32_aligned(dtb + 4);
+    return size <= mem::max_dtb_size ? size : 4096;
+}
+
+[[noreturn]] void fatal(const char* what)
+{
+    log::error("hyp: fatal: {}; powering off", what);
+    arch::psci::system_off();
+}
+
+void apply_psci_conduit(const platform::PsciInfo& psci)
+{
+    arch::psci::set_conduit(psci.method == platform::PsciMethod::hvc ? arch::psci::Conduit::hvc
+                                                                     : arch::psci::Conduit::smc);
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
+{
+    std::uint64_t mpidr = arch::read_mpidr_el1() & arch::mpidr::affinity_mask;
+    percpu_install(0, mpidr);
+    __atomic_store_n(&per_cpu(0).online, 1, __ATOMIC_RELEASE);
+
+    PhysAddr dtb{dtb_address};
+    std::uint64_t dtb_size = early_dtb_size(dtb_address);
+    mem::enable_early_map(dtb, dtb_size);
+
+    log::info("hyp: EL2 hypervisor starting on cpu 0 (mpidr {:#x}), device tree at {:#x}", mpidr, dtb);
+    if (dtb_address == 0) {
+        fatal("no device tree: the boot loader passed 0 in x0");
+    }
+
+    platform::Diagnostic diag;
+    if (!platform::discover(reinterpret_cast<const void*>(dtb_address), dtb_size, platform_info, diag)) {
+        fatal(diag.c_str());
+    }
+    platform::print_summary(platform_info);
+    if (!platform::check_runnable(platform_info, diag)) {
+        fatal(diag.c_str());
+    }
+    apply_psci_conduit(platform_info.psci);
+
+    if (!mem::switch_to_final_map(platform_info, dtb, dtb_size)) {
+        fatal("the EL2 memory map does not fit");
+    }
+    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+        platform::console_use_pl011(platform_info.console.regs.base.raw());
+    }
+
+    // Secondaries start with the final tables; they read these with their MMU off.
+    secondary_mmu_params = arch::el2_mmu_params(mem::current_root());
+    arch::dcache_clean_to_poc(&secondary_mmu_params, sizeof secondary_mmu_params);
+
+    SmpReport smp = start_secondary_cpus(platform_info, mpidr);
+    log::info("cpus online: {}/{}", smp.online, smp.found);
+
+    log::info("hyp: nothing to run yet; powering off");
+    arch::psci::system_off();
+}
+
+// Entered at EL1 (no virtualization extensions given to us) or EL3: we cannot run.
+// The MMU is off and nothing is set up, so write to the board's early UART directly
+// (aligned stores to Device memory are fine) and ask firmware to power off over HVC,
+// the conduit an EL1 kernel has.
+extern "C" [[noreturn]] void refuse_wrong_exception_level(std::uint64_t el, std::uintptr_t /*dtb*/)
+{
+    char line[160];
+    std::size_t length =
+        fmt::format_buffer(line, sizeof line,
+                           "hyp: fatal: entered at EL{}, but the hypervisor needs EL2 (on QEMU: "
+                           "-M virt,virtualization=on); powering off\n",
+                           el);
+    platform::console_write(line, length);
+    if (el == 1) {
+        arch::psci::set_conduit(arch::psci::Conduit::hvc);
+        arch::psci::system_off();
+    }
+    for (;;) {
+        arch::wfe();
+    }
+}
+
+}  // namespace hyp

@@ -1,0 +1,26 @@
+// Per-CPU data: one PerCpu per physical CPU, found through TPIDR_EL2.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/core/config.h"
+
+namespace hyp {
+
+struct PerCpu {
+    std::uint32_t index = 0;  // logical index: 0 is the boot CPU, then device-tree order
+    std::uint64_t mpidr = 0;  // affinity fields only
+    std::uint32_t online = 0; // set (release) by the CPU itself once it runs the kernel
+};
+
+inline constexpr std::uint32_t max_cpus = HYP_MAX_CPUS;
+
+[[nodiscard]] PerCpu& per_cpu(std::uint32_t index);
+
+// Points this CPU's TPIDR_EL2 at its PerCpu.
+void percpu_install(std::uint32_t index, std::uint64_t mpidr);
+
+// Each CPU's EL2 stack, used from head.S (index * HYP_STACK_SIZE).
+extern "C" std::uint8_t cpu_stacks[HYP_MAX_CPUS][HYP_STACK_SIZE];
+
+}  // namespace hyp

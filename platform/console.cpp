@@ -1,0 +1,31 @@
+// The console device behind log output (see console.h): the board's early PL011
+// until the boot code switches to the one the device tree names.
+#include "platform/console.h"
+
+#include "board.h"
+#include "platform/drivers/pl011.h"
+
+namespace hyp::platform {
+namespace {
+
+constinit std::uintptr_t pl011_base = board::early_uart_pl011;
+
+}  // namespace
+
+void console_use_pl011(std::uintptr_t base) { pl011_base = base; }
+
+void console_write(const char* text, std::size_t length)
+{
+    std::uintptr_t base = pl011_base;
+    if (base == 0) {
+        return;
+    }
+    for (std::size_t i = 0; i < length; ++i) {
+        if (text[i] == '\n') {
+            pl011::put_char(base, '\r');
+        }
+        pl011::put_char(base, text[i]);
+    }
+}
+
+}  // namespace hyp::platform

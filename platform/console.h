@@ -1,0 +1,16 @@
+// The hypervisor's console: where the log goes. The boot code picks the device
+// (the platform's early UART first, then the one the device tree names).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace hyp::platform {
+
+// Raw bytes to the console; "\n" becomes "\r\n". Callers serialise (see log.cpp).
+void console_write(const char* text, std::size_t length);
+
+// Switches output to a PL011 at `base` (already mapped). A null base silences output.
+void console_use_pl011(std::uintptr_t base);
+
+}  // namespace hyp::platform

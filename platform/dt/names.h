@@ -1,0 +1,13 @@
+// Printable names for the enumerations in platform_info.h, for boot logs and diagnostics.
+#pragma once
+
+#include "platform/platform_info.h"
+
+namespace hyp::platform {
+
+[[nodiscard]] const char* gic_version_name(GicVersion version);  // "GICv3", ...
+[[nodiscard]] const char* console_kind_name(ConsoleKind kind);   // "pl011", ...
+[[nodiscard]] const char* psci_method_name(PsciMethod method);   // "smc", ...
+[[nodiscard]] const char* module_kind_name(ModuleKind kind);     // "kernel", ...
+
+}  // namespace hyp::platform

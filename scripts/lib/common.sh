@@ -1,0 +1,49 @@
+# Shared helpers for the scripts in scripts/. Sourced, never run.
+# shellcheck shell=bash
+
+# The repository root, whatever the caller's working directory.
+HYP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HYP_CACHE="${HYP_ROOT}/.cache"
+
+# Messages go to stderr so that a script's stdout stays usable.
+hyp_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+hyp_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Commands that need root: run directly as root, through sudo otherwise.
+hyp_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        hyp_die "need root for: $*"
+    fi
+}
+
+# `apt-get update` at most once per script run.
+HYP_APT_UPDATED=0
+hyp_apt_update_once() {
+    if [ "$HYP_APT_UPDATED" -eq 0 ]; then
+        hyp_log "apt-get update"
+        hyp_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        HYP_APT_UPDATED=1
+    fi
+}
+
+# Downloads Debian packages (e.g. "libfdt-dev:arm64") into directory $1.
+# apt drops to the _apt user to download; a directory it can write to avoids the
+# "Download is performed unsandboxed as root" warning.
+hyp_apt_download() {
+    local dir=$1
+    shift
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
+        chown _apt "$dir"
+    fi
+    (cd "$dir" && apt-get download -q "$@")
+}
+
+# The candidate version apt would install for a package, empty when apt knows none.
+hyp_apt_candidate() {
+    apt-cache policy "$1" 2>/dev/null | awk '/^  Candidate:/ { if ($2 != "(none)") print $2; exit }'
+}

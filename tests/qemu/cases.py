@@ -1,0 +1,95 @@
+"""The QEMU boot tests: what each boots and what its serial log must show.
+
+tests/qemu/CMakeLists.txt registers one ctest test per case ("qemu: NAME", label
+qemu); `tests/qemu/harness.py --case NAME` runs one by hand and `--list` lists them.
+
+The image's output is a contract with the hypervisor:
+  * a normal boot prints `cpus online: N/N` for N = -smp, a summary with a line that
+    starts `platform:`, names the GIC (GICv3) and the console (PL011), and lists the
+    guest-loader modules (kind and bootargs); then it powers off with PSCI SYSTEM_OFF,
+    so QEMU exits with status 0;
+  * it never prints PANIC, UNEXPECTED EXCEPTION or fatal on a good machine;
+  * entered at EL1 it says `entered at EL1 ... needs EL2` and powers off;
+  * a device tree it cannot run on gives one line `fatal: ...` that names the problem,
+    then it powers off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# QEMU virt as scripts/run boots it. Options in a case's `args` come after these and win
+# (QEMU merges repeated -M options and keeps the last -smp, -cpu and -m).
+DEFAULT_MACHINE = "virt,virtualization=on,gic-version=3"
+DEFAULT_ARGS = ("-cpu", "max", "-smp", "4", "-m", "1G")
+
+# Never in the log of a good boot.
+HEALTHY = ("PANIC", "UNEXPECTED EXCEPTION", "fatal")
+# Never in the log of a boot that is meant to stop with `fatal:`.
+NO_CRASH = ("PANIC", "UNEXPECTED EXCEPTION")
+
+# guest-loader puts its module at an address of our choosing: 0x50000000 is inside RAM
+# for -m 512M and up, and clear of the hypervisor (RAM base + 2 MiB) and of the DTB that
+# QEMU places at RAM base + 128 MiB (0x48000000).
+MODULE_ADDR = 0x50000000
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: tuple[str, ...] = ()  # QEMU options after the defaults; {tmp} is the case's scratch dir
+    expect: tuple[str, ...] = ()  # regexes (re.MULTILINE) that must each match the log
+    forbid: tuple[str, ...] = HEALTHY  # regexes that must not match anywhere
+    ordered: bool = False  # the expect patterns must match in this order
+    status: int = 0  # QEMU's expected exit status
+    timeout: float = 60  # seconds of wall clock before the harness kills QEMU
+    machine: str = DEFAULT_MACHINE  # the -M value
+    bad_dt: str | None = None  # a transform from bad_dt.py: boot with that broken DTB
+    files: dict[str, bytes] = field(default_factory=dict, hash=False)  # written to {tmp}
+    cores: int = 1  # host cores the case keeps busy (ctest PROCESSORS)
+
+
+def _online(n: int) -> str:
+    return rf"cpus online: {n}/{n}\b"
+
+
+def _boot(name: str, smp: int, *args: str, timeout: float = 60, cores: int = 1,
+          expect: tuple[str, ...] = ()) -> Case:
+    return Case(name, ("-smp", str(smp)) + args, expect + (_online(smp),),
+                timeout=timeout, cores=cores)
+
+
+def _fatal(name: str, bad_dt: str, word: str, *args: str) -> Case:
+    return Case(name, ("-smp", "2") + args, (rf"fatal:.*{word}",), forbid=NO_CRASH, bad_dt=bad_dt)
+
+
+CASES: list[Case] = [
+    # Normal boots: every CPU comes online, and the hypervisor powers off cleanly.
+    _boot("smp1", 1),
+    _boot("smp4 cpu max", 4, "-cpu", "max", "-m", "1G"),
+    _boot("smp3 cortex-a57 768M", 3, "-cpu", "cortex-a57", "-m", "768M"),
+    _boot("smp8 cortex-a72 2G", 8, "-cpu", "cortex-a72", "-m", "2G", timeout=90, cores=2),
+    _boot("smp2 512M", 2, "-m", "512M"),
+    _boot("smp2 4G", 2, "-m", "4G"),
+    _boot("platform summary", 4, expect=(r"^platform:", r"(?i)gicv3", r"(?i)pl011")),
+    Case("guest-loader module",
+         ("-smp", "2", "-device",
+          f"guest-loader,addr={MODULE_ADDR:#x},kernel={{tmp}}/module.bin,bootargs=console=ttyAMA0"),
+         (r"(?i)module.*kernel", r"console=ttyAMA0", _online(2)),
+         files={"module.bin": bytes(range(256)) * 16}),
+    # Started at EL1 (no virtualization=on): refuse, say why, power off.
+    Case("entered at EL1", ("-smp", "2"), (r"entered at EL1.*EL2",), forbid=NO_CRASH,
+         machine="virt,gic-version=3"),
+    # Device trees it cannot run on: one fatal line naming the problem, then power off.
+    _fatal("bad dt: no GIC", "no-gic", "GIC"),
+    _fatal("bad dt: GICv2 node", "gicv2", "GICv2"),
+    _fatal("bad dt: no usable RAM", "all-ram-reserved", "RAM"),
+    _fatal("bad dt: cpu without reg", "cpu-no-reg", r"\breg\b"),
+    _fatal("bad dt: GIC reg length", "gic-reg-length", "length"),
+    # A real GICv2 machine, as QEMU describes it itself.
+    Case("gic-version=2 machine", ("-smp", "2"), (r"fatal:.*GICv2",), forbid=NO_CRASH,
+         machine="virt,virtualization=on,gic-version=2"),
+]
+
+BY_NAME = {c.name: c for c in CASES}
+assert len(BY_NAME) == len(CASES), "case names must be unique"
