@@ -33,6 +33,9 @@ set_source_files_properties(kernel/libc/string.cpp kernel/libc/stdlib.cpp PROPER
 add_executable(hyp.elf ${HYP_PORTABLE_SOURCES} ${HYP_TARGET_SOURCES})
 target_include_directories(hyp.elf PRIVATE "${CMAKE_SOURCE_DIR}" "${CMAKE_SOURCE_DIR}/arch/aarch64/include"
   "${CMAKE_SOURCE_DIR}/platform/${HYP_PLATFORM}")
+if(HYP_SYSTEM_INCLUDE_DIRS)
+  target_include_directories(hyp.elf SYSTEM PRIVATE ${HYP_SYSTEM_INCLUDE_DIRS})
+endif()
 target_compile_options(hyp.elf PRIVATE ${_hyp_toolchain_flags} ${HYP_TARGET_FLAGS}
   $<$<COMPILE_LANGUAGE:CXX>:-fno-use-cxa-atexit>)
 target_compile_definitions(hyp.elf PRIVATE HYP_TARGET=1)

@@ -55,8 +55,8 @@ public:
     constexpr Arg(StrView v) : kind_{Kind::string}, str_{v.data, v.length} {}
     template <StringLike T>
     constexpr Arg(const T& v) : kind_{Kind::string}, str_{v.data, v.length} {}
-    constexpr Arg(const void* v) : kind_{Kind::pointer}, u_{reinterpret_cast<std::uintptr_t>(v)} {}
-    constexpr Arg(void* v) : Arg(static_cast<const void*>(v)) {}
+    Arg(const void* v) : kind_{Kind::pointer}, u_{reinterpret_cast<std::uintptr_t>(v)} {}
+    Arg(void* v) : Arg(static_cast<const void*>(v)) {}
     template <typename Tag>
     constexpr Arg(Address<Tag> a) : kind_{Kind::pointer}, u_{a.raw()} {}
     Arg(Error e) : kind_{Kind::string}, str_{error_name(e), npos} {}

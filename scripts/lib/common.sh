@@ -47,3 +47,8 @@ hyp_apt_download() {
 hyp_apt_candidate() {
     apt-cache policy "$1" 2>/dev/null | awk '/^  Candidate:/ { if ($2 != "(none)") print $2; exit }'
 }
+
+# Prints the comment block at the top of the calling script (its usage text).
+hyp_usage() {
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+}

@@ -20,6 +20,7 @@ Ad hoc (the defaults below, then anything after -- ; later QEMU options win):
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shlex
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.list_cmake:  # for tests/qemu/CMakeLists.txt: name|timeout|cores
         for c in cases.CASES:
-            print(f"{c.name}|{c.timeout:g}|{c.cores}")
+            print(f"{c.name}|{math.ceil(c.timeout)}|{c.cores}")
         return 0
     if a.list:
         for c in cases.CASES:
@@ -223,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(a.image).is_file():
         print(f"FAIL: image {a.image} not found (build it: scripts/build qemu-virt)")
         return 1
+
+    for pattern in a.expect + a.forbid:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            ap.error(f"bad regex {pattern!r}: {e}")
 
     selected = list(cases.CASES) if a.all else []
     for name in a.case:

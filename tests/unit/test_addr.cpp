@@ -117,7 +117,8 @@ TEST_CASE("a Range ending exactly at the top of the address space is well formed
 TEST_CASE("Range::well_formed rejects ranges that wrap past the top", "[addr]")
 {
     REQUIRE_FALSE((PhysRange{PhysAddr{top - 0xfff}, 0x1001}.well_formed()));
-    REQUIRE_FALSE((PhysRange{PhysAddr{1}, top}.well_formed()));
+    REQUIRE_FALSE((PhysRange{PhysAddr{2}, top}.well_formed()));
+    REQUIRE((PhysRange{PhysAddr{1}, top}.well_formed()));  // last byte is exactly the top
     REQUIRE((PhysRange{PhysAddr{0}, top}.well_formed()));
     REQUIRE((PhysRange{PhysAddr{top}, 0}.well_formed()));
 }

@@ -7,7 +7,7 @@
  *
  * The image is position-independent: it is linked at 0 and applies its own
  * R_AARCH64_RELATIVE relocations here, so a loader may place it anywhere (QEMU puts
- * it at the start of RAM; a Qualcomm boot chain wherever it likes).
+ * it 2 MiB into RAM, at 0x40200000 on virt; a Qualcomm boot chain wherever it likes).
  */
 #include "kernel/core/config.h"
 #include <arch/asm.h>
