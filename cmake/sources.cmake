@@ -3,6 +3,7 @@
 # Portable logic: compiled into the hypervisor image and, unchanged, into the host
 # unit tests. Nothing here touches a system register except through <arch/...>.
 set(HYP_PORTABLE_SOURCES
+  kernel/core/cmdline.cpp
   kernel/core/error.cpp
   kernel/core/format.cpp
   kernel/core/log.cpp
@@ -32,6 +33,7 @@ set(HYP_TARGET_SOURCES
   kernel/core/cold_boot.cpp
   kernel/core/panic.cpp
   kernel/core/percpu.cpp
+  kernel/core/selftest.cpp
   kernel/core/smp.cpp
   kernel/mem/hyp_map.cpp
   kernel/libc/string.cpp

@@ -30,16 +30,20 @@ endif()
 set_source_files_properties(kernel/libc/string.cpp kernel/libc/stdlib.cpp PROPERTIES COMPILE_OPTIONS
   "-fno-builtin;$<$<CXX_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>")
 
-add_executable(hyp.elf ${HYP_PORTABLE_SOURCES} ${HYP_TARGET_SOURCES})
-target_include_directories(hyp.elf PRIVATE "${CMAKE_SOURCE_DIR}" "${CMAKE_SOURCE_DIR}/arch/aarch64/include"
+# Every kernel object file, compiled once and linked into both images.
+add_library(hyp_kernel OBJECT ${HYP_PORTABLE_SOURCES} ${HYP_TARGET_SOURCES})
+target_include_directories(hyp_kernel PUBLIC "${CMAKE_SOURCE_DIR}" "${CMAKE_SOURCE_DIR}/arch/aarch64/include"
   "${CMAKE_SOURCE_DIR}/platform/${HYP_PLATFORM}")
 if(HYP_SYSTEM_INCLUDE_DIRS)
-  target_include_directories(hyp.elf SYSTEM PRIVATE ${HYP_SYSTEM_INCLUDE_DIRS})
+  target_include_directories(hyp_kernel SYSTEM PUBLIC ${HYP_SYSTEM_INCLUDE_DIRS})
 endif()
-target_compile_options(hyp.elf PRIVATE ${_hyp_toolchain_flags} ${HYP_TARGET_FLAGS}
+target_compile_options(hyp_kernel PUBLIC ${_hyp_toolchain_flags} ${HYP_TARGET_FLAGS}
   $<$<COMPILE_LANGUAGE:CXX>:-fno-use-cxa-atexit>)
-target_compile_definitions(hyp.elf PRIVATE HYP_TARGET=1)
-target_link_libraries(hyp.elf PRIVATE hyp_warnings hyp_libfdt)
+target_compile_definitions(hyp_kernel PUBLIC HYP_TARGET=1)
+# Panics name files relative to the tree, whichever directory it was built in.
+target_compile_options(hyp_kernel PUBLIC "-fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=")
+target_link_libraries(hyp_kernel PUBLIC hyp_warnings hyp_libfdt)
+
 set(_hyp_ld_script "${CMAKE_SOURCE_DIR}/linker/hyp.ld")
 separate_arguments(_hyp_toolchain_ldflags UNIX_COMMAND "${HYP_LINKER_FLAGS}")
 if(HYP_GCC_NEEDS_LLD_DIR)
@@ -47,14 +51,25 @@ if(HYP_GCC_NEEDS_LLD_DIR)
   file(CREATE_LINK "${HYP_LD_LLD}" "${CMAKE_BINARY_DIR}/lld-bin/ld.lld" SYMBOLIC)
   list(APPEND _hyp_toolchain_ldflags "-B${CMAKE_BINARY_DIR}/lld-bin/")
 endif()
-target_link_options(hyp.elf PRIVATE ${_hyp_toolchain_ldflags} -nostdlib -static
-  -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,-z,max-page-size=4096
-  -Wl,--gc-sections -Wl,--build-id=none -Wl,-T,${_hyp_ld_script}
-  -Wl,-Map=${CMAKE_BINARY_DIR}/hyp.map)
-set_target_properties(hyp.elf PROPERTIES LINK_DEPENDS "${_hyp_ld_script}")
 
-add_custom_command(TARGET hyp.elf POST_BUILD
-  COMMAND "${CMAKE_OBJCOPY}" -O binary $<TARGET_FILE:hyp.elf> ${CMAKE_BINARY_DIR}/hyp.bin
-  COMMAND "${CMAKE_SIZE}" $<TARGET_FILE:hyp.elf>
-  BYPRODUCTS ${CMAKE_BINARY_DIR}/hyp.bin
-  COMMENT "hyp.bin: flat arm64 Image")
+# hyp_image(NAME sources...): NAME.elf from the kernel objects plus `sources`, and
+# NAME.bin, its flat arm64 Image.
+function(hyp_image name)
+  add_executable(${name}.elf ${ARGN})
+  target_link_libraries(${name}.elf PRIVATE hyp_kernel)
+  target_link_options(${name}.elf PRIVATE ${_hyp_toolchain_ldflags} -nostdlib -static
+    -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,-z,max-page-size=4096
+    -Wl,--gc-sections -Wl,--build-id=none -Wl,-T,${_hyp_ld_script}
+    -Wl,-Map=${CMAKE_BINARY_DIR}/${name}.map)
+  set_target_properties(${name}.elf PROPERTIES LINK_DEPENDS "${_hyp_ld_script}")
+  add_custom_command(TARGET ${name}.elf POST_BUILD
+    COMMAND "${CMAKE_OBJCOPY}" -O binary $<TARGET_FILE:${name}.elf> ${CMAKE_BINARY_DIR}/${name}.bin
+    COMMAND "${CMAKE_SIZE}" $<TARGET_FILE:${name}.elf>
+    BYPRODUCTS ${CMAKE_BINARY_DIR}/${name}.bin
+    COMMENT "${name}.bin: flat arm64 Image")
+endfunction()
+
+hyp_image(hyp)
+# The same kernel with the in-kernel self-tests (tests/selftest) linked in.
+file(GLOB HYP_SELFTEST_SOURCES CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/tests/selftest/*.cpp")
+hyp_image(hyp-selftest ${HYP_SELFTEST_SOURCES})

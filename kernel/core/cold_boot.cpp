@@ -10,8 +10,10 @@
 #include <arch/sysreg.h>
 
 #include "board.h"
+#include "kernel/core/cmdline.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
+#include "kernel/core/selftest.h"
 #include "kernel/core/smp.h"
 #include "kernel/mem/hyp_map.h"
 #include "platform/console.h"
@@ -49,6 +51,36 @@ std::uint64_t early_dtb_size(std::uintptr_t dtb)
     arch::psci::system_off();
 }
 
+struct BootOptions {
+    fmt::StrView selftest;
+};
+
+// Options the hypervisor understands; anything else is reported, not ignored.
+BootOptions parse_command_line(const platform::DtString& line)
+{
+    BootOptions options;
+    cmdline::for_each(fmt::StrView{line.data, line.length}, [&](const cmdline::Option& option) {
+        if (cmdline::equals(option.name, "selftest") && option.value.length > 0) {
+            options.selftest = option.value;
+        } else if (cmdline::equals(option.name, "loglevel")) {
+            if (cmdline::equals(option.value, "debug")) {
+                log::set_level(log::Level::debug);
+            } else if (cmdline::equals(option.value, "info")) {
+                log::set_level(log::Level::info);
+            } else if (cmdline::equals(option.value, "warn")) {
+                log::set_level(log::Level::warn);
+            } else if (cmdline::equals(option.value, "error")) {
+                log::set_level(log::Level::error);
+            } else {
+                log::warn("hyp: loglevel=\"{}\" not understood (debug, info, warn, error)", option.value);
+            }
+        } else {
+            log::warn("hyp: unknown command-line option \"{}\" ignored", option.name);
+        }
+    });
+    return options;
+}
+
 void apply_psci_conduit(const platform::PsciInfo& psci)
 {
     arch::psci::set_conduit(psci.method == platform::PsciMethod::hvc ? arch::psci::Conduit::hvc
@@ -77,6 +109,7 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
         fatal(diag.c_str());
     }
     platform::print_summary(platform_info);
+    BootOptions options = parse_command_line(platform_info.bootargs);
     if (!platform::check_runnable(platform_info, diag)) {
         fatal(diag.c_str());
     }
@@ -96,6 +129,9 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     SmpReport smp = start_secondary_cpus(platform_info, mpidr);
     log::info("cpus online: {}/{}", smp.online, smp.found);
 
+    if (options.selftest.length > 0) {
+        run_selftest(options.selftest.data, options.selftest.length);
+    }
     log::info("hyp: nothing to run yet; powering off");
     arch::psci::system_off();
 }

@@ -47,6 +47,7 @@ class Case:
     bad_dt: str | None = None  # a transform from bad_dt.py: boot with that broken DTB
     files: dict[str, bytes] = field(default_factory=dict, hash=False)  # written to {tmp}
     cores: int = 1  # host cores the case keeps busy (ctest PROCESSORS)
+    image: str | None = None  # another image beside --image to boot (e.g. hyp-selftest.bin)
 
 
 def _online(n: int) -> str:
@@ -91,6 +92,37 @@ CASES: list[Case] = [
     # A real GICv2 machine, as QEMU describes it itself.
     Case("gic-version=2 machine", ("-smp", "2"), (r"fatal:.*GICv2",), forbid=NO_CRASH,
          machine="virt,virtualization=on,gic-version=2"),
+]
+
+
+# In-kernel self-tests (tests/selftest), linked only into hyp-selftest.bin and chosen
+# with the hypervisor command line. The fatal paths must say what happened and where.
+def _selftest(test: str, *expect: str) -> Case:
+    return Case(f"selftest: {test}", ("-smp", "2", "-append", f"selftest={test}"),
+                (rf"selftest {test}: start",) + expect, forbid=("fatal",), ordered=True,
+                image="hyp-selftest.bin")
+
+
+_REGISTER_DUMP = (r"x0  0x[0-9a-f]{16}   x1  0x[0-9a-f]{16}", r"x30 0x[0-9a-f]{16}   sp  0x[0-9a-f]{16}")
+CASES += [
+    _selftest("el2-data-abort",
+              r"UNEXPECTED EXCEPTION on cpu 0: synchronous from current EL with SP_EL2",
+              r"EC 0x25 \(data abort at EL2\)", r"translation fault on a read",
+              r"FAR_EL2  0x0000dead00000000", r"mode EL2h",
+              _REGISTER_DUMP[0], r"x9  0x0000000000001234", _REGISTER_DUMP[1],
+              r"PANIC on cpu 0 at arch/aarch64/exception\.cpp:\d+"),
+    _selftest("write-to-text", r"EC 0x25 \(data abort at EL2\)", r"permission fault on a write"),
+    _selftest("undefined-instruction", r"EC 0x00 \(unknown reason\)", *_REGISTER_DUMP, r"PANIC"),
+    _selftest("panic", r"PANIC on cpu 0 at tests/selftest/fault_selftests\.cpp:\d+: deliberate panic with value 42",
+              r"powering off"),
+    _selftest("assert", r"PANIC on cpu 0 at tests/selftest/fault_selftests\.cpp:\d+: "
+                        r"assertion failed: never_true_at_run_time\(x\) == 0"),
+    Case("selftest: unknown name", ("-smp", "2", "-append", "selftest=no-such-test"),
+         (r'no selftest named "no-such-test"', r"^error:   panic", _online(2)), image="hyp-selftest.bin"),
+    Case("selftest: none in the production image", ("-smp", "2", "-append", "selftest=panic"),
+         (r"this image has no self-tests", _online(2)), forbid=("PANIC",)),
+    Case("unknown command-line option", ("-smp", "2", "-append", "frobnicate=1"),
+         (r'unknown command-line option "frobnicate"', _online(2))),
 ]
 
 BY_NAME = {c.name: c for c in CASES}

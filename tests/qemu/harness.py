@@ -243,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--case/--all take no --expect, --forbid, --bad-dt or QEMU options")
         for c in selected:
             log = a.log_dir / f"{_slug(c.name)}.log" if a.log_dir else None
-            ok &= run(f"qemu: {c.name}", image=a.image, qemu=a.qemu, dtc=a.dtc, machine=c.machine,
+            # A case may boot another image of the same build (hyp-selftest.bin).
+            image = str(Path(a.image).with_name(c.image)) if c.image else a.image
+            ok &= run(f"qemu: {c.name}", image=image, qemu=a.qemu, dtc=a.dtc, machine=c.machine,
                       args=list(c.args), expect=list(c.expect), forbid=list(c.forbid),
                       ordered=c.ordered, status=c.status, timeout=a.timeout or c.timeout,
                       bad_dt_kind=c.bad_dt, files=c.files, log_path=log, verbose=a.verbose)
