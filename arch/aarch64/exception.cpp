@@ -11,8 +11,21 @@
 #include "kernel/core/log.h"
 #include "kernel/core/panic.h"
 
+extern "C" char __image_start[], __text_end[];
+
 namespace hyp::arch {
 namespace {
+
+// "(hyp.elf+0x1234)" for addresses in our text, so `addr2line -e hyp.elf 0x1234` (or gdb's
+// `info line *0x1234`) finds the line: the image is linked at 0 and runs where it was loaded.
+void print_image_offset(fmt::Sink& out, std::uint64_t address)
+{
+    auto start = reinterpret_cast<std::uintptr_t>(__image_start);
+    auto end = reinterpret_cast<std::uintptr_t>(__text_end);
+    if (address >= start && address < end) {
+        fmt::format_to(out, " (hyp.elf+{:#x})", address - start);
+    }
+}
 
 // Laid out by vectors.S.
 struct ExceptionFrame {
@@ -120,7 +133,9 @@ extern "C" [[noreturn]] void report_unexpected_exception(std::uint64_t vector, c
         fmt::format_to(out, "  fault    {}{}\n", fault_status_name(iss & 0x3f),
                        is_data ? ((iss & bit(6)) ? " on a write" : " on a read") : " on an instruction fetch");
     }
-    fmt::format_to(out, "  FAR_EL2  {:#018x}\n  ELR_EL2  {:#018x}\n", frame->far, frame->elr);
+    fmt::format_to(out, "  FAR_EL2  {:#018x}\n  ELR_EL2  {:#018x}", frame->far, frame->elr);
+    print_image_offset(out, frame->elr);
+    fmt::format_to(out, "\n");
     std::uint64_t s = frame->spsr;
     fmt::format_to(out, "  SPSR_EL2 {:#018x}  mode {}, DAIF {}{}{}{}, NZCV {}{}{}{}\n", s, spsr_mode_name(s),
                    (s & spsr::d) ? 'D' : '-', (s & spsr::a) ? 'A' : '-', (s & spsr::i) ? 'I' : '-',

@@ -27,7 +27,8 @@ struct Interrupts {
     std::uint32_t cells = 0;
     bool to_gic = false;  // the controller is the GIC, specifiers begin <type number flags>
 };
-// `gic_node` is the discovered GIC (-1 if none); an absent property has no entries.
+// `gic_node` is the discovered GIC (-1 if none). An absent property, or one no
+// controller receives, has no entries.
 [[nodiscard]] Result<Interrupts> read_interrupts(const void* fdt, int node, int gic_node, Diagnostic& diag);
 
 // The INTID of entry i, or 0 when the interrupts do not go to the GIC (another
