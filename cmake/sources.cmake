@@ -8,6 +8,8 @@ set(HYP_PORTABLE_SOURCES
   kernel/core/format.cpp
   kernel/core/log.cpp
   kernel/mem/stage1_map.cpp
+  kernel/object/cspace.cpp
+  kernel/object/object.cpp
   platform/dt/check_runnable.cpp
   platform/dt/discover.cpp
   platform/dt/discover_chosen.cpp
