@@ -5,10 +5,12 @@
 namespace hyp::platform {
 namespace {
 
+// Something the hypervisor needs is absent from the description (a GICv2, which is
+// present but not supported, is Error::unimplemented instead).
 Failure refuse(Diagnostic& diag, const char* message)
 {
     diag.set("{}", message);
-    return fail(Error::unimplemented);
+    return fail(Error::arg_inval);
 }
 
 Status check_gic(const GicInfo& gic, Diagnostic& diag)

@@ -1,9 +1,9 @@
 // Platform discovery, /chosen: the hypervisor's own command line and the boot modules a
 // loader placed in memory. QEMU's guest-loader writes them as Xen expects them:
 // /chosen/module@<addr> { compatible = "multiboot,module", "multiboot,kernel"; reg; bootargs; }.
-#include "platform/dt/fdt.h"
 
 #include "platform/dt/discover_parts.h"
+#include "platform/dt/fdt.h"
 #include "platform/dt/reader.h"
 
 namespace hyp::platform::dt {

@@ -2,11 +2,11 @@
 // /aliases, options after ':' ignored), else /chosen/linux,stdout-path, else the first
 // enabled PL011. A console we have no driver for is still recorded, as `unsupported`,
 // so the kernel can say which device it cannot drive.
-#include "platform/dt/fdt.h"
 
 #include <cstring>
 
 #include "platform/dt/discover_parts.h"
+#include "platform/dt/fdt.h"
 #include "platform/dt/interrupts.h"
 #include "platform/dt/reader.h"
 

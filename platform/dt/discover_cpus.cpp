@@ -1,11 +1,11 @@
 // Platform discovery, CPUs: every `device_type = "cpu"` node under /cpus, with the
 // MPIDR its `reg` holds (what PSCI CPU_ON and GICv3 affinity routing need) and how it
 // is started (enable-method).
-#include "platform/dt/fdt.h"
 
 #include <cstring>
 
 #include "platform/dt/discover_parts.h"
+#include "platform/dt/fdt.h"
 #include "platform/dt/reader.h"
 
 namespace hyp::platform::dt {

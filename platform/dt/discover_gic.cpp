@@ -1,9 +1,9 @@
 // Platform discovery, interrupt controller: the GIC by compatible, its distributor and
 // GICv3 redistributor regions, and its maintenance interrupt. A GICv2 is recorded too,
 // so that the kernel can say plainly that GICv2 is not supported.
-#include "platform/dt/fdt.h"
 
 #include "platform/dt/discover_parts.h"
+#include "platform/dt/fdt.h"
 #include "platform/dt/interrupts.h"
 #include "platform/dt/reader.h"
 

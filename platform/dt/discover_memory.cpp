@@ -1,8 +1,8 @@
 // Platform discovery, memory: RAM from every `device_type = "memory"` node, and the
 // ranges firmware keeps for itself (/memreserve/ entries and /reserved-memory children).
-#include "platform/dt/fdt.h"
 
 #include "platform/dt/discover_parts.h"
+#include "platform/dt/fdt.h"
 #include "platform/dt/reader.h"
 
 namespace hyp::platform::dt {

@@ -1,9 +1,9 @@
 // Platform discovery, what the architecture provides beside the GIC: the architected
 // timer's interrupts (the hypervisor runs on the EL2 physical timer and gives guests the
 // virtual one) and the PSCI conduit through which it starts CPUs.
-#include "platform/dt/fdt.h"
 
 #include "platform/dt/discover_parts.h"
+#include "platform/dt/fdt.h"
 #include "platform/dt/interrupts.h"
 #include "platform/dt/reader.h"
 

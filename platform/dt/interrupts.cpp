@@ -2,7 +2,6 @@
 #include "platform/dt/interrupts.h"
 
 #include "platform/dt/fdt.h"
-
 #include "platform/dt/reader.h"
 
 namespace hyp::platform::dt {

@@ -1,9 +1,9 @@
 // Checked property and cell reads for platform discovery (see reader.h).
 #include "platform/dt/reader.h"
 
-#include "platform/dt/fdt.h"
-
 #include <cstring>
+
+#include "platform/dt/fdt.h"
 
 namespace hyp::platform::dt {
 
