@@ -7,7 +7,18 @@ set(HYP_PORTABLE_SOURCES
   kernel/core/error.cpp
   kernel/core/format.cpp
   kernel/core/log.cpp
+  kernel/mem/memdb.cpp
+  kernel/mem/page_allocator.cpp
+  kernel/hypercall/cspace_calls.cpp
+  kernel/hypercall/dispatch.cpp
+  kernel/hypercall/identify.cpp
+  kernel/hypercall/table.cpp
   kernel/mem/stage1_map.cpp
+  kernel/mem/stage2_config.cpp
+  kernel/mem/stage2_edit.cpp
+  kernel/mem/stage2_edit_sync.cpp
+  kernel/mem/stage2_table.cpp
+  kernel/mem/vmid_allocator.cpp
   kernel/object/cspace.cpp
   kernel/object/object.cpp
   platform/dt/check_runnable.cpp
@@ -32,6 +43,8 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/exception.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
+  arch/aarch64/stage2_probe.cpp
+  arch/aarch64/tlb.cpp
   kernel/core/cold_boot.cpp
   kernel/core/panic.cpp
   kernel/core/percpu.cpp
@@ -48,4 +61,5 @@ set(HYP_TARGET_SOURCES
 # Host only: the fake arch backend that lets portable code run under Catch2.
 set(HYP_HOST_SOURCES
   arch/host/host_arch.cpp
+  arch/host/tlb_fake.cpp
 )

@@ -1,6 +1,8 @@
 /*
  * Gunyah hypervisor error codes, as returned in x0 by hypercalls.
- * Numbers from the published Gunyah ABI (shared/reference/gunyah-abi.md).
+ * Numbers from the published Gunyah ABI (shared/reference/gunyah-abi.md and
+ * gunyah-hypercalls.md). Codes 110 and 111 are only called "memdb" there; their
+ * names are those of the public Gunyah sources.
  * Plain C so that the kernel, the resource manager, test guests and a Linux
  * driver can all include it; nothing else defines these numbers.
  */
@@ -14,6 +16,7 @@
 #define GUNYAH_ERROR_ARG_SIZE               2
 #define GUNYAH_ERROR_ARG_ALIGN              3
 #define GUNYAH_ERROR_NOMEM                  10
+#define GUNYAH_ERROR_NORESOURCES            11
 #define GUNYAH_ERROR_ADDR_OVFL              20
 #define GUNYAH_ERROR_ADDR_UNFL              21
 #define GUNYAH_ERROR_ADDR_INVAL             22
@@ -21,6 +24,9 @@
 #define GUNYAH_ERROR_BUSY                   31
 #define GUNYAH_ERROR_IDLE                   32
 #define GUNYAH_ERROR_OBJECT_STATE           33
+#define GUNYAH_ERROR_OBJECT_CONFIG          34
+#define GUNYAH_ERROR_OBJECT_CONFIGURED      35
+#define GUNYAH_ERROR_FAILURE                36
 #define GUNYAH_ERROR_IRQ_BOUND              40
 #define GUNYAH_ERROR_IRQ_UNBOUND            41
 #define GUNYAH_ERROR_CSPACE_CAP_NULL        50
@@ -30,5 +36,12 @@
 #define GUNYAH_ERROR_CSPACE_FULL            54
 #define GUNYAH_ERROR_MSGQUEUE_EMPTY         60
 #define GUNYAH_ERROR_MSGQUEUE_FULL          61
+/* The memory database: nothing recorded for the range, or the range is owned by
+ * someone other than the object named in the call. */
+#define GUNYAH_ERROR_MEMDB_EMPTY            110
+#define GUNYAH_ERROR_MEMDB_NOT_OWNER        111
+#define GUNYAH_ERROR_MEMEXTENT_MAPPINGS_FULL 120
+#define GUNYAH_ERROR_MEMEXTENT_TYPE         121
+#define GUNYAH_ERROR_EXISTING_MAPPING       200
 
 #endif

@@ -16,6 +16,7 @@ enum class Error : std::int64_t {
     arg_size = GUNYAH_ERROR_ARG_SIZE,
     arg_align = GUNYAH_ERROR_ARG_ALIGN,
     nomem = GUNYAH_ERROR_NOMEM,
+    noresources = GUNYAH_ERROR_NORESOURCES,
     addr_ovfl = GUNYAH_ERROR_ADDR_OVFL,
     addr_unfl = GUNYAH_ERROR_ADDR_UNFL,
     addr_inval = GUNYAH_ERROR_ADDR_INVAL,
@@ -23,6 +24,9 @@ enum class Error : std::int64_t {
     busy = GUNYAH_ERROR_BUSY,
     idle = GUNYAH_ERROR_IDLE,
     object_state = GUNYAH_ERROR_OBJECT_STATE,
+    object_config = GUNYAH_ERROR_OBJECT_CONFIG,
+    object_configured = GUNYAH_ERROR_OBJECT_CONFIGURED,
+    failure = GUNYAH_ERROR_FAILURE,
     irq_bound = GUNYAH_ERROR_IRQ_BOUND,
     irq_unbound = GUNYAH_ERROR_IRQ_UNBOUND,
     cspace_cap_null = GUNYAH_ERROR_CSPACE_CAP_NULL,
@@ -32,6 +36,11 @@ enum class Error : std::int64_t {
     cspace_full = GUNYAH_ERROR_CSPACE_FULL,
     msgqueue_empty = GUNYAH_ERROR_MSGQUEUE_EMPTY,
     msgqueue_full = GUNYAH_ERROR_MSGQUEUE_FULL,
+    memdb_empty = GUNYAH_ERROR_MEMDB_EMPTY,
+    memdb_not_owner = GUNYAH_ERROR_MEMDB_NOT_OWNER,
+    memextent_mappings_full = GUNYAH_ERROR_MEMEXTENT_MAPPINGS_FULL,
+    memextent_type = GUNYAH_ERROR_MEMEXTENT_TYPE,
+    existing_mapping = GUNYAH_ERROR_EXISTING_MAPPING,
 };
 
 // A short lower-case name for logs ("arg_inval"); "unknown" for values outside the ABI.

@@ -1,6 +1,7 @@
 // Capability spaces (see cspace.h).
 #include "kernel/object/cspace.h"
 
+#include "kernel/core/panic.h"
 #include "kernel/core/spinlock.h"
 
 namespace hyp {
@@ -74,13 +75,40 @@ CapSlot* some_leaf_below(CapSlot& slot)
 
 }  // namespace
 
-CSpace::CSpace(CapSlot* slots, std::uint32_t capacity, ObjectDestroyer destroyer)
-    : Object{ObjectType::cspace, destroyer}, slots_{slots}, capacity_{capacity > max_cspace_slots ? max_cspace_slots : capacity}
+CSpace::CSpace(ObjectDestroyer destroyer) : Object{ObjectType::cspace, destroyer} {}
+
+CSpace::CSpace(CapSlot* slots, std::uint32_t capacity, ObjectDestroyer destroyer) : CSpace{destroyer}
 {
-    for (std::uint32_t i = 0; i < capacity_; ++i) {
-        slots_[i] = CapSlot{};
-        slots_[i].cspace = this;
+    HYP_ASSERT(configure(capacity).ok() && activate(slots).ok());
+}
+
+Status CSpace::configure(std::uint32_t max_caps)
+{
+    if (state() != ObjectState::init) {
+        return fail(Error::object_state);
     }
+    if (max_caps == 0 || max_caps > max_cspace_slots) {
+        return fail(Error::arg_inval);
+    }
+    capacity_ = max_caps;
+    return success();
+}
+
+Status CSpace::activate(CapSlot* slots)
+{
+    if (state() != ObjectState::init) {
+        return fail(Error::object_state);
+    }
+    if (capacity_ == 0 || slots == nullptr) {
+        return fail(Error::object_config);  // not configured
+    }
+    for (std::uint32_t i = 0; i < capacity_; ++i) {
+        slots[i] = CapSlot{};
+        slots[i].cspace = this;
+    }
+    slots_ = slots;
+    mark_active();
+    return success();
 }
 
 std::uint32_t CSpace::used() const

@@ -44,8 +44,16 @@ class CSpace final : public Object {
 public:
     static constexpr ObjectType object_type = ObjectType::cspace;
 
-    // `slots` is storage for `capacity` caps, owned by whoever owns the cspace.
+    // A new cspace is in state init with no storage: configure(), then activate().
+    explicit CSpace(ObjectDestroyer destroyer);
+    // The shortcut for the boot code and tests: configured and activated over `slots`.
     CSpace(CapSlot* slots, std::uint32_t capacity, ObjectDestroyer destroyer);
+
+    // Only in state init: how many caps it will hold (1..max_cspace_slots).
+    [[nodiscard]] Status configure(std::uint32_t max_caps);
+    [[nodiscard]] std::uint32_t configured_capacity() const { return capacity_; }
+    // Only in state init, after configure: `slots` holds configured_capacity() caps.
+    [[nodiscard]] Status activate(CapSlot* slots);
     // Deletes every cap it still holds (children of its caps move to their parents).
     void clear();
 
@@ -83,8 +91,8 @@ private:
     [[nodiscard]] CapSlot* free_slot();
     [[nodiscard]] CapId id_of(const CapSlot& slot) const;
 
-    CapSlot* slots_;
-    std::uint32_t capacity_;
+    CapSlot* slots_ = nullptr;
+    std::uint32_t capacity_ = 0;
 };
 
 

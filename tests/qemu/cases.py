@@ -118,6 +118,13 @@ CASES += [
               r"powering off"),
     _selftest("assert", r"PANIC on cpu 0 at tests/selftest/fault_selftests\.cpp:\d+: "
                         r"assertion failed: never_true_at_run_time\(x\) == 0"),
+    # Stage-2 tables built by kernel/mem, walked by the CPU (AT S12E1R/W) and compared.
+    Case("selftest: stage2-walk cpu max", ("-cpu", "max", "-smp", "2", "-append", "selftest=stage2-walk"),
+         (r"stage2-walk: PASS: \d+ hardware walks agree", _online(2)), forbid=HEALTHY + ("FAIL", "mismatch"),
+         image="hyp-selftest.bin"),
+    Case("selftest: stage2-walk cortex-a57", ("-cpu", "cortex-a57", "-smp", "2", "-append", "selftest=stage2-walk"),
+         (r"44-bit PA", r"stage2-walk: PASS: \d+ hardware walks agree"), forbid=HEALTHY + ("FAIL", "mismatch"),
+         image="hyp-selftest.bin"),
     Case("selftest: unknown name", ("-smp", "2", "-append", "selftest=no-such-test"),
          (r'no selftest named "no-such-test"', r"^error:   panic", _online(2)), image="hyp-selftest.bin"),
     Case("selftest: none in the production image", ("-smp", "2", "-append", "selftest=panic"),

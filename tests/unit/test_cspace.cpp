@@ -156,3 +156,21 @@ TEST_CASE("clearing a cspace drops all its caps and keeps derived caps elsewhere
     CHECK(destroyed == 1);  // t2 had no other cap
     CHECK(b.cspace.lookup(c1, ObjectType::none, 0).ok());
 }
+
+TEST_CASE("a cspace is configured and activated once, in that order")
+{
+    std::vector<CapSlot> slots(8);
+    CSpace cs{nullptr};
+    Thing thing;
+    CHECK(cs.insert_root(thing, all).error() == Error::cspace_full);  // no storage yet
+    CHECK(cs.activate(slots.data()).error() == Error::object_config);
+    CHECK(cs.configure(0).error() == Error::arg_inval);
+    CHECK(cs.configure(max_cspace_slots + 1).error() == Error::arg_inval);
+    REQUIRE(cs.configure(8).ok());
+    REQUIRE(cs.activate(slots.data()).ok());
+    CHECK(cs.state() == ObjectState::active);
+    CHECK(cs.configure(4).error() == Error::object_state);
+    CHECK(cs.activate(slots.data()).error() == Error::object_state);
+    CHECK(cs.insert_root(thing, all).ok());
+    cs.clear();
+}

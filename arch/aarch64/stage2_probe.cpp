@@ -1,0 +1,60 @@
+// Hardware stage-2 walks for self-tests (see arch/stage2_probe.h).
+#include <arch/stage2_probe.h>
+
+#include <arch/registers.h>
+#include <arch/sysreg.h>
+
+namespace hyp::arch {
+namespace {
+
+// SCTLR_EL1 with its RES1 bits and the MMU off, so stage 1 of the EL1&0 regime is flat.
+constexpr std::uint64_t sctlr_el1_mmu_off = 0x30d00800;
+constexpr std::uint64_t hcr_el2_vm = bit(0);
+
+constexpr std::uint64_t par_f = bit(0);
+constexpr unsigned par_fst_shift = 1;
+constexpr std::uint64_t par_fst_mask = 0x3f;
+constexpr std::uint64_t par_s = bit(9);
+constexpr std::uint64_t par_pa_mask = 0x0000fffffffff000ULL;
+
+}  // namespace
+
+void stage2_probe_begin(std::uint64_t vtcr, std::uint64_t vttbr)
+{
+    asm volatile("msr sctlr_el1, %0" : : "r"(sctlr_el1_mmu_off));
+    asm volatile("msr vtcr_el2, %0" : : "r"(vtcr));
+    write_vttbr_el2(vttbr);
+    write_hcr_el2(read_hcr_el2() | hcr_el2_vm | hcr_el2::rw);
+    isb();
+}
+
+void stage2_probe_end()
+{
+    write_hcr_el2(read_hcr_el2() & ~hcr_el2_vm);
+    write_vttbr_el2(0);
+    isb();
+}
+
+WalkResult walk_s12e1(std::uint64_t ipa, bool write)
+{
+    if (write) {
+        asm volatile("at s12e1w, %0" : : "r"(ipa) : "memory");
+    } else {
+        asm volatile("at s12e1r, %0" : : "r"(ipa) : "memory");
+    }
+    isb();
+    std::uint64_t par;
+    asm volatile("mrs %0, par_el1" : "=r"(par));
+    WalkResult result;
+    result.par = par;
+    result.fault = (par & par_f) != 0;
+    if (result.fault) {
+        result.status = static_cast<std::uint8_t>((par >> par_fst_shift) & par_fst_mask);
+        result.stage2 = (par & par_s) != 0;
+    } else {
+        result.pa = (par & par_pa_mask) | (ipa & 0xfff);
+    }
+    return result;
+}
+
+}  // namespace hyp::arch

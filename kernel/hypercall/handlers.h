@@ -1,0 +1,19 @@
+// The hypercall handlers, one declaration per implemented call; table.cpp maps numbers
+// to them. Grouped by interface, each group in its own file.
+#pragma once
+
+#include "kernel/hypercall/hypercall.h"
+#include "kernel/object/cspace.h"
+
+namespace hyp::hypercall {
+
+// identify.cpp
+Return hyp_identify(Caller& caller, const Args& args);
+
+// cspace_calls.cpp
+Return cspace_delete_cap_from(Caller& caller, const Args& args);
+Return cspace_copy_cap_from(Caller& caller, const Args& args);
+Return cspace_revoke_caps_from(Caller& caller, const Args& args);
+Return cspace_configure(Caller& caller, const Args& args);
+
+}  // namespace hyp::hypercall

@@ -1,0 +1,45 @@
+// Hypercall number -> handler. A number without a handler is a gap: the caller gets
+// NOT_SUPPORTED (-1), as for any unknown call. Argument counts and reserved (must be 0)
+// inputs follow shared/reference/gunyah-hypercalls.md.
+#include "hyp_api/gunyah_hypercalls.h"
+#include "kernel/hypercall/handlers.h"
+
+namespace hyp::hypercall {
+namespace {
+
+struct Table {
+    Entry entries[GUNYAH_HC_NUM_LIMIT];
+
+    constexpr void add(std::uint32_t number, Handler handler, std::uint8_t arg_count, std::int8_t reserved_zero)
+    {
+        entries[number] = Entry{handler, arg_count, reserved_zero};
+    }
+};
+
+constexpr std::int8_t none = -1;
+
+constexpr Table make_table()
+{
+    Table t{};
+    t.add(GUNYAH_HC_HYP_IDENTIFY, hyp_identify, 0, none);
+    t.add(GUNYAH_HC_CSPACE_DELETE_CAP_FROM, cspace_delete_cap_from, 3, 2);
+    t.add(GUNYAH_HC_CSPACE_COPY_CAP_FROM, cspace_copy_cap_from, 5, 4);
+    t.add(GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, cspace_revoke_caps_from, 3, 2);
+    t.add(GUNYAH_HC_CSPACE_REVOKE_CAPS_FROM, cspace_revoke_caps_from, 3, 2);
+    t.add(GUNYAH_HC_CSPACE_CONFIGURE, cspace_configure, 3, 2);
+    return t;
+}
+
+constinit const Table table = make_table();
+
+}  // namespace
+
+const Entry* lookup(std::uint32_t number)
+{
+    if (number >= GUNYAH_HC_NUM_LIMIT) {
+        return nullptr;
+    }
+    return &table.entries[number];
+}
+
+}  // namespace hyp::hypercall

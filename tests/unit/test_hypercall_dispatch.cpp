@@ -1,0 +1,149 @@
+// Hypercall decoding: both call forms reach the same handlers, unknown calls get
+// NOT_SUPPORTED and change nothing, and the cspace calls check caps before acting.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "hyp_api/gunyah_hypercalls.h"
+#include "hyp_api/gunyah_rights.h"
+#include "kernel/hypercall/hypercall.h"
+#include "kernel/object/cspace.h"
+
+using namespace hyp;
+using namespace hyp::hypercall;
+
+namespace {
+
+constexpr std::uint64_t not_supported = ~std::uint64_t{0};
+
+struct World {
+    World() : root_slots(16), other_slots(16), root{root_slots.data(), 16, nullptr}, other{other_slots.data(), 16, nullptr}
+    {
+        caller.cspace = &root;
+        root_cap = root.insert_root(root, GUNYAH_RIGHTS_CSPACE_ALL).value();
+        other_cap = root.insert_root(other, GUNYAH_RIGHTS_CSPACE_ALL).value();
+    }
+    ~World()
+    {
+        other.clear();
+        root.clear();
+    }
+
+    Return smccc(std::uint32_t n, std::uint64_t a0 = 0, std::uint64_t a1 = 0, std::uint64_t a2 = 0,
+                 std::uint64_t a3 = 0, std::uint64_t a4 = 0)
+    {
+        const std::uint64_t regs[8] = {GUNYAH_HC_SMCCC_ID(n), a0, a1, a2, a3, a4, 0, 0};
+        return dispatch_smccc(caller, regs);
+    }
+    Return native(std::uint32_t n, std::uint64_t a0 = 0, std::uint64_t a1 = 0, std::uint64_t a2 = 0,
+                  std::uint64_t a3 = 0, std::uint64_t a4 = 0)
+    {
+        const std::uint64_t regs[8] = {a0, a1, a2, a3, a4, 0, 0, 0};
+        return dispatch_native(caller, GUNYAH_HC_NATIVE_IMM(n), regs);
+    }
+
+    std::vector<CapSlot> root_slots, other_slots;
+    CSpace root, other;
+    Caller caller;
+    CapId root_cap = 0, other_cap = 0;
+};
+
+std::int64_t err(const Return& r) { return static_cast<std::int64_t>(r.x[0]); }
+
+}  // namespace
+
+TEST_CASE("hyp_identify answers the API version in both call forms")
+{
+    World w;
+    for (const Return& r : {w.smccc(GUNYAH_HC_HYP_IDENTIFY), w.native(GUNYAH_HC_HYP_IDENTIFY)}) {
+        CHECK(GUNYAH_API_INFO_VERSION_OF(r.x[0]) == 1);
+        CHECK((r.x[0] & GUNYAH_API_INFO_IS_64BIT) != 0);
+        CHECK((r.x[0] & GUNYAH_API_INFO_BIG_ENDIAN) == 0);
+        CHECK(r.x[1] == implemented_features0());
+    }
+}
+
+TEST_CASE("the vendor-hypervisor UID is the open-source Gunyah one")
+{
+    World w;
+    const std::uint64_t regs[8] = {GUNYAH_SMCCC_VENDOR_HYP_CALL_UID};
+    Return r = dispatch_smccc(w.caller, regs);
+    CHECK(r.x[0] == 0x673d5f14);
+    CHECK(r.x[1] == 0x9265ce36);
+    CHECK(r.x[2] == 0xa4535fdb);
+    CHECK(r.x[3] == 0xc1d58fcd);
+}
+
+TEST_CASE("SMCCC version is 1.3 and ARCH_FEATURES answers for what exists")
+{
+    World w;
+    const std::uint64_t version[8] = {GUNYAH_SMCCC_VERSION_ID};
+    CHECK(dispatch_smccc(w.caller, version).x[0] == 0x10003);
+    const std::uint64_t features_of_version[8] = {0x80000001, GUNYAH_SMCCC_VERSION_ID};
+    CHECK(dispatch_smccc(w.caller, features_of_version).x[0] == 0);
+    const std::uint64_t workaround[8] = {0x80000001, 0x80008000};
+    CHECK(dispatch_smccc(w.caller, workaround).x[0] == not_supported);
+}
+
+TEST_CASE("unknown and malformed calls return NOT_SUPPORTED")
+{
+    World w;
+    for (std::uint64_t id : {std::uint64_t{0xC6008000 + 0x3ff}, std::uint64_t{0xC6008000 + 0x08},  // gaps
+                             std::uint64_t{0x86008000},  // SMC32 form of a hypercall
+                             std::uint64_t{0xC6000000},  // vendor-hyp, not a hypercall number
+                             std::uint64_t{0x8600FF00},  // deprecated CALL_COUNT
+                             std::uint64_t{0x1C6008000}, // upper half of x0 set
+                             std::uint64_t{0xC4000003}}) // PSCI: not the hypervisor's own service
+    {
+        const std::uint64_t regs[8] = {id, 1, 2, 3, 4, 5, 6, 7};
+        CHECK(dispatch_smccc(w.caller, regs).x[0] == not_supported);
+    }
+    const std::uint64_t regs[8] = {};
+    CHECK(dispatch_native(w.caller, 0, regs).x[0] == not_supported);       // HVC #0 is SMCCC's
+    CHECK(dispatch_native(w.caller, 0x6200, regs).x[0] == not_supported);  // past the range
+    CHECK(dispatch_native(w.caller, 0x6000 + 0x1ff, regs).x[0] == not_supported);
+}
+
+TEST_CASE("a non-zero reserved argument is refused before the handler runs")
+{
+    World w;
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_COPY_CAP_FROM, w.root_cap, w.other_cap, w.root_cap, ~0u, 1)) ==
+          GUNYAH_ERROR_ARG_INVAL);
+    CHECK(w.root.used() == 2);
+}
+
+TEST_CASE("copy, delete and revoke through hypercalls follow the caps' rights")
+{
+    World w;
+    // Copy the cap to `other` into `other` itself with only COPY and DELETE rights.
+    Return copy = w.smccc(GUNYAH_HC_CSPACE_COPY_CAP_FROM, w.root_cap, w.other_cap, w.other_cap,
+                          GUNYAH_RIGHT_CSPACE_COPY | GUNYAH_RIGHT_CSPACE_DELETE);
+    REQUIRE(err(copy) == GUNYAH_ERROR_OK);
+    CapId in_other = copy.x[1];
+    CHECK(w.other.rights_of(in_other).value() == (GUNYAH_RIGHT_CSPACE_COPY | GUNYAH_RIGHT_CSPACE_DELETE));
+
+    // Rights above 32 bits are malformed.
+    CHECK(err(w.native(GUNYAH_HC_CSPACE_COPY_CAP_FROM, w.root_cap, w.other_cap, w.other_cap, 1ull << 32)) ==
+          GUNYAH_ERROR_ARG_INVAL);
+    // A cap that is not a cspace.
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_DELETE_CAP_FROM, 12345, in_other)) == GUNYAH_ERROR_CSPACE_CAP_NULL);
+
+    // Revoke everything derived from the root's cap to `other`: the copy goes.
+    REQUIRE(err(w.native(GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, w.root_cap, w.other_cap)) == GUNYAH_ERROR_OK);
+    CHECK(w.other.lookup(in_other, ObjectType::none, 0).error() == Error::cspace_cap_revoked);
+
+    REQUIRE(err(w.smccc(GUNYAH_HC_CSPACE_DELETE_CAP_FROM, w.root_cap, w.other_cap)) == GUNYAH_ERROR_OK);
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_DELETE_CAP_FROM, w.root_cap, w.other_cap)) == GUNYAH_ERROR_CSPACE_CAP_REVOKED);
+}
+
+TEST_CASE("cspace calls without the right fail and change nothing")
+{
+    World w;
+    CapId weak = w.root.copy_to(w.root_cap, w.root, GUNYAH_RIGHT_CSPACE_COPY).value();
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_DELETE_CAP_FROM, weak, w.other_cap)) == GUNYAH_ERROR_CSPACE_INSUF_RIGHTS);
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, weak, w.root_cap)) == GUNYAH_ERROR_CSPACE_INSUF_RIGHTS);
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_COPY_CAP_FROM, w.root_cap, w.other_cap, weak, ~0u)) ==
+          GUNYAH_ERROR_CSPACE_INSUF_RIGHTS);
+    CHECK(w.root.used() == 3);
+    CHECK(err(w.smccc(GUNYAH_HC_CSPACE_CONFIGURE, w.other_cap, 4)) == GUNYAH_ERROR_OBJECT_STATE);  // active
+}
