@@ -21,6 +21,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/mem/vmid_allocator.cpp
   kernel/object/cspace.cpp
   kernel/object/object.cpp
+  kernel/object/partition.cpp
   platform/dt/check_runnable.cpp
   platform/dt/discover.cpp
   platform/dt/discover_chosen.cpp

@@ -62,6 +62,10 @@ public:
     }
     [[nodiscard]] std::uint32_t references() const { return __atomic_load_n(&refs_, __ATOMIC_RELAXED); }
 
+    // The partition the object was created in (null for objects made at boot).
+    [[nodiscard]] Object* home() const { return home_; }
+    void set_home(Object* partition) { home_ = partition; }
+
     // Drops a reference and destroys the object if it was the last.
     void put()
     {
@@ -77,6 +81,7 @@ protected:
 private:
     ObjectType type_;
     ObjectDestroyer destroyer_;
+    Object* home_ = nullptr;
     std::uint8_t state_ = static_cast<std::uint8_t>(ObjectState::init);  // an ObjectState, atomically
     std::uint32_t refs_ = 0;
 };
