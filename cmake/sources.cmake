@@ -51,6 +51,7 @@ set(HYP_TARGET_SOURCES
   kernel/core/percpu.cpp
   kernel/core/selftest.cpp
   kernel/core/smp.cpp
+  kernel/object/root_objects.cpp
   kernel/mem/hyp_map.cpp
   kernel/libc/string.cpp
   kernel/libc/stdlib.cpp

@@ -116,12 +116,12 @@
 #define GUNYAH_MEMEXTENT_MODIFY_ZERO_RANGE      1u
 #define GUNYAH_MEMEXTENT_MODIFY_CACHE_CLEAN_RANGE 2u
 #define GUNYAH_MEMEXTENT_MODIFY_CACHE_FLUSH_RANGE 3u
-/* Complete the TLB maintenance earlier no_sync calls deferred. */
+/* No range: completes the maintenance that earlier no_sync calls left pending. */
 #define GUNYAH_MEMEXTENT_MODIFY_SYNC_ALL        255u
 
 /* ---- donate_options (memextent_donate) ---------------------------------------------------
- * Bits 7:0 which way memory moves between the two caps: parent extent or partition to a
- * child extent, child back to its parent, or between two children of one parent. */
+ * Bits 7:0 which way memory moves between the "from" and "to" caps: parent to child,
+ * child to parent, or between siblings (children of one parent). */
 #define GUNYAH_DONATE_TYPE_MASK                 0x000000FFu
 #define GUNYAH_DONATE_NO_SYNC                   0x80000000u
 #define GUNYAH_DONATE_TO_CHILD                  0u

@@ -15,7 +15,7 @@
 /* A capability id is a u64 index into a cspace; all ones never names a cap. */
 #define GUNYAH_CAP_ID_INVALID                       0xFFFFFFFFFFFFFFFFull
 
-/* Every object type: the right to activate (object_activate) and reset it. */
+/* Every object type: the right to activate it (object_activate). */
 #define GUNYAH_RIGHT_ACTIVATE                       0x80000000u
 
 #define GUNYAH_RIGHT_PARTITION_OBJECT_CREATE        0x00000001u

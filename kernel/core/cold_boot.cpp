@@ -16,9 +16,12 @@
 #include "kernel/core/selftest.h"
 #include "kernel/core/smp.h"
 #include "kernel/mem/hyp_map.h"
+#include "kernel/object/root_objects.h"
 #include "platform/console.h"
 #include "platform/dt/discover.h"
 #include "platform/dt/summary.h"
+
+extern "C" char __image_start[], __image_end[];
 
 namespace hyp {
 namespace {
@@ -43,6 +46,12 @@ std::uint64_t early_dtb_size(std::uintptr_t dtb)
     }
     std::uint64_t size = load_be32_aligned(dtb + 4);
     return size <= mem::max_dtb_size ? size : 4096;
+}
+
+PhysRange hypervisor_image()
+{
+    auto start = reinterpret_cast<std::uintptr_t>(__image_start);
+    return PhysRange{PhysAddr{start}, reinterpret_cast<std::uintptr_t>(__image_end) - start};
 }
 
 [[noreturn]] void fatal(const char* what)
@@ -120,6 +129,20 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     }
     if (platform_info.console.kind == platform::ConsoleKind::pl011) {
         platform::console_use_pl011(platform_info.console.regs.base.raw());
+    }
+
+    // RAM the hypervisor keeps: its own image, the device tree, and the boot modules
+    // (the resource manager is given those later).
+    PhysRange kept[2 + platform::max_boot_modules];
+    std::size_t kept_count = 0;
+    kept[kept_count++] = hypervisor_image();
+    kept[kept_count++] = PhysRange{dtb, dtb_size};
+    for (std::size_t i = 0; i < platform_info.module_count; ++i) {
+        kept[kept_count++] = platform_info.modules[i].range;
+    }
+
+    if (!create_root_objects(platform_info, kept, kept_count)) {
+        fatal("cannot create the root partition and cspace");
     }
 
     // Secondaries start with the final tables; they read these with their MMU off.

@@ -6,6 +6,7 @@
 #include "arch/aarch64/pgtable_format.h"
 #include "board.h"
 #include "kernel/core/log.h"
+#include "kernel/mem/range_pieces.h"
 #include "kernel/mem/stage1_map.h"
 #include "platform/dt/usable_ram.h"
 
@@ -59,28 +60,6 @@ Status map_image(Stage1Map& map)
     return s;
 }
 
-// Maps `range` except the parts covered by `holes` (already mapped with other rights).
-Status map_around(Stage1Map& map, PhysRange range, const PhysRange* holes, std::size_t hole_count, MapAttributes attrs)
-{
-    if (range.empty()) {
-        return success();
-    }
-    if (hole_count == 0) {
-        return map_identity(map, range, attrs);
-    }
-    const PhysRange& hole = holes[0];
-    if (!range.overlaps(hole)) {
-        return map_around(map, range, holes + 1, hole_count - 1, attrs);
-    }
-    PhysRange below{range.base, hole.base > range.base ? hole.base - range.base : 0};
-    PhysRange above{hole.end(), range.end() > hole.end() ? range.end() - hole.end() : 0};
-    Status s = map_around(map, below, holes + 1, hole_count - 1, attrs);
-    if (s) {
-        s = map_around(map, above, holes + 1, hole_count - 1, attrs);
-    }
-    return s;
-}
-
 }  // namespace
 
 void enable_early_map(PhysAddr dtb, std::uint64_t dtb_size)
@@ -119,7 +98,9 @@ Status switch_to_final_map(const platform::PlatformInfo& info, PhysAddr dtb, std
     PhysAddr image = pa_of(__image_start);
     const PhysRange holes[] = {{image, pa_of(__image_end) - image}, page_span(dtb, dtb_size)};
     for (std::size_t i = 0; s && i < *usable_count; ++i) {
-        s = map_around(map, usable[i], holes, 2, {MemoryType::normal, Access::read_write});
+        s = for_each_piece(usable[i], holes, 2, [&](PhysRange piece) {
+            return map_identity(map, piece, {MemoryType::normal, Access::read_write});
+        });
     }
     if (s) {
         s = map_identity(map, page_span(dtb, dtb_size), {MemoryType::normal, Access::read_only});

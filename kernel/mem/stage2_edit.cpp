@@ -70,9 +70,7 @@ Status Stage2Editor::prepare()
 {
     std::size_t needed = count_table(table_.root_.table, table_.geometry_.start_level, request_.ipa, request_.size);
     if (conflict_) {
-        // Gunyah's code for an overlapping map is EXISTING_MAPPING (200); hyp::Error does
-        // not have it yet, and busy is the nearest existing meaning.
-        return fail(request_.kind == EditKind::map ? Error::busy : Error::addr_inval);
+        return fail(request_.kind == EditKind::map ? Error::existing_mapping : Error::addr_inval);
     }
     for (std::size_t i = 0; i < needed; ++i) {
         TableAllocator::Pages page = table_.allocator_->allocate_page();

@@ -69,7 +69,7 @@ public:
 
     // Maps [ipa, ipa + size) to [pa, pa + size). Errors, with nothing changed: arg_size
     // (size 0), arg_align (not 4 KiB aligned), addr_ovfl (beyond the IPA or PA size),
-    // arg_inval (bad attributes), busy (something in the range is already mapped),
+    // arg_inval (bad attributes), existing_mapping (something in the range is mapped),
     // nomem (not enough table pages), object_state (not initialised).
     [[nodiscard]] Status map(Ipa ipa, PhysAddr pa, std::uint64_t size, Stage2Attrs attrs);
 

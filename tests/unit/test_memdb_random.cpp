@@ -13,54 +13,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "kernel/mem/memdb.h"
+#include "tests/unit/test_memdb_model.h"
 
-using namespace hyp;
-using namespace hyp::mem;
+using namespace memdb_test;
 
 namespace {
 
-constexpr std::uint64_t page = Memdb::granule;
-constexpr std::uint64_t ram = 0x8000'0000;
-
-// The model covers `window` pages from `ram`: [0, 64) hypervisor, [64, 1792) root,
-// a hole [1792, 2048), [2048, 4032) root, and [4032, 4096) not RAM.
-constexpr std::size_t window = 4096;
-constexpr std::size_t partitions = 4;  // the root and three children
-constexpr std::size_t extent_slots = 48;
 constexpr std::size_t loan_slots = 32;
 constexpr std::size_t capacity = 320;  // the world's records hover around 250-350: some splits run out
-
-// Owners in the model: one byte per page.
-using Id = std::uint8_t;
-constexpr Id untracked = 0;
-constexpr Id hyp_id = 1;
-constexpr Id root_id = 2;
-constexpr Id first_extent = root_id + partitions;
-constexpr Id bad_id = 255;  // stands for an invalid owner in malformed requests
-
-enum class Op { create, derive, donate, lend, reclaim, remove, give_back, wild, teardown, count };
-constexpr const char* op_names[] = {"create", "derive",    "donate", "lend",    "reclaim",
-                                    "delete", "give back", "wild",   "teardown"};
-constexpr Error outcomes[] = {Error::ok,        Error::arg_inval,  Error::arg_size, Error::arg_align,
-                              Error::addr_ovfl, Error::addr_inval, Error::denied,   Error::nomem};
-constexpr std::size_t outcome_count = sizeof(outcomes) / sizeof(outcomes[0]);
-
-std::size_t outcome_index(Error e)
-{
-    for (std::size_t i = 0; i < outcome_count; ++i) {
-        if (outcomes[i] == e) {
-            return i;
-        }
-    }
-    return outcome_count;  // "other": always a failure of the test
-}
 
 struct Rng {  // splitmix64: small, fast, and the same everywhere
     std::uint64_t state;
@@ -88,33 +53,25 @@ struct Loan {
     Id lender = untracked, borrower = untracked;
 };
 
-PhysRange pages(std::int64_t first, std::uint64_t count)
-{
-    return PhysRange{PhysAddr{ram + static_cast<std::uint64_t>(first) * page}, count * page};
-}
-
 class World {
 public:
     explicit World(std::uint64_t seed) : rng_{seed}
     {
-        db_.set_self_check(false);  // the test calls check() itself, once per step
-        fill(0, 64, hyp_id);
-        fill(64, 1792 - 64, root_id);
-        fill(2048, 4032 - 2048, root_id);
-        start_ = owner_;
-        runs_ = run_starts(0, window - 1);
-        REQUIRE(db_.insert(pages(0, 64), owner(hyp_id)).ok());
-        REQUIRE(db_.insert(pages(64, 1792 - 64), owner(root_id)).ok());
-        REQUIRE(db_.insert(pages(2048, 4032 - 2048), owner(root_id)).ok());
-        initial_ = snapshot();
+        // RAM: [0, 64) hypervisor, [64, 1792) root, a hole [1792, 2048), [2048, 4032)
+        // root, and [4032, 4096) not RAM.
+        REQUIRE(ls_.insert(0, 64, hyp_id));
+        REQUIRE(ls_.insert(64, 1792 - 64, root_id));
+        REQUIRE(ls_.insert(2048, 4032 - 2048, root_id));
+        start_ = model().owners();
+        initial_ = ls_.snapshot();
         for (Id id = 0; id < first_extent; ++id) {
-            initial_bytes_[id] = db_.bytes_owned(owner(id));
+            initial_bytes_[id] = ls_.db().bytes_owned(model().owner(id));
         }
     }
 
     void step()
     {
-        ++step_;
+        ls_.next_step();
         unsigned roll = static_cast<unsigned>(rng_.below(100));
         if (roll < 30) {
             create();
@@ -133,7 +90,7 @@ public:
         } else {
             wild();
         }
-        verify("after step");
+        ls_.verify("after step");
     }
 
     // Deletes every extent (reclaiming loans first, or forgiving those the borrower
@@ -141,8 +98,7 @@ public:
     // moves to bigger storage first: undoing donations may split records for a while.
     void teardown()
     {
-        REQUIRE(db_.set_storage(big_.data(), big_.size()).ok());
-        capacity_ = big_.size();
+        REQUIRE(ls_.grow(4096));
         for (int round = 0; live_extents() > 0; ++round) {
             REQUIRE(round < 100);
             for (std::size_t l = 0; l < loan_slots; ++l) {
@@ -154,206 +110,36 @@ public:
         }
         for (std::size_t p = 0; p < window;) {
             std::size_t q = p;
-            while (q < window && owner_[q] == owner_[p] && start_[q] == start_[p]) {
+            while (q < window && model()[q] == model()[p] && start_[q] == start_[p]) {
                 ++q;
             }
-            if (owner_[p] != start_[p]) {
-                expect_transfer(Op::teardown, pages(p, q - p), owner_[p], start_[p], Error::ok);
+            if (model()[p] != start_[p]) {
+                ls_.expect(Op::teardown, pages(p, q - p), model()[p], start_[p], Error::ok);
             }
             p = q;
         }
-        verify("after teardown");
+        ls_.verify("after teardown");
     }
 
     [[nodiscard]] bool back_to_start()
     {
-        bool same = snapshot() == initial_;
+        const Memdb& db = ls_.db();
+        bool same = ls_.snapshot() == initial_;
         for (Id id = 0; id < first_extent; ++id) {
-            same = same && db_.bytes_owned(owner(id)) == initial_bytes_[id];
+            same = same && db.bytes_owned(model().owner(id)) == initial_bytes_[id];
         }
         for (std::size_t e = 0; e < extent_slots; ++e) {
-            same = same && db_.bytes_owned(owner(static_cast<Id>(first_extent + e))) == 0;
+            same = same && db.bytes_owned(model().owner(extent_id(e))) == 0;
         }
-        return same && db_.tracked_bytes() == (4032 - 256) * page;
+        return same && db.tracked_bytes() == (4032 - 256) * page;
     }
 
-    [[nodiscard]] const std::string& failure() const { return failure_; }
-    [[nodiscard]] std::uint64_t count(Op op, Error e) const
-    {
-        return stats_[static_cast<std::size_t>(op)][outcome_index(e)];
-    }
-
-    [[nodiscard]] std::string stats() const
-    {
-        std::string out = "memdb random: outcomes per operation (ok arg_inval arg_size arg_align addr_ovfl "
-                          "addr_inval denied nomem)\n";
-        for (std::size_t op = 0; op < static_cast<std::size_t>(Op::count); ++op) {
-            char line[160];
-            const auto& s = stats_[op];
-            std::snprintf(line, sizeof line, "  %-9s %6llu %5llu %5llu %5llu %5llu %6llu %6llu %5llu\n",
-                          op_names[op], ull(s[0]), ull(s[1]), ull(s[2]), ull(s[3]), ull(s[4]), ull(s[5]),
-                          ull(s[6]), ull(s[7]));
-            out += line;
-        }
-        return out;
-    }
-
-    // The memdb equals the model and passes its own check; records the first failure.
-    // check() proves the records sorted and coalesced, so painting them into a page
-    // array that then equals the model's proves they are exactly the model's runs.
-    bool verify(const char* when)
-    {
-        if (MemdbCheck c = db_.check(); !c) {
-            return failed(when, std::string{"check(): "} + c.problem);
-        }
-        painted_.fill(untracked);
-        bool inside = true;
-        db_.for_each([&](const OwnedRange& r) {
-            if (r.range.base.raw() < ram || r.range.end().raw() > ram + window * page) {
-                inside = false;
-                return;
-            }
-            const std::size_t first = (r.range.base.raw() - ram) / page;
-            std::memset(&painted_[first], id_of(r.owner), r.range.size / page);
-        });
-        if (!inside || painted_ != owner_) {
-            return failed(when, "records differ from the model");
-        }
-        return true;
-    }
+    [[nodiscard]] bool verify_start() { return ls_.verify("at the start"); }
+    [[nodiscard]] const Lockstep& lockstep() const { return ls_; }
 
 private:
-    static unsigned long long ull(std::uint64_t v) { return v; }
-
-    void fill(std::size_t first, std::size_t n, Id id)
-    {
-        for (std::size_t p = first; p < first + n; ++p) {
-            owner_[p] = id;
-        }
-    }
-
-    // An owner's identity: the address of its byte in `objects_`, as a kernel object's.
-    Owner owner(Id id) const
-    {
-        if (id == hyp_id) {
-            return Owner::hypervisor();
-        }
-        if (id >= root_id && id < first_extent) {
-            return Owner::partition(&objects_[id]);
-        }
-        if (id >= first_extent && id < first_extent + extent_slots) {
-            return Owner::memextent(&objects_[id]);
-        }
-        return Owner{};
-    }
-
-    // The model's id of a memdb owner (the inverse of owner()).
-    Id id_of(Owner o) const
-    {
-        if (o.kind == OwnerKind::hypervisor) {
-            return hyp_id;
-        }
-        return static_cast<Id>(static_cast<const char*>(o.object) - objects_.data());
-    }
-
-    std::vector<OwnedRange> snapshot() const
-    {
-        std::vector<OwnedRange> out;
-        snapshot_into(out);
-        return out;
-    }
-    void snapshot_into(std::vector<OwnedRange>& out) const
-    {
-        out.clear();
-        db_.for_each([&](const OwnedRange& r) { out.push_back(r); });
-    }
-
-    bool failed(const char* when, const std::string& what)
-    {
-        if (failure_.empty()) {
-            failure_ = "step " + std::to_string(step_) + " " + when + ": " + what;
-        }
-        return false;
-    }
-
-    // What the memdb must answer, from the model alone; on success the model changes.
-    Error predict(PhysRange r, Id from, Id to)
-    {
-        Owner f = owner(from), t = owner(to);
-        if (!f.valid() || !t.valid() || f == t) {
-            return Error::arg_inval;
-        }
-        if (r.size == 0) {
-            return Error::arg_size;
-        }
-        if (!r.base.is_aligned(page) || r.size % page != 0) {
-            return Error::arg_align;
-        }
-        if (!r.well_formed() || r.base.raw() + r.size == 0) {
-            return Error::addr_ovfl;
-        }
-        if (r.base.raw() < ram || r.end().raw() > ram + window * page) {
-            return Error::addr_inval;  // nothing outside the window is tracked
-        }
-        const std::size_t first = (r.base.raw() - ram) / page, n = r.size / page;
-        for (std::size_t p = first; p < first + n; ++p) {
-            if (owner_[p] == untracked) {
-                return Error::addr_inval;
-            }
-        }
-        for (std::size_t p = first; p < first + n; ++p) {
-            if (owner_[p] != from) {
-                return Error::denied;
-            }
-        }
-        // Only run starts in [first, first + n] can change: count them before and after.
-        const std::size_t last = first + n < window ? first + n : window - 1;
-        const std::size_t before = run_starts(first, last);
-        fill(first, n, to);
-        const std::size_t after = run_starts(first, last);
-        if (runs_ - before + after > capacity_) {
-            fill(first, n, from);
-            return Error::nomem;
-        }
-        runs_ = runs_ - before + after;
-        return Error::ok;
-    }
-
-    // Pages in [lo, hi] that start a run of one owner: the records the model needs.
-    std::size_t run_starts(std::size_t lo, std::size_t hi) const
-    {
-        std::size_t n = 0;
-        for (std::size_t p = lo; p <= hi; ++p) {
-            n += owner_[p] != untracked && (p == 0 || owner_[p - 1] != owner_[p]);
-        }
-        return n;
-    }
-
-    // Runs one transfer on both the memdb and the model and compares them.
-    Error transfer(Op op, PhysRange r, Id from, Id to)
-    {
-        Error expected = predict(r, from, to);
-        snapshot_into(before_);
-        Status got = db_.transfer(r, owner(from), owner(to));
-        stats_[static_cast<std::size_t>(op)][outcome_index(got.error())]++;
-        if (got.error() != expected) {
-            char what[200];
-            std::snprintf(what, sizeof what, "%s [%#llx, +%#llx) %u -> %u: memdb says %s, model %s",
-                          op_names[static_cast<std::size_t>(op)], ull(r.base.raw()), ull(r.size), unsigned{from}, unsigned{to},
-                          error_name(got.error()), error_name(expected));
-            failed("transfer", what);
-        } else if (!got.ok() && (snapshot_into(after_), after_ != before_)) {
-            failed("transfer", "a failed transfer changed the records");
-        }
-        return got.error();
-    }
-
-    void expect_transfer(Op op, PhysRange r, Id from, Id to, Error wanted)
-    {
-        if (Error e = transfer(op, r, from, to); e != wanted) {
-            failed("transfer", std::string{"expected "} + error_name(wanted) + ", got " + error_name(e));
-        }
-    }
+    const PageModel& model() const { return ls_.model(); }
+    Error transfer(Op op, PhysRange r, Id from, Id to) { return ls_.transfer(op, r, from, to); }
 
     bool on_loan(std::size_t first, std::size_t n) const
     {
@@ -418,11 +204,11 @@ private:
         if (!rng_.percent(85)) {
             return;
         }
-        for (std::size_t k = 0; k < span && owner_[first] != id; ++k) {
+        for (std::size_t k = 0; k < span && model()[first] != id; ++k) {
             first = first + 1 < lo + span ? first + 1 : lo;
         }
         std::size_t end = first;
-        while (end < lo + span && owner_[end] == id) {
+        while (end < lo + span && model()[end] == id) {
             ++end;
         }
         // At most half of what is left when there is more than a page, so that
@@ -531,15 +317,15 @@ private:
         }
         const Id id = extent_id(x);
         for (std::size_t p = 0; p < window;) {
-            if (owner_[p] != id) {
+            if (model()[p] != id) {
                 ++p;
                 continue;
             }
             std::size_t q = p;
-            while (q < window && owner_[q] == id) {
+            while (q < window && model()[q] == id) {
                 ++q;
             }
-            expect_transfer(Op::remove, pages(p, q - p), id, extents_[x].origin, Error::ok);
+            ls_.expect(Op::remove, pages(p, q - p), id, extents_[x].origin, Error::ok);
             p = q;
         }
         if (extents_[x].origin >= first_extent) {
@@ -555,11 +341,11 @@ private:
     {
         Id q = static_cast<Id>(root_id + 1 + rng_.below(partitions - 1));
         std::size_t first = rng_.below(window);
-        for (std::size_t k = 0; k < window && owner_[first] != q; ++k) {
+        for (std::size_t k = 0; k < window && model()[first] != q; ++k) {
             first = (first + 1) % window;
         }
         std::size_t n = 1;  // the whole run the child holds there
-        while (first + n < window && owner_[first + n] == q) {
+        while (first + n < window && model()[first + n] == q) {
             ++n;
         }
         if (on_loan(first, n)) {
@@ -590,22 +376,12 @@ private:
     }
 
     Rng rng_;
-    std::array<OwnedRange, capacity> storage_{};
-    std::array<OwnedRange, 4096> big_{};
-    std::size_t capacity_ = capacity;
-    Memdb db_{storage_.data(), storage_.size()};
-    std::array<Id, window> owner_{};
-    std::array<Id, window> start_{};
-    std::array<char, 256> objects_{};
+    Lockstep ls_{capacity};
+    PageModel::Pages start_{};
     std::array<Extent, extent_slots> extents_{};
     std::array<Loan, loan_slots> loans_{};
-    std::array<Id, window> painted_{};
-    std::size_t runs_ = 0;  // records the model needs: runs of one owner
-    std::vector<OwnedRange> initial_, before_, after_;
+    std::vector<OwnedRange> initial_;
     std::array<std::uint64_t, first_extent> initial_bytes_{};
-    std::array<std::array<std::uint64_t, outcome_count + 1>, static_cast<std::size_t>(Op::count)> stats_{};
-    std::uint64_t step_ = 0;
-    std::string failure_;
 };
 
 std::uint64_t env_or(const char* name, std::uint64_t fallback)
@@ -625,29 +401,29 @@ TEST_CASE("random create/derive/donate/lend/reclaim/delete keeps the memdb equal
     INFO("seed " << seed);
 
     auto world = std::make_unique<World>(seed);
-    REQUIRE(world->verify("at the start"));
-    for (std::uint64_t i = 0; i < steps && world->failure().empty(); ++i) {
+    REQUIRE(world->verify_start());
+    for (std::uint64_t i = 0; i < steps && world->lockstep().failure().empty(); ++i) {
         world->step();
     }
-    INFO(world->failure());
-    REQUIRE(world->failure().empty());
+    INFO(world->lockstep().failure());
+    REQUIRE(world->lockstep().failure().empty());
 
     world->teardown();
-    INFO(world->failure());
-    REQUIRE(world->failure().empty());
+    INFO(world->lockstep().failure());
+    REQUIRE(world->lockstep().failure().empty());
     CHECK(world->back_to_start());
-    std::printf("%s", world->stats().c_str());
+    std::printf("%s", world->lockstep().stats().c_str());
 
     // The default run must have made every operation succeed and met every refusal.
     if (steps >= 100'000) {
         for (Op op : {Op::create, Op::derive, Op::donate, Op::lend, Op::reclaim, Op::remove}) {
-            CHECK(world->count(op, Error::ok) > 0);
+            CHECK(world->lockstep().count(op, Error::ok) > 0);
         }
-        CHECK(world->count(Op::create, Error::denied) > 0);
-        CHECK(world->count(Op::create, Error::nomem) > 0);
-        CHECK(world->count(Op::reclaim, Error::denied) > 0);
+        CHECK(world->lockstep().count(Op::create, Error::denied) > 0);
+        CHECK(world->lockstep().count(Op::create, Error::nomem) > 0);
+        CHECK(world->lockstep().count(Op::reclaim, Error::denied) > 0);
         for (Error e : {Error::arg_inval, Error::arg_size, Error::arg_align, Error::addr_ovfl, Error::addr_inval}) {
-            CHECK(world->count(Op::wild, e) > 0);
+            CHECK(world->lockstep().count(Op::wild, e) > 0);
         }
     }
 }

@@ -81,6 +81,20 @@ TEST_CASE("an aligned 1 GiB range becomes one level-1 block in the root", "[stag
     require_canonical(vm);
 }
 
+TEST_CASE("a whole 1 GiB block changes rights in place and unmaps as one entry", "[stage2]")
+{
+    Vm vm;
+    REQUIRE(vm.table.map(Ipa{2 * gib}, PhysAddr{gib}, gib, rw).ok());
+    REQUIRE(vm.table.protect(Ipa{2 * gib}, gib, ro).ok());
+    auto m = vm.table.lookup(Ipa{2 * gib + gib / 2});
+    CHECK(m.value().level == 1);
+    CHECK(m.value().attrs == ro);
+    CHECK(vm.table.table_pages() == 2);
+    REQUIRE(vm.table.unmap(Ipa{2 * gib}, gib).ok());
+    CHECK_FALSE(vm.table.lookup(Ipa{2 * gib}).ok());
+    require_canonical(vm);
+}
+
 TEST_CASE("blocks are used only where IPA and PA are aligned alike", "[stage2]")
 {
     Vm vm;
@@ -213,10 +227,10 @@ TEST_CASE("mapping over anything already mapped is refused and changes nothing",
     REQUIRE(vm.table.map(Ipa{8 * mib + 4 * kib}, PhysAddr{0}, 4 * kib, ro).ok());
     const Walk before = walk(vm.table, vm.arena);
     const std::size_t in_use = vm.arena.in_use();
-    CHECK(vm.table.map(Ipa{3 * mib}, PhysAddr{0}, 4 * kib, rw).error() == Error::busy);
-    CHECK(vm.table.map(Ipa{0}, PhysAddr{0}, 2 * mib + 4 * kib, rw).error() == Error::busy);
-    CHECK(vm.table.map(Ipa{8 * mib}, PhysAddr{0}, 8 * kib, rw).error() == Error::busy);
-    CHECK(vm.table.map(Ipa{0}, PhysAddr{0}, gib, rw).error() == Error::busy);
+    CHECK(vm.table.map(Ipa{3 * mib}, PhysAddr{0}, 4 * kib, rw).error() == Error::existing_mapping);
+    CHECK(vm.table.map(Ipa{0}, PhysAddr{0}, 2 * mib + 4 * kib, rw).error() == Error::existing_mapping);
+    CHECK(vm.table.map(Ipa{8 * mib}, PhysAddr{0}, 8 * kib, rw).error() == Error::existing_mapping);
+    CHECK(vm.table.map(Ipa{0}, PhysAddr{0}, gib, rw).error() == Error::existing_mapping);
     CHECK(walk(vm.table, vm.arena).entries == before.entries);
     CHECK(vm.arena.in_use() == in_use);
     CHECK(vm.table.map(Ipa{8 * mib}, PhysAddr{0}, 4 * kib, rw).ok());  // right beside is fine

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "test_stage2_support.h"
@@ -122,7 +123,7 @@ void run_random(const Params& p)
         Error expected_refusal = Error::ok;
         if (kind == 0) {
             status = table.map(ipa, PhysAddr{pa}, size, attr_choices[attrs]);
-            expected_refusal = all_free ? Error::ok : Error::busy;
+            expected_refusal = all_free ? Error::ok : Error::existing_mapping;
         } else if (kind == 1) {
             status = table.unmap(ipa, size);
         } else {
@@ -188,64 +189,70 @@ TEST_CASE("random edits with a level-2 start and a concatenated root agree with 
     run_random(Params{32, 4 * kib, 3 * gib - 2 * mib, 2048, 2 * mib, 2000, 21});
 }
 
+namespace {
+
+using bench_clock = std::chrono::steady_clock;
+
+double ns_per(bench_clock::duration d, std::size_t n)
+{
+    return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()) / static_cast<double>(n);
+}
+
+// Maps `count` pieces of `piece` bytes one call each into a fresh table, then unmaps them
+// in one call. `pa_of(i)` chooses the output of piece i. Returns {ns per map, ns per unmap}.
+template <typename PaOf>
+std::pair<double, double> time_maps(std::size_t count, std::uint64_t piece, PaOf pa_of)
+{
+    Arena arena{1024};
+    Stage2Table table;
+    REQUIRE(table.init(arena, Stage2Config{40, 40, 1}).ok());
+    const Stage2Attrs rw{};
+    auto start = bench_clock::now();
+    for (std::size_t i = 0; i < count; ++i) {
+        REQUIRE(table.map(Ipa{gib + i * piece}, PhysAddr{pa_of(i)}, piece, rw).ok());
+    }
+    auto mapped = bench_clock::now();
+    REQUIRE(table.unmap(Ipa{gib}, count * piece).ok());
+    auto unmapped = bench_clock::now();
+    REQUIRE(table.table_pages() == 2);
+    return {ns_per(mapped - start, count), ns_per(unmapped - mapped, count)};
+}
+
+// The best of a few rounds: the host is shared, and the minimum is the least disturbed.
+template <typename F>
+std::pair<double, double> best_of(int rounds, F measure)
+{
+    std::pair<double, double> best = measure();
+    for (int r = 1; r < rounds; ++r) {
+        auto t = measure();
+        best = {t.first < best.first ? t.first : best.first, t.second < best.second ? t.second : best.second};
+    }
+    return best;
+}
+
+}  // namespace
+
 TEST_CASE("stage-2 map cost per 4 KiB page and per 2 MiB block", "[.bench]")
 {
-    using clock = std::chrono::steady_clock;
-    const Stage2Attrs rw{};
-    auto per_call_ns = [](clock::duration d, std::size_t n) {
-        return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()) / static_cast<double>(n);
-    };
     constexpr std::size_t pages = 64 * 512;  // 128 MiB of pages
-    {
-        Arena arena{1024};
-        Stage2Table table;
-        REQUIRE(table.init(arena, Stage2Config{40, 40, 1}).ok());
-        auto start = clock::now();
-        for (std::size_t i = 0; i < pages; ++i) {
-            // Output reversed within each 2 MiB so that no table ever merges.
-            std::uint64_t pa = (i / 512) * 2 * mib + (511 - i % 512) * 4 * kib;
-            REQUIRE(table.map(Ipa{gib + i * 4 * kib}, PhysAddr{pa}, 4 * kib, rw).ok());
-        }
-        auto mapped = clock::now();
-        REQUIRE(table.unmap(Ipa{gib}, pages * 4 * kib).ok());
-        auto unmapped = clock::now();
-        std::printf("stage2 bench: map one 4 KiB page (no merging): %.0f ns/call over %zu calls\n",
-                    per_call_ns(mapped - start, pages), pages);
-        std::printf("stage2 bench: unmap %zu pages in one call: %.1f ns/page\n", pages,
-                    per_call_ns(unmapped - mapped, pages));
-    }
-    {
-        Arena arena{1024};
-        Stage2Table table;
-        REQUIRE(table.init(arena, Stage2Config{40, 40, 1}).ok());
-        auto start = clock::now();
-        for (std::size_t i = 0; i < pages; ++i) {
-            REQUIRE(table.map(Ipa{gib + i * 4 * kib}, PhysAddr{i * 4 * kib}, 4 * kib, rw).ok());
-        }
-        auto mapped = clock::now();
-        std::printf("stage2 bench: map one 4 KiB page (contiguous: every 512th call merges): %.0f ns/call\n",
-                    per_call_ns(mapped - start, pages));
-        CHECK(table.table_pages() == 3);
-    }
-    constexpr std::size_t blocks = 8192;  // 16 GiB of 2 MiB blocks
-    {
-        Arena arena{1024};
-        Stage2Table table;
-        REQUIRE(table.init(arena, Stage2Config{40, 40, 1}).ok());
-        auto start = clock::now();
-        for (std::size_t i = 0; i < blocks; ++i) {
-            // Every other gigabyte's output is offset by 2 MiB, so half the tables merge.
-            std::uint64_t pa = i * 2 * mib + ((i / 512) % 2) * 2 * mib + 64 * gib;
-            REQUIRE(table.map(Ipa{i * 2 * mib}, PhysAddr{pa}, 2 * mib, rw).ok());
-        }
-        auto mapped = clock::now();
-        std::printf("stage2 bench: map one 2 MiB block: %.0f ns/call over %zu calls\n",
-                    per_call_ns(mapped - start, blocks), blocks);
-        auto big = clock::now();
-        REQUIRE(table.unmap(Ipa{0}, blocks * 2 * mib).ok());
-        REQUIRE(table.map(Ipa{0}, PhysAddr{64 * gib + 4 * kib}, gib, rw).ok());  // 1 GiB as pages
-        auto big_done = clock::now();
-        std::printf("stage2 bench: unmap 16 GiB of blocks and map 1 GiB as 262144 pages in one call: %.1f ms\n",
-                    per_call_ns(big_done - big, 1000000));
-    }
+    constexpr std::size_t blocks = 8192;     // 16 GiB of 2 MiB blocks
+    // Output reversed within each 2 MiB, so that no page table ever merges.
+    auto scattered = best_of(5, [] {
+        return time_maps(pages, 4 * kib, [](std::size_t i) { return (i / 512) * 2 * mib + (511 - i % 512) * 4 * kib; });
+    });
+    // Contiguous output: every 512th call merges a page table into a 2 MiB block.
+    auto contiguous = best_of(5, [] { return time_maps(pages, 4 * kib, [](std::size_t i) { return i * 4 * kib; }); });
+    // Output off by 2 MiB in every other gigabyte, so half the level-2 tables merge.
+    auto block_maps = best_of(5, [] {
+        return time_maps(blocks, 2 * mib, [](std::size_t i) { return 64 * gib + i * 2 * mib + ((i / 512) % 2) * 2 * mib; });
+    });
+    std::printf("stage2 bench: map one 4 KiB page per call, no merging: %.0f ns/page; unmap all in one call: %.1f ns/page\n",
+                scattered.first, scattered.second);
+    std::printf("stage2 bench: map one 4 KiB page per call, merging every 512: %.0f ns/page\n", contiguous.first);
+    std::printf("stage2 bench: map one 2 MiB block per call: %.0f ns/block; unmap all in one call: %.1f ns/block\n",
+                block_maps.first, block_maps.second);
+    // One call that needs 513 new tables (1 GiB of pages with unaligned output).
+    auto one_call = best_of(3, [] { return time_maps(1, gib, [](std::size_t) { return 64 * gib + 4 * kib; }); });
+    std::printf("stage2 bench: map 1 GiB as 262144 pages in one call: %.2f ms; unmap it: %.3f ms\n",
+                one_call.first / 1e6, one_call.second / 1e6);
 }

@@ -1,0 +1,128 @@
+// Creating the root objects at cold boot (see root_objects.h).
+#include "kernel/object/root_objects.h"
+
+#include <new>
+
+#include "hyp_api/gunyah_rights.h"
+#include "kernel/core/log.h"
+#include "kernel/core/panic.h"
+#include "kernel/mem/range_pieces.h"
+#include "platform/dt/usable_ram.h"
+
+namespace hyp {
+namespace {
+
+constexpr std::size_t memdb_records = 1024;
+constexpr std::uint32_t root_cspace_caps = 1024;
+constexpr std::uint64_t page = 4096;
+constexpr std::uint64_t mib = 1024 * 1024;
+
+constinit mem::Memdb::Record memdb_storage[memdb_records];
+constinit mem::Memdb memdb;
+alignas(Partition) constinit unsigned char root_partition_storage[sizeof(Partition)];
+constinit RootObjects roots;
+
+// The root partition and cspace live for ever: nothing destroys them.
+void never_destroyed(Object& object)
+{
+    HYP_PANIC("root {} lost its last reference", object_type_name(object.type()));
+}
+
+PhysRange page_aligned_inside(PhysRange r)
+{
+    PhysAddr first = r.base.align_up(page);
+    PhysAddr last = r.end().align_down(page);
+    return last > first ? PhysRange{first, last - first} : PhysRange{};
+}
+
+PhysRange page_aligned_around(PhysRange r)
+{
+    PhysAddr first = r.base.align_down(page);
+    PhysAddr last = r.end().align_up(page);
+    return PhysRange{first, last - first};
+}
+
+}  // namespace
+
+Result<RootObjects> create_root_objects(const platform::PlatformInfo& info, const PhysRange* kept,
+                                        std::size_t kept_count)
+{
+    if (Result<mem::Memdb::Record*> s = memdb.set_storage(memdb_storage, memdb_records); !s) {
+        return fail(s.error());
+    }
+    // Every byte of RAM starts as the hypervisor's: reserved regions stay so.
+    for (std::size_t i = 0; i < info.memory_count; ++i) {
+        PhysRange ram = page_aligned_inside(info.memory[i]);
+        if (Status s = memdb.insert(ram, mem::Owner::hypervisor()); !s) {
+            log::error("hyp: memdb: cannot track RAM {:#x} size {:#x}: {}", ram.base, ram.size, s.error());
+            return fail(s.error());
+        }
+    }
+
+    auto* partition = new (root_partition_storage) Partition(memdb, nullptr, never_destroyed);
+    partition->retain();
+
+    PhysRange holes[16];
+    std::size_t hole_count = 0;
+    for (std::size_t i = 0; i < kept_count && hole_count < 16; ++i) {
+        holes[hole_count++] = page_aligned_around(kept[i]);
+    }
+    platform::UsableRamWalk walk{info};
+    PhysRange usable;
+    while (walk.next(usable)) {
+        Status s = mem::for_each_piece(page_aligned_inside(usable), holes, hole_count, [&](PhysRange piece) -> Status {
+            if (piece.size < 2 * page) {
+                return success();  // too small to hold its bookkeeping and a page: stays the hypervisor's
+            }
+            return partition->add_memory(piece, mem::Owner::hypervisor());
+        });
+        if (!s) {
+            log::error("hyp: root partition: cannot take RAM at {:#x}: {}", usable.base, s.error());
+            return fail(s.error());
+        }
+    }
+
+    // The root cspace, made from the root partition's memory like any other.
+    std::size_t slot_pages = Partition::pages_for(root_cspace_caps * sizeof(CapSlot));
+    Result<PhysAddr> slots = partition->allocate_pages(slot_pages);
+    if (!slots) {
+        return fail(slots.error());
+    }
+    Result<CSpace*> cspace = partition->create<CSpace>();
+    if (!cspace) {
+        return fail(cspace.error());
+    }
+    (*cspace)->retain();
+    if (Status s = (*cspace)->configure(root_cspace_caps); !s) {
+        return fail(s.error());
+    }
+    if (Status s = (*cspace)->activate(static_cast<CapSlot*>(Partition::to_pointer(*slots))); !s) {
+        return fail(s.error());
+    }
+    partition->mark_active();
+
+    roots.memdb = &memdb;
+    roots.partition = partition;
+    roots.cspace = *cspace;
+    Result<CapId> pcap = roots.cspace->insert_root(*partition, GUNYAH_RIGHTS_PARTITION_ALL);
+    Result<CapId> ccap = roots.cspace->insert_root(*roots.cspace, GUNYAH_RIGHTS_CSPACE_ALL);
+    if (!pcap || !ccap) {
+        return fail(Error::cspace_full);
+    }
+    roots.partition_cap = *pcap;
+    roots.cspace_cap = *ccap;
+
+    if (mem::MemdbCheck check = memdb.check(); !check) {
+        log::error("hyp: memdb inconsistent after boot: {} (record {})", check.problem, check.index);
+        return fail(Error::arg_inval);
+    }
+    log::info("hyp: memdb: {} MiB tracked in {} records; hypervisor keeps {} KiB, root partition owns {} MiB "
+              "({} MiB free)",
+              memdb.tracked_bytes() / mib, memdb.records(), memdb.bytes_owned(mem::Owner::hypervisor()) / 1024,
+              memdb.bytes_owned(partition->owner()) / mib, partition->free_bytes() / mib);
+    return roots;
+}
+
+const RootObjects& root_objects() { return roots; }
+
+}  // namespace hyp

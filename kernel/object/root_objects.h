@@ -1,0 +1,32 @@
+// The objects that exist from boot: the memdb holding every byte of RAM, the root
+// partition holding all RAM the hypervisor does not use itself, and the root cspace
+// holding caps to both. The resource manager will be given these.
+#pragma once
+
+#include <cstddef>
+
+#include "kernel/core/addr.h"
+#include "kernel/core/result.h"
+#include "kernel/mem/memdb.h"
+#include "kernel/object/cspace.h"
+#include "kernel/object/partition.h"
+#include "platform/platform_info.h"
+
+namespace hyp {
+
+struct RootObjects {
+    mem::Memdb* memdb = nullptr;
+    Partition* partition = nullptr;
+    CSpace* cspace = nullptr;
+    CapId partition_cap = invalid_cap_id;
+    CapId cspace_cap = invalid_cap_id;
+};
+
+// `kept` are ranges of RAM the hypervisor keeps for itself (its image, the device tree,
+// boot modules): owned by the hypervisor in the memdb, never allocatable.
+[[nodiscard]] Result<RootObjects> create_root_objects(const platform::PlatformInfo& info, const PhysRange* kept,
+                                                      std::size_t kept_count);
+
+[[nodiscard]] const RootObjects& root_objects();
+
+}  // namespace hyp
