@@ -12,6 +12,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/cspace_calls.cpp
   kernel/hypercall/dispatch.cpp
   kernel/hypercall/identify.cpp
+  kernel/hypercall/object_calls.cpp
   kernel/hypercall/table.cpp
   kernel/mem/stage1_map.cpp
   kernel/mem/stage2_config.cpp
@@ -20,6 +21,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/mem/stage2_table.cpp
   kernel/mem/vmid_allocator.cpp
   kernel/object/cspace.cpp
+  kernel/object/lifecycle.cpp
   kernel/object/object.cpp
   kernel/object/partition.cpp
   platform/dt/check_runnable.cpp

@@ -16,4 +16,10 @@ Return cspace_copy_cap_from(Caller& caller, const Args& args);
 Return cspace_revoke_caps_from(Caller& caller, const Args& args);
 Return cspace_configure(Caller& caller, const Args& args);
 
+// object_calls.cpp
+Return partition_create_partition(Caller& caller, const Args& args);
+Return partition_create_cspace(Caller& caller, const Args& args);
+Return object_activate(Caller& caller, const Args& args);
+Return object_activate_from(Caller& caller, const Args& args);
+
 }  // namespace hyp::hypercall

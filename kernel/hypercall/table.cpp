@@ -22,6 +22,10 @@ constexpr Table make_table()
 {
     Table t{};
     t.add(GUNYAH_HC_HYP_IDENTIFY, hyp_identify, 0, none);
+    t.add(GUNYAH_HC_PARTITION_CREATE_PARTITION, partition_create_partition, 3, 2);
+    t.add(GUNYAH_HC_PARTITION_CREATE_CSPACE, partition_create_cspace, 3, 2);
+    t.add(GUNYAH_HC_OBJECT_ACTIVATE, object_activate, 2, 1);
+    t.add(GUNYAH_HC_OBJECT_ACTIVATE_FROM, object_activate_from, 3, 2);
     t.add(GUNYAH_HC_CSPACE_DELETE_CAP_FROM, cspace_delete_cap_from, 3, 2);
     t.add(GUNYAH_HC_CSPACE_COPY_CAP_FROM, cspace_copy_cap_from, 5, 4);
     t.add(GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, cspace_revoke_caps_from, 3, 2);

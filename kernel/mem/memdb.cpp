@@ -45,8 +45,8 @@ Status Memdb::validate(PhysRange range)
     if (!range.base.is_aligned(granule) || (range.size & (granule - 1)) != 0) {
         return fail(Error::arg_align);
     }
-    // Ranges may end exactly at 2^64 in principle, but `end` as a 64-bit number would
-    // then be 0 and every comparison below would need a special case; no RAM is there.
+    // A range ending exactly at 2^64 is refused too: its end would read as 0 and every
+    // comparison would need a special case, for memory that no AArch64 system has.
     std::uint64_t end = 0;
     if (__builtin_add_overflow(range.base.raw(), range.size, &end)) {
         return fail(Error::addr_ovfl);

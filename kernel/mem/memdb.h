@@ -99,10 +99,11 @@ public:
     //   arg_inval  an invalid owner (kind none, or no object for a non-hypervisor kind)
     //   arg_size   an empty range
     //   arg_align  base or size not a multiple of `granule`
-    //   addr_ovfl  base + size wraps past the top of the address space
+    //   addr_ovfl  base + size wraps past, or ends exactly at, 2^64 (no RAM is up there,
+    //              and a 64-bit end address stays meaningful)
     //   nomem      the change needs more records than the storage has free
 
-    // Starts tracking [range) as owned by `owner`: boot-time registration of RAM.
+    // Starts tracking `range` as owned by `owner`: boot-time registration of RAM.
     // busy if any part of the range is already tracked.
     [[nodiscard]] Status insert(PhysRange range, Owner owner);
 
@@ -110,7 +111,8 @@ public:
     //   addr_inval  some part of the range is not tracked (not RAM, or never inserted)
     //   denied      all of it is tracked, but some part is not owned by `from`
     //   arg_inval   also when from == to: a transfer to oneself is a caller bug
-    // addr_inval wins over denied when both apply.
+    // addr_inval wins over denied when both apply. (Gunyah's ABI has MEMDB_EMPTY and
+    // MEMDB_NOT_OWNER for these two cases; a hypercall that wants them translates.)
     [[nodiscard]] Status transfer(PhysRange range, Owner from, Owner to);
 
     // --- Queries.

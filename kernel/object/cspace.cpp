@@ -3,6 +3,7 @@
 
 #include "kernel/core/panic.h"
 #include "kernel/core/spinlock.h"
+#include "kernel/object/partition.h"
 
 namespace hyp {
 namespace {
@@ -82,6 +83,14 @@ CSpace::CSpace(CapSlot* slots, std::uint32_t capacity, ObjectDestroyer destroyer
     HYP_ASSERT(configure(capacity).ok() && activate(slots).ok());
 }
 
+CSpace::~CSpace()
+{
+    clear();
+    if (Partition* home = Partition::of(*this); home != nullptr && slots_ != nullptr) {
+        home->free_pages(Partition::to_phys(slots_), Partition::pages_for(capacity_ * sizeof(CapSlot)));
+    }
+}
+
 Status CSpace::configure(std::uint32_t max_caps)
 {
     if (state() != ObjectState::init) {
@@ -153,6 +162,9 @@ CapSlot* CSpace::free_slot()
 
 Result<CapId> CSpace::insert_root(Object& object, Rights rights)
 {
+    if (state() != ObjectState::active) {
+        return fail(Error::object_state);
+    }
     LockGuard guard{cspace_lock};
     CapSlot* slot = free_slot();
     if (slot == nullptr) {
@@ -197,6 +209,9 @@ Result<CapId> CSpace::copy_to(CapId id, CSpace& dest, Rights mask)
     Result<CapSlot*> source = slot_for(id);
     if (!source) {
         return fail(source.error());
+    }
+    if (dest.state() != ObjectState::active) {
+        return fail(Error::object_state);
     }
     CapSlot* copy = dest.free_slot();
     if (copy == nullptr) {

@@ -54,13 +54,17 @@ public:
     [[nodiscard]] std::uint32_t configured_capacity() const { return capacity_; }
     // Only in state init, after configure: `slots` holds configured_capacity() caps.
     [[nodiscard]] Status activate(CapSlot* slots);
+    // Deletes every cap it still holds and gives its slot storage back to the partition
+    // it was made in (when it was made in one).
+    ~CSpace();
     // Deletes every cap it still holds (children of its caps move to their parents).
     void clear();
 
     [[nodiscard]] std::uint32_t capacity() const { return capacity_; }
     [[nodiscard]] std::uint32_t used() const;
 
-    // A new root cap for `object` (its creator's cap, with all rights given).
+    // A new root cap for `object` (its creator's cap, with all rights given); object_state
+    // unless this cspace is active, cspace_full when no slot is free.
     [[nodiscard]] Result<CapId> insert_root(Object& object, Rights rights);
 
     // The object behind `id`, checked for type and rights, with a reference held.

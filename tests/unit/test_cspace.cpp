@@ -162,7 +162,7 @@ TEST_CASE("a cspace is configured and activated once, in that order")
     std::vector<CapSlot> slots(8);
     CSpace cs{nullptr};
     Thing thing;
-    CHECK(cs.insert_root(thing, all).error() == Error::cspace_full);  // no storage yet
+    CHECK(cs.insert_root(thing, all).error() == Error::object_state);  // not active yet
     CHECK(cs.activate(slots.data()).error() == Error::object_config);
     CHECK(cs.configure(0).error() == Error::arg_inval);
     CHECK(cs.configure(max_cspace_slots + 1).error() == Error::arg_inval);
