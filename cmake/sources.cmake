@@ -14,6 +14,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/identify.cpp
   kernel/hypercall/object_calls.cpp
   kernel/hypercall/table.cpp
+  kernel/hypercall/trap.cpp
   kernel/mem/stage1_map.cpp
   kernel/mem/stage2_config.cpp
   kernel/mem/stage2_edit.cpp
@@ -43,6 +44,7 @@ set(HYP_PORTABLE_SOURCES
 set(HYP_TARGET_SOURCES
   arch/aarch64/boot/head.S
   arch/aarch64/boot/vectors.S
+  arch/aarch64/boot/guest_entry.S
   arch/aarch64/exception.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp

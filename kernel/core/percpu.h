@@ -8,10 +8,16 @@
 namespace hyp {
 
 struct PerCpu {
+    // Read by arch/aarch64/guest_entry.S at the offsets asserted below.
+    void* guest_regs = nullptr;      // the lower-EL state guest_run() is running, else null
+    std::uint64_t host_sp = 0;       // EL2 stack pointer to go back to when the guest traps
+
     std::uint32_t index = 0;  // logical index: 0 is the boot CPU, then device-tree order
     std::uint64_t mpidr = 0;  // affinity fields only
     std::uint32_t online = 0; // set (release) by the CPU itself once it runs the kernel
 };
+static_assert(__builtin_offsetof(PerCpu, guest_regs) == 0, "guest_entry.S PERCPU_GUEST_REGS");
+static_assert(__builtin_offsetof(PerCpu, host_sp) == 8, "guest_entry.S PERCPU_HOST_SP");
 
 inline constexpr std::uint32_t max_cpus = HYP_MAX_CPUS;
 

@@ -12,6 +12,7 @@
 #include "kernel/core/selftest.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_table.h"
+#include "tests/selftest/pool_allocator.h"
 
 namespace {
 
@@ -20,50 +21,7 @@ using namespace hyp::mem;
 
 constexpr std::uint64_t kib = 1024, mib = 1024 * kib, gib = 1024 * mib;
 
-// Table pages from a static pool, identity-mapped (VA = PA at EL2). Pages are handed
-// out aligned to their count and put back on a small free list.
-class PoolAllocator final : public TableAllocator {
-public:
-    Pages allocate_pages(unsigned count) override
-    {
-        for (unsigned i = 0; i + count <= pool_pages; i += count) {
-            bool free = true;
-            for (unsigned j = i; j < i + count; ++j) {
-                free = free && !used_[j];
-            }
-            if (free) {
-                for (unsigned j = i; j < i + count; ++j) {
-                    used_[j] = true;
-                }
-                in_use_ += count;
-                auto* table = pool_[i];
-                return Pages{table, PhysAddr{reinterpret_cast<std::uintptr_t>(table)}};
-            }
-        }
-        return Pages{};
-    }
-    void free_pages(Pages pages, unsigned count) override
-    {
-        auto index = static_cast<unsigned>((pages.table - pool_[0]) / 512);
-        for (unsigned j = index; j < index + count; ++j) {
-            used_[j] = false;
-        }
-        in_use_ -= count;
-    }
-    std::uint64_t* table_at(PhysAddr phys) const override
-    {
-        return reinterpret_cast<std::uint64_t*>(static_cast<std::uintptr_t>(phys.raw()));
-    }
-    [[nodiscard]] unsigned in_use() const { return in_use_; }
-
-private:
-    static constexpr unsigned pool_pages = 64;
-    alignas(16 * 4096) std::uint64_t pool_[pool_pages][512] = {};
-    bool used_[pool_pages] = {};
-    unsigned in_use_ = 0;
-};
-
-constinit PoolAllocator pool;
+constinit selftest::PoolAllocator pool;
 
 struct Probe {
     unsigned checked = 0;

@@ -1,8 +1,8 @@
 /*
- * EL2 exception vectors. Until later issues give the hypervisor traps to handle,
- * every exception is unexpected: save the full register state in a frame on the
- * stack and hand it to report_unexpected_exception() (exception.cpp), which prints
- * it and stops the machine.
+ * EL2 exception vectors. Exceptions from a guest (lower EL, AArch64) go back to
+ * whoever called guest_run() (guest_entry.S). Every exception taken at EL2 itself is
+ * unexpected: save the full register state in a frame on the stack and hand it to
+ * report_unexpected_exception() (exception.cpp), which prints it and stops the machine.
  */
 #include <arch/asm.h>
 
@@ -16,6 +16,14 @@
     b       save_and_report
 .endm
 
+/* An exception from the guest (guest_run): back to the host through guest_exit. */
+.macro guest_vector kind
+    .balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mov     x0, #\kind
+    b       guest_exit
+.endm
+
     .section .text.vectors, "ax"
     .balign 2048
 ENTRY(el2_vectors)
@@ -27,11 +35,11 @@ ENTRY(el2_vectors)
     unexpected_vector 5
     unexpected_vector 6
     unexpected_vector 7
-    unexpected_vector 8     /* lower EL, AArch64: synchronous */
-    unexpected_vector 9
-    unexpected_vector 10
-    unexpected_vector 11
-    unexpected_vector 12    /* lower EL, AArch32: synchronous */
+    guest_vector 0          /* lower EL, AArch64: synchronous */
+    guest_vector 1          /* IRQ */
+    guest_vector 2          /* FIQ */
+    guest_vector 3          /* SError */
+    unexpected_vector 12    /* lower EL, AArch32: never allowed to run */
     unexpected_vector 13
     unexpected_vector 14
     unexpected_vector 15
