@@ -133,6 +133,10 @@ CASES += [
     Case("selftest: el1-hypercalls cortex-a57", ("-cpu", "cortex-a57", "-smp", "1", "-append",
                                                  "selftest=el1-hypercalls"),
          (r"el1-hypercalls: PASS",), forbid=HEALTHY + ("FAIL",), image="hyp-selftest.bin"),
+    # The benchmark self-test must run to the end (its figures are scripts/bench's job).
+    Case("selftest: bench-stage2 runs", ("-smp", "1", "-append", "selftest=bench-stage2"),
+         (r"bench: stage-2 map one 4 KiB page +\d+ ns/op", r"bench: stage-2 unmap one 2 MiB block +\d+ ns/op"),
+         forbid=HEALTHY + ("FAIL",), image="hyp-selftest.bin"),
     Case("selftest: unknown name", ("-smp", "2", "-append", "selftest=no-such-test"),
          (r'no selftest named "no-such-test"', r"^error:   panic", _online(2)), image="hyp-selftest.bin"),
     Case("selftest: none in the production image", ("-smp", "2", "-append", "selftest=panic"),
