@@ -65,13 +65,14 @@ Return object_activate(Caller& caller, const Args& a)
     return activate_by_cap(*caller.cspace, a.arg[0]);
 }
 
-// (cspace, cap, R0): the cap is looked up in another cspace the caller holds.
+// (cspace, cap, R0): the cap is looked up in another cspace the caller holds, which it
+// must be allowed to create caps in (as Gunyah requires).
 Return object_activate_from(Caller& caller, const Args& a)
 {
     if (caller.cspace == nullptr) {
         return error_return(Error::cspace_cap_null);
     }
-    auto cspace = caller.cspace->lookup_as<CSpace>(a.arg[0], 0);
+    auto cspace = caller.cspace->lookup_as<CSpace>(a.arg[0], GUNYAH_RIGHT_CSPACE_CREATE);
     if (!cspace) {
         return error_return(cspace.error());
     }

@@ -124,7 +124,10 @@ TEST_CASE("a partition made by hypercall is active after object_activate and can
     CapId child = made.x[1];
     // Inactive partitions create nothing.
     CHECK(err(s.call(GUNYAH_HC_PARTITION_CREATE_CSPACE, child, s.cspace_cap)) == GUNYAH_ERROR_OBJECT_STATE);
-    // Activation through another cspace the caller holds: object_activate_from.
+    // Activation through another cspace the caller holds: object_activate_from, which needs
+    // the create right on that cspace.
+    CapId weak = s.cspace.copy_to(s.cspace_cap, s.cspace, GUNYAH_RIGHT_CSPACE_COPY).value();
+    CHECK(err(s.call(GUNYAH_HC_OBJECT_ACTIVATE_FROM, weak, child)) == GUNYAH_ERROR_CSPACE_INSUF_RIGHTS);
     REQUIRE(err(s.call(GUNYAH_HC_OBJECT_ACTIVATE_FROM, s.cspace_cap, child)) == GUNYAH_ERROR_OK);
     auto ref = s.cspace.lookup_as<Partition>(child, 0);
     REQUIRE(ref.ok());
