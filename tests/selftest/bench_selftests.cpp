@@ -24,7 +24,8 @@ using namespace hyp::mem;
 constexpr std::uint64_t kib = 1024, mib = 1024 * kib;
 constexpr unsigned rounds = 256;
 
-constinit selftest::PoolAllocator pool;
+alignas(16 * 4096) constinit selftest::PoolPages pool_pages;
+constinit selftest::PoolAllocator pool{pool_pages};
 alignas(4096) constinit std::uint8_t scratch_page[4096];
 
 // Ticks to nanoseconds; under -icount shift=0 one nanosecond is one instruction.

@@ -48,7 +48,8 @@ struct Observed {
 
 alignas(64) constinit Observed observed;
 alignas(16) constinit std::uint8_t el1_stack[8192];
-constinit selftest::PoolAllocator pool;
+alignas(16 * 4096) constinit selftest::PoolPages pool_pages;
+constinit selftest::PoolAllocator pool{pool_pages};
 
 std::int64_t as_int(gunyah::Error e) { return static_cast<std::int64_t>(e); }
 

@@ -8,8 +8,15 @@
 
 namespace hyp::selftest {
 
+// The pages themselves live outside the object (in BSS): an object with a vtable is
+// initialised data, and 256 KiB of it would be carried in the image.
+inline constexpr unsigned pool_pages = 64;
+using PoolPages = std::uint64_t[pool_pages][512];
+
 class PoolAllocator final : public mem::TableAllocator {
 public:
+    explicit constexpr PoolAllocator(PoolPages& pages) : pool_{pages} {}
+
     Pages allocate_pages(unsigned count) override
     {
         for (unsigned i = 0; i + count <= pool_pages; i += count) {
@@ -43,8 +50,7 @@ public:
     [[nodiscard]] unsigned in_use() const { return in_use_; }
 
 private:
-    static constexpr unsigned pool_pages = 64;
-    alignas(16 * 4096) std::uint64_t pool_[pool_pages][512] = {};
+    PoolPages& pool_;
     bool used_[pool_pages] = {};
     unsigned in_use_ = 0;
 };

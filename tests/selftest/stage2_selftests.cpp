@@ -21,7 +21,8 @@ using namespace hyp::mem;
 
 constexpr std::uint64_t kib = 1024, mib = 1024 * kib, gib = 1024 * mib;
 
-constinit selftest::PoolAllocator pool;
+alignas(16 * 4096) constinit selftest::PoolPages pool_pages;
+constinit selftest::PoolAllocator pool{pool_pages};
 
 struct Probe {
     unsigned checked = 0;
