@@ -124,7 +124,7 @@ std::uint32_t CSpace::used() const
 {
     LockGuard guard{cspace_lock};
     std::uint32_t n = 0;
-    for (std::uint32_t i = 0; i < capacity_; ++i) {
+    for (std::uint32_t i = 0; slots_ != nullptr && i < capacity_; ++i) {
         n += slots_[i].object != nullptr ? 1 : 0;
     }
     return n;
@@ -137,6 +137,9 @@ CapId CSpace::id_of(const CapSlot& slot) const
 
 Result<CapSlot*> CSpace::slot_for(CapId id) const
 {
+    if (slots_ == nullptr) {
+        return fail(Error::object_state);  // configured (capacity set) but not activated
+    }
     if (id == invalid_cap_id || (id & slot_mask) >= capacity_ || (id >> (slot_bits + 32)) != 0) {
         return fail(Error::cspace_cap_null);
     }
@@ -152,7 +155,7 @@ Result<CapSlot*> CSpace::slot_for(CapId id) const
 
 CapSlot* CSpace::free_slot()
 {
-    for (std::uint32_t i = 0; i < capacity_; ++i) {
+    for (std::uint32_t i = 0; slots_ != nullptr && i < capacity_; ++i) {
         if (slots_[i].object == nullptr) {
             return &slots_[i];
         }
@@ -270,6 +273,9 @@ Status CSpace::revoke_derived(CapId id)
 
 void CSpace::clear()
 {
+    if (slots_ == nullptr) {
+        return;  // never activated: holds nothing
+    }
     for (std::uint32_t i = 0; i < capacity_; ++i) {
         Object* object = nullptr;
         {

@@ -167,10 +167,26 @@ TEST_CASE("a cspace is configured and activated once, in that order")
     CHECK(cs.configure(0).error() == Error::arg_inval);
     CHECK(cs.configure(max_cspace_slots + 1).error() == Error::arg_inval);
     REQUIRE(cs.configure(8).ok());
+    // Configured but not active: no slot storage yet, and no lookup may touch it.
+    CHECK(cs.lookup(0, ObjectType::none, 0).error() == Error::object_state);
+    CHECK(cs.remove(0).error() == Error::object_state);
+    CHECK(cs.revoke_derived(0).error() == Error::object_state);
     REQUIRE(cs.activate(slots.data()).ok());
     CHECK(cs.state() == ObjectState::active);
     CHECK(cs.configure(4).error() == Error::object_state);
     CHECK(cs.activate(slots.data()).error() == Error::object_state);
     CHECK(cs.insert_root(thing, all).ok());
     cs.clear();
+}
+
+TEST_CASE("a cspace destroyed after configure but before activation holds nothing and frees nothing")
+{
+    int destroyed_before = destroyed;
+    {
+        CSpace cs{nullptr};
+        REQUIRE(cs.configure(8).ok());
+        CHECK(cs.used() == 0);
+        cs.clear();
+    }
+    CHECK(destroyed == destroyed_before);
 }
