@@ -7,9 +7,6 @@
 namespace hyp::arch {
 namespace {
 
-// SCTLR_EL1 with its RES1 bits and the MMU off, so stage 1 of the EL1&0 regime is flat.
-constexpr std::uint64_t sctlr_el1_mmu_off = 0x30d00800;
-constexpr std::uint64_t hcr_el2_vm = bit(0);
 
 constexpr std::uint64_t par_f = bit(0);
 constexpr unsigned par_fst_shift = 1;
@@ -21,16 +18,16 @@ constexpr std::uint64_t par_pa_mask = 0x0000fffffffff000ULL;
 
 void stage2_probe_begin(std::uint64_t vtcr, std::uint64_t vttbr)
 {
-    asm volatile("msr sctlr_el1, %0" : : "r"(sctlr_el1_mmu_off));
+    asm volatile("msr sctlr_el1, %0" : : "r"(sctlr_el1::reset_mmu_off));  // stage 1 flat
     asm volatile("msr vtcr_el2, %0" : : "r"(vtcr));
     write_vttbr_el2(vttbr);
-    write_hcr_el2(read_hcr_el2() | hcr_el2_vm | hcr_el2::rw);
+    write_hcr_el2(read_hcr_el2() | hcr::vm | hcr_el2::rw);
     isb();
 }
 
 void stage2_probe_end()
 {
-    write_hcr_el2(read_hcr_el2() & ~hcr_el2_vm);
+    write_hcr_el2(read_hcr_el2() & ~hcr::vm);
     write_vttbr_el2(0);
     isb();
 }

@@ -106,8 +106,6 @@ el1_selftest_vectors:
 extern "C" char el1_selftest_vectors[];
 
 // ---- EL2 side. --------------------------------------------------------------------
-constexpr std::uint64_t hcr_vm = arch::bit(0), hcr_imo = arch::bit(4), hcr_fmo = arch::bit(3),
-                        hcr_amo = arch::bit(5), hcr_dc = arch::bit(12), hcr_tsc = arch::bit(19);
 constexpr std::uint64_t spsr_el1h_masked = arch::spsr::mode_el1h | arch::spsr::d | arch::spsr::a | arch::spsr::i |
                                            arch::spsr::f;
 
@@ -153,10 +151,11 @@ HYP_SELFTEST(el1_hypercalls, "el1-hypercalls")
 
     asm volatile("msr vtcr_el2, %0" : : "r"(*vtcr));
     arch::write_vttbr_el2(table.vttbr());
-    asm volatile("msr sctlr_el1, %0" : : "r"(std::uint64_t{0x30d00800}));  // EL1 MMU off
+    asm volatile("msr sctlr_el1, %0" : : "r"(arch::sctlr_el1::reset_mmu_off));
     asm volatile("msr vbar_el1, %0" : : "r"(reinterpret_cast<std::uintptr_t>(el1_selftest_vectors)));
     std::uint64_t saved_hcr = arch::read_hcr_el2();
-    arch::write_hcr_el2(arch::hcr_el2::rw | hcr_vm | hcr_dc | hcr_tsc | hcr_imo | hcr_fmo | hcr_amo);
+    namespace hcr = arch::hcr;
+    arch::write_hcr_el2(arch::hcr_el2::rw | hcr::vm | hcr::dc | hcr::tsc | hcr::imo | hcr::fmo | hcr::amo);
     arch::isb();
     asm volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" ::: "memory");
 

@@ -36,6 +36,23 @@ inline constexpr std::uint64_t res1 = bit(4) | bit(5) | bit(11) | bit(16) | bit(
                                       bit(23) | bit(28) | bit(29);
 }  // namespace sctlr_el2
 
+// SCTLR_EL1: only what the hypervisor sets for a guest before it runs.
+namespace sctlr_el1 {
+inline constexpr std::uint64_t m = bit(0);
+// RES1 bits (11, 20, 22, 23, 28, 29) with the MMU, caches and alignment checks off.
+inline constexpr std::uint64_t reset_mmu_off = bit(11) | bit(20) | bit(22) | bit(23) | bit(28) | bit(29);
+}  // namespace sctlr_el1
+
+// HCR_EL2 bits used to run a guest.
+namespace hcr {
+inline constexpr std::uint64_t vm = bit(0);    // stage 2 on for EL1&0
+inline constexpr std::uint64_t fmo = bit(3);   // FIQs to EL2
+inline constexpr std::uint64_t imo = bit(4);   // IRQs to EL2
+inline constexpr std::uint64_t amo = bit(5);   // SErrors to EL2
+inline constexpr std::uint64_t dc = bit(12);   // EL1 MMU off: data is Normal cacheable
+inline constexpr std::uint64_t tsc = bit(19);  // SMC traps to EL2
+}  // namespace hcr
+
 // TCR_EL2 in the non-VHE layout (one translation range, TTBR0_EL2).
 namespace tcr_el2 {
 inline constexpr unsigned t0sz_shift = 0;
