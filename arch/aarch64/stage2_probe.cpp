@@ -18,8 +18,8 @@ constexpr std::uint64_t par_pa_mask = 0x0000fffffffff000ULL;
 
 void stage2_probe_begin(std::uint64_t vtcr, std::uint64_t vttbr)
 {
-    asm volatile("msr sctlr_el1, %0" : : "r"(sctlr_el1::reset_mmu_off));  // stage 1 flat
-    asm volatile("msr vtcr_el2, %0" : : "r"(vtcr));
+    write_sctlr_el1(sctlr_el1::reset_mmu_off);  // stage 1 flat
+    write_vtcr_el2(vtcr);
     write_vttbr_el2(vttbr);
     write_hcr_el2(read_hcr_el2() | hcr::vm | hcr_el2::rw);
     isb();
@@ -40,8 +40,7 @@ WalkResult walk_s12e1(std::uint64_t ipa, bool write)
         asm volatile("at s12e1r, %0" : : "r"(ipa) : "memory");
     }
     isb();
-    std::uint64_t par;
-    asm volatile("mrs %0, par_el1" : "=r"(par));
+    std::uint64_t par = read_par_el1();
     WalkResult result;
     result.par = par;
     result.fault = (par & par_f) != 0;

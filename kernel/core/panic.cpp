@@ -4,6 +4,7 @@
 
 #include <arch/cpu.h>
 #include <arch/psci.h>
+#include <arch/sysreg.h>
 
 #include "kernel/core/log.h"
 
@@ -22,12 +23,12 @@ constinit std::uint32_t panicking = 0;
 
 void panic_with(const char* file, int line, const char* format, const fmt::Arg* args, std::size_t count)
 {
-    asm volatile("msr daifset, #0xf");
+    arch::mask_all_exceptions();
     ConsoleSink sink;
     if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL) != 0) {
         // Another CPU is already reporting; let it finish and power off.
         for (;;) {
-            asm volatile("wfe");
+            arch::wfe();
         }
     }
     fmt::format_to(sink, "\nPANIC on cpu {} at {}:{}: ", arch::current_cpu_index(), file, line);

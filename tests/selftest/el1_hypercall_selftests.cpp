@@ -8,6 +8,7 @@
 #include <arch/registers.h>
 #include <arch/stage2_probe.h>
 #include <arch/sysreg.h>
+#include <arch/tlb.h>
 
 #include "hyp_api/gunyah_client.h"
 #include "kernel/core/log.h"
@@ -149,15 +150,15 @@ HYP_SELFTEST(el1_hypercalls, "el1-hypercalls")
         return;
     }
 
-    asm volatile("msr vtcr_el2, %0" : : "r"(*vtcr));
+    arch::write_vtcr_el2(*vtcr);
     arch::write_vttbr_el2(table.vttbr());
-    asm volatile("msr sctlr_el1, %0" : : "r"(arch::sctlr_el1::reset_mmu_off));
-    asm volatile("msr vbar_el1, %0" : : "r"(reinterpret_cast<std::uintptr_t>(el1_selftest_vectors)));
+    arch::write_sctlr_el1(arch::sctlr_el1::reset_mmu_off);
+    arch::write_vbar_el1(reinterpret_cast<std::uintptr_t>(el1_selftest_vectors));
     std::uint64_t saved_hcr = arch::read_hcr_el2();
     namespace hcr = arch::hcr;
     arch::write_hcr_el2(arch::hcr_el2::rw | hcr::vm | hcr::dc | hcr::tsc | hcr::imo | hcr::fmo | hcr::amo);
     arch::isb();
-    asm volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" ::: "memory");
+    arch::tlb_invalidate_vmid(arch::TlbVm{table.vttbr()});
 
     arch::GuestRegs regs;
     regs.x[0] = roots.partition_cap;
@@ -181,11 +182,7 @@ HYP_SELFTEST(el1_hypercalls, "el1-hypercalls")
         if (ec == hypercall::esr_ec_hvc64 && imm == imm_done) {
             finished = true;
         } else if (ec == hypercall::esr_ec_hvc64 && imm == imm_el1_fault) {
-            log::error("el1-hypercalls: FAIL: EL1 took an exception (ESR_EL1 {:#x})", [] {
-                std::uint64_t v;
-                asm volatile("mrs %0, esr_el1" : "=r"(v));
-                return v;
-            }());
+            log::error("el1-hypercalls: FAIL: EL1 took an exception (ESR_EL1 {:#x})", arch::read_esr_el1());
             break;
         } else if (hypercall::handle_hypercall_trap(caller, regs.esr, {regs.x, &regs.elr}) !=
                    hypercall::TrapResult::handled) {

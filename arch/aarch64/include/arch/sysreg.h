@@ -47,6 +47,12 @@ HYP_SYSREG_RW(vttbr_el2)
 HYP_SYSREG_RW(vpidr_el2)
 HYP_SYSREG_RW(vmpidr_el2)
 HYP_SYSREG_RW(mdcr_el2)
+HYP_SYSREG_RW(vtcr_el2)
+HYP_SYSREG_RW(sctlr_el1)
+HYP_SYSREG_RW(vbar_el1)
+HYP_SYSREG_RW(esr_el1)
+HYP_SYSREG_RW(far_el1)
+HYP_SYSREG_RO(par_el1)
 
 inline void isb() { asm volatile("isb" : : : "memory"); }
 inline void dsb_sy() { asm volatile("dsb sy" : : : "memory"); }
@@ -55,6 +61,8 @@ inline void dsb_ishst() { asm volatile("dsb ishst" : : : "memory"); }
 inline void sev() { asm volatile("sev" : : : "memory"); }
 inline void wfe() { asm volatile("wfe" : : : "memory"); }
 inline void wfi() { asm volatile("wfi" : : : "memory"); }
+// Masks debug, SError, IRQ and FIQ on this CPU (PSTATE.DAIF).
+inline void mask_all_exceptions() { asm volatile("msr daifset, #0xf" : : : "memory"); }
 
 }  // namespace hyp::arch
 
