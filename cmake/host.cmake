@@ -12,3 +12,5 @@ target_compile_options(hyp_portable PUBLIC ${HYP_SANITIZERS} -g -O1)
 target_compile_definitions(hyp_portable PUBLIC HYP_HOST=1)
 target_link_options(hyp_portable PUBLIC ${HYP_SANITIZERS})
 target_link_libraries(hyp_portable PUBLIC hyp_warnings "${HYP_HOST_LIBFDT}")
+# The resource manager's portable logic is tested in the same runner.
+target_sources(hyp_portable PRIVATE ${RM_PORTABLE_SOURCES})

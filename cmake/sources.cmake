@@ -9,9 +9,11 @@ set(HYP_PORTABLE_SOURCES
   kernel/core/log.cpp
   kernel/mem/memdb.cpp
   kernel/mem/page_allocator.cpp
+  kernel/hypercall/addrspace_calls.cpp
   kernel/hypercall/cspace_calls.cpp
   kernel/hypercall/dispatch.cpp
   kernel/hypercall/identify.cpp
+  kernel/hypercall/memextent_calls.cpp
   kernel/hypercall/object_calls.cpp
   kernel/hypercall/table.cpp
   kernel/hypercall/trap.cpp
@@ -21,10 +23,25 @@ set(HYP_PORTABLE_SOURCES
   kernel/mem/stage2_edit_sync.cpp
   kernel/mem/stage2_table.cpp
   kernel/mem/vmid_allocator.cpp
+  kernel/object/addrspace.cpp
+  kernel/object/addrspace_follow.cpp
+  kernel/object/addrspace_mappings.cpp
   kernel/object/cspace.cpp
   kernel/object/lifecycle.cpp
+  kernel/object/memextent.cpp
+  kernel/object/memextent_donate.cpp
   kernel/object/object.cpp
   kernel/object/partition.cpp
+  kernel/virt/fault_injection.cpp
+  kernel/virt/guest_trap.cpp
+  kernel/virt/line_sink.cpp
+  kernel/virt/mmio_bus.cpp
+  kernel/virt/mmio_decode.cpp
+  kernel/virt/vpl011.cpp
+  kernel/virt/vpsci.cpp
+  kernel/sched/run_queue.cpp
+  kernel/sched/scheduler.cpp
+  kernel/sched/timer_queue.cpp
   platform/dt/check_runnable.cpp
   platform/dt/discover.cpp
   platform/dt/discover_chosen.cpp
@@ -45,6 +62,7 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/boot/head.S
   arch/aarch64/boot/vectors.S
   arch/aarch64/boot/guest_entry.S
+  arch/aarch64/cache.cpp
   arch/aarch64/exception.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
@@ -66,6 +84,18 @@ set(HYP_TARGET_SOURCES
 
 # Host only: the fake arch backend that lets portable code run under Catch2.
 set(HYP_HOST_SOURCES
+  arch/host/cache_fake.cpp
   arch/host/host_arch.cpp
   arch/host/tlb_fake.cpp
+)
+
+# The resource manager's portable sources: logic with no hypercall (Image header, VM
+# layout, boot info, the primary VM's DT builder). Compiled into the host unit tests and,
+# later, into rm.elf; never into the hypervisor image.
+set(RM_PORTABLE_SOURCES
+  rm/boot/boot_info.cpp
+  rm/boot/image_header.cpp
+  rm/dt/fdt_writer.cpp
+  rm/dt/primary_dt.cpp
+  rm/vm/vm_layout.cpp
 )

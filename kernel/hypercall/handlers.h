@@ -22,4 +22,19 @@ Return partition_create_cspace(Caller& caller, const Args& args);
 Return object_activate(Caller& caller, const Args& args);
 Return object_activate_from(Caller& caller, const Args& args);
 
+// memextent_calls.cpp
+Return partition_create_memextent(Caller& caller, const Args& args);
+Return memextent_configure(Caller& caller, const Args& args);
+Return memextent_configure_derive(Caller& caller, const Args& args);
+Return memextent_modify(Caller& caller, const Args& args);
+Return memextent_donate(Caller& caller, const Args& args);
+
+// addrspace_calls.cpp
+Return partition_create_addrspace(Caller& caller, const Args& args);
+Return addrspace_configure(Caller& caller, const Args& args);
+Return addrspace_map(Caller& caller, const Args& args);
+Return addrspace_unmap(Caller& caller, const Args& args);
+Return addrspace_update_access(Caller& caller, const Args& args);
+Return addrspace_lookup(Caller& caller, const Args& args);
+
 }  // namespace hyp::hypercall

@@ -31,6 +31,17 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, cspace_revoke_caps_from, 3, 2);
     t.add(GUNYAH_HC_CSPACE_REVOKE_CAPS_FROM, cspace_revoke_caps_from, 3, 2);
     t.add(GUNYAH_HC_CSPACE_CONFIGURE, cspace_configure, 3, 2);
+    t.add(GUNYAH_HC_PARTITION_CREATE_MEMEXTENT, partition_create_memextent, 3, 2);
+    t.add(GUNYAH_HC_MEMEXTENT_MODIFY, memextent_modify, 4, none);
+    t.add(GUNYAH_HC_MEMEXTENT_CONFIGURE, memextent_configure, 5, 4);
+    t.add(GUNYAH_HC_MEMEXTENT_CONFIGURE_DERIVE, memextent_configure_derive, 6, 5);
+    t.add(GUNYAH_HC_MEMEXTENT_DONATE, memextent_donate, 6, 5);
+    t.add(GUNYAH_HC_PARTITION_CREATE_ADDRSPACE, partition_create_addrspace, 3, 2);
+    t.add(GUNYAH_HC_ADDRSPACE_MAP, addrspace_map, 7, none);
+    t.add(GUNYAH_HC_ADDRSPACE_UNMAP, addrspace_unmap, 6, none);
+    t.add(GUNYAH_HC_ADDRSPACE_UPDATE_ACCESS, addrspace_update_access, 7, none);
+    t.add(GUNYAH_HC_ADDRSPACE_CONFIGURE, addrspace_configure, 3, 2);
+    t.add(GUNYAH_HC_ADDRSPACE_LOOKUP, addrspace_lookup, 5, 4);
     return t;
 }
 

@@ -218,6 +218,30 @@ Status PageAllocator::free(PhysAddr base, std::size_t pages)
     return success();
 }
 
+Status PageAllocator::claim(PhysRange range)
+{
+    if (Status s = check_range(range); !s) {
+        return s;
+    }
+    LockGuard held{lock_};
+    Region* r = region_containing_locked(range.base.raw());
+    if (r == nullptr || range.end().raw() - r->range_.base.raw() > r->range_.size) {
+        return fail(Error::addr_inval);
+    }
+    std::size_t index = static_cast<std::size_t>((range.base - r->range_.base) / page_size);
+    std::size_t pages = static_cast<std::size_t>(range.size / page_size);
+    if (find_bit(r->bits_, index, index + pages, true) != index + pages) {
+        return fail(Error::busy);
+    }
+    fill_bits(r->bits_, index, pages, true);
+    r->free_ -= pages;
+    free_pages_ -= pages;
+    if (index == r->hint_) {
+        r->hint_ = index + pages;  // everything below index was allocated already
+    }
+    return success();
+}
+
 std::uint64_t PageAllocator::free_bytes() const
 {
     LockGuard held{lock_};

@@ -137,6 +137,15 @@ public:
     //   denied     some page of it is already free (a double free)
     [[nodiscard]] Status free(PhysAddr base, std::size_t pages);
 
+    // Allocates exactly the pages of `range`, all or nothing: for memory a caller chose
+    // by address (a memory extent configured at a physical base) rather than asked for.
+    //   arg_size   empty range
+    //   arg_align  base or size not page aligned
+    //   addr_ovfl  base + size wraps
+    //   addr_inval not wholly inside one range of this allocator
+    //   busy       some page of it is already allocated
+    [[nodiscard]] Status claim(PhysRange range);
+
     // Exact: every page of every range is either free or allocated.
     [[nodiscard]] std::uint64_t free_bytes() const;
     [[nodiscard]] std::uint64_t total_bytes() const;

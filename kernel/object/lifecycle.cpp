@@ -2,7 +2,9 @@
 #include "kernel/object/lifecycle.h"
 
 #include "hyp_api/gunyah_rights.h"
+#include "kernel/object/addrspace.h"
 #include "kernel/object/cspace.h"
+#include "kernel/object/memextent.h"
 #include "kernel/object/partition.h"
 
 namespace hyp {
@@ -48,6 +50,22 @@ Result<Object*> create_object(Partition& partition, ObjectType type)
         object = *c;
         break;
     }
+    case ObjectType::memextent: {
+        Result<MemExtent*> e = partition.create<MemExtent>();
+        if (!e) {
+            return fail(e.error());
+        }
+        object = *e;
+        break;
+    }
+    case ObjectType::addrspace: {
+        Result<AddrSpace*> a = partition.create<AddrSpace>();
+        if (!a) {
+            return fail(a.error());
+        }
+        object = *a;
+        break;
+    }
     default:
         return fail(Error::unimplemented);
     }
@@ -66,6 +84,10 @@ Status activate_object(Object& object)
         return success();
     case ObjectType::cspace:
         return activate_cspace(static_cast<CSpace&>(object));
+    case ObjectType::memextent:
+        return static_cast<MemExtent&>(object).activate();
+    case ObjectType::addrspace:
+        return static_cast<AddrSpace&>(object).activate();
     default:
         return fail(Error::unimplemented);
     }

@@ -126,3 +126,87 @@ inline constexpr std::uint64_t n = bit(31);
 }  // namespace spsr
 
 }  // namespace hyp::arch
+
+// Trap handling and exception injection (kernel/virt). Namespaces reopened rather than
+// edited above, so that this block can be read, and merged, on its own.
+namespace hyp::arch {
+
+// ESR_ELx exception classes of the traps kernel/virt handles or injects.
+namespace esr_ec {
+inline constexpr std::uint64_t unknown = 0x00;     // also what an injected UNDEFINED reports
+inline constexpr std::uint64_t sys64 = 0x18;       // MSR, MRS or system instruction
+inline constexpr std::uint64_t iabt_lower = 0x20;  // instruction abort from a lower EL
+inline constexpr std::uint64_t iabt_same = 0x21;   // instruction abort without an EL change
+inline constexpr std::uint64_t dabt_lower = 0x24;  // data abort from a lower EL
+inline constexpr std::uint64_t dabt_same = 0x25;   // data abort without an EL change
+}  // namespace esr_ec
+
+// ISS of a data abort (EC 0x24/0x25); instruction aborts share FnV, EA, S1PTW and the
+// fault status code. Arm ARM D24.2.40, "ISS encoding for an exception from a Data Abort".
+namespace esr_dabt {
+inline constexpr std::uint64_t isv = bit(24);  // bits 23:14 below describe the access
+inline constexpr unsigned sas_shift = 22;       // access size: 1 << SAS bytes
+inline constexpr std::uint64_t sas_mask = 0x3;
+inline constexpr std::uint64_t sse = bit(21);  // load sign-extends
+inline constexpr unsigned srt_shift = 16;       // transfer register (31 = XZR/WZR)
+inline constexpr std::uint64_t srt_mask = 0x1f;
+inline constexpr std::uint64_t sf = bit(15);    // transfer register is 64-bit
+inline constexpr std::uint64_t ar = bit(14);    // acquire/release semantics
+inline constexpr std::uint64_t vncr = bit(13);  // fault on the VNCR_EL2 page (nested virt)
+inline constexpr std::uint64_t fnv = bit(10);   // FAR not valid
+inline constexpr std::uint64_t ea = bit(9);     // external abort type (IMPLEMENTATION DEFINED)
+inline constexpr std::uint64_t cm = bit(8);     // cache maintenance or address translation op
+inline constexpr std::uint64_t s1ptw = bit(7);  // stage-2 fault during the stage-1 walk
+inline constexpr std::uint64_t wnr = bit(6);    // write, not read
+inline constexpr std::uint64_t fsc_mask = 0x3f;
+}  // namespace esr_dabt
+
+// Data/instruction fault status codes (DFSC/IFSC).
+namespace fsc {
+inline constexpr std::uint64_t translation_l0 = 0x04;  // 0x04..0x07: levels 0..3
+inline constexpr std::uint64_t translation_lm1 = 0x2b; // level -1 (FEAT_LPA2)
+inline constexpr std::uint64_t access_flag_l0 = 0x08;  // 0x08..0x0b: levels 0..3 (0 with FEAT_LPA2)
+inline constexpr std::uint64_t permission_l0 = 0x0c;   // 0x0c..0x0f
+inline constexpr std::uint64_t sync_external = 0x10;   // not on a translation table walk
+inline constexpr std::uint64_t level_mask = 0x3;
+}  // namespace fsc
+
+// HPFAR_EL2.FIPA: bits 47:4 hold IPA bits 55:12 (bits 47:40 RES0 below FEAT_LPA/D128).
+namespace hpfar_el2 {
+inline constexpr std::uint64_t fipa_mask = 0x0000fffffffffff0ULL;
+inline constexpr unsigned fipa_to_ipa_shift = 8;
+}  // namespace hpfar_el2
+
+// Vector table layout (VBAR_ELx + origin + kind).
+namespace vector_offset {
+inline constexpr std::uint64_t current_sp0 = 0x000;
+inline constexpr std::uint64_t current_spx = 0x200;
+inline constexpr std::uint64_t lower_aarch64 = 0x400;
+inline constexpr std::uint64_t lower_aarch32 = 0x600;
+inline constexpr std::uint64_t sync = 0x000;
+inline constexpr std::uint64_t irq = 0x080;
+inline constexpr std::uint64_t fiq = 0x100;
+inline constexpr std::uint64_t serror = 0x180;
+}  // namespace vector_offset
+
+// PSTATE fields as saved in SPSR_ELx that exception entry sets or clears.
+namespace spsr {
+inline constexpr std::uint64_t btype_mask = 0x3ULL << 10;  // FEAT_BTI
+inline constexpr std::uint64_t ssbs = bit(12);             // FEAT_SSBS
+inline constexpr std::uint64_t allint = bit(13);           // FEAT_NMI
+inline constexpr std::uint64_t uao = bit(23);              // FEAT_UAO
+inline constexpr std::uint64_t dit = bit(24);              // FEAT_DIT
+inline constexpr std::uint64_t tco = bit(25);              // FEAT_MTE
+inline constexpr std::uint64_t daif = d | a | i | f;
+inline constexpr std::uint64_t nzcv = n | z | c | v;
+}  // namespace spsr
+
+// SCTLR_EL1 bits that decide PSTATE on exception entry to EL1, and data endianness.
+namespace sctlr_el1 {
+inline constexpr std::uint64_t span = bit(23);   // 0: entry to EL1 sets PSTATE.PAN
+inline constexpr std::uint64_t e0e = bit(24);    // EL0 data big-endian
+inline constexpr std::uint64_t ee = bit(25);     // EL1 data big-endian
+inline constexpr std::uint64_t dssbs = bit(44);  // PSTATE.SSBS on exception entry
+}  // namespace sctlr_el1
+
+}  // namespace hyp::arch

@@ -1,0 +1,139 @@
+/*
+ * The boot-info structure the hypervisor hands the resource manager (the root VM) in x0
+ * when it first runs it: the RM's own capabilities, the boot modules the loader placed
+ * (with a memextent capability for each), and the platform facts the RM needs to build
+ * the primary VM. Ours, not Gunyah's (whose RM parses a CBOR environment instead): a
+ * fixed C layout the kernel fills from its DT discovery, so the RM needs neither a DT
+ * parser nor a CBOR decoder to start the primary VM.
+ *
+ * Rules: the structure lies in the RM's RAM at an 8-byte aligned IPA; every field is
+ * naturally aligned and every gap is an explicit reserved field (zero), so the layout is
+ * the same packed or not, in C and C++, and pinned below. The RM checks magic, version
+ * and size before reading anything else, and every count against its array. Addresses
+ * are physical unless the field says IPA. Interrupts are GIC INTIDs. A capability the
+ * hypervisor does not give is GUNYAH_CAP_ID_INVALID. Plain C, little-endian.
+ */
+#ifndef HYP_API_RM_BOOT_INFO_H
+#define HYP_API_RM_BOOT_INFO_H
+
+#include "hyp_api/gunyah_common.h"
+#include "hyp_api/gunyah_rights.h"
+
+#define RM_BOOT_INFO_MAGIC              0x49424d52u  /* "RMBI" as bytes in memory */
+#define RM_BOOT_INFO_VERSION            1u
+
+#define RM_BOOT_INFO_MAX_MODULES        8u     /* as many as the kernel's discovery records */
+#define RM_BOOT_INFO_MAX_CPUS           64u
+#define RM_BOOT_INFO_MAX_RAM_RANGES     16u
+/* Linux's arm64 COMMAND_LINE_SIZE is 2048; QEMU's guest-loader bootargs are a line or
+ * two. Longer ones are cut at 1023 bytes and flagged, never silently. */
+#define RM_BOOT_INFO_BOOTARGS_SIZE      1024u
+
+/* rm_boot_module.kind: from the module's "multiboot,*" compatible. 0 is never used. */
+#define RM_BOOT_MODULE_KERNEL           1u   /* multiboot,kernel */
+#define RM_BOOT_MODULE_RAMDISK          2u   /* multiboot,ramdisk */
+#define RM_BOOT_MODULE_OTHER            3u   /* any other multiboot,module */
+
+/* rm_boot_module.flags */
+#define RM_BOOT_MODULE_BOOTARGS_TRUNCATED  (1u << 0)  /* bootargs were longer than the field */
+
+/* A [base, base + size) range. */
+struct rm_boot_range {
+    uint64_t base;
+    uint64_t size;
+};
+GUNYAH_ASSERT_SIZE(struct rm_boot_range, 16);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_range, size, 8);
+
+/* One module a boot loader placed in RAM (QEMU's guest-loader: /chosen/module@*). */
+struct rm_boot_module {
+    uint32_t kind;                  /* RM_BOOT_MODULE_* */
+    uint32_t flags;                 /* RM_BOOT_MODULE_BOOTARGS_TRUNCATED */
+    struct rm_boot_range phys;      /* where its bytes are */
+    uint64_t memextent_cap;         /* a memextent covering phys, in the RM's cspace */
+    char bootargs[RM_BOOT_INFO_BOOTARGS_SIZE];  /* NUL-terminated; empty when none */
+};
+GUNYAH_ASSERT_SIZE(struct rm_boot_module, 1056);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_module, flags, 4);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_module, phys, 8);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_module, memextent_cap, 24);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_module, bootargs, 32);
+
+/* The machine, as the kernel discovered it: what the primary VM's device tree shows at
+ * the same addresses (the vGIC and the virtual PL011 sit where the real ones are). */
+struct rm_boot_platform {
+    struct rm_boot_range gicd;      /* GICv3 distributor */
+    struct rm_boot_range gicr;      /* first GICv3 redistributor region */
+    uint64_t gicr_stride;           /* 0: frames packed (2 x 64 KiB per CPU) */
+    struct rm_boot_range uart;      /* the PL011 the hypervisor's console uses */
+    uint32_t uart_intid;            /* its SPI */
+    uint32_t gic_maintenance_intid; /* PPI */
+    uint32_t timer_secure_phys_intid;     /* PPIs, the timer binding's order */
+    uint32_t timer_nonsecure_phys_intid;
+    uint32_t timer_virt_intid;
+    uint32_t timer_hyp_phys_intid;
+    uint32_t timer_frequency_hz;    /* 0: read CNTFRQ_EL0 */
+    uint32_t cpu_count;             /* entries of cpu_mpidrs */
+    uint32_t boot_cpu;              /* index in cpu_mpidrs of the CPU that booted */
+    uint32_t reserved0;
+    uint64_t cpu_mpidrs[RM_BOOT_INFO_MAX_CPUS];  /* affinity fields of each physical CPU */
+};
+GUNYAH_ASSERT_SIZE(struct rm_boot_platform, 96 + 8 * RM_BOOT_INFO_MAX_CPUS);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, gicr, 16);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, gicr_stride, 32);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, uart, 40);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, uart_intid, 56);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, gic_maintenance_intid, 60);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, timer_secure_phys_intid, 64);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, timer_nonsecure_phys_intid, 68);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, timer_virt_intid, 72);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, timer_hyp_phys_intid, 76);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, timer_frequency_hz, 80);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, cpu_count, 84);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, boot_cpu, 88);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_platform, cpu_mpidrs, 96);
+
+struct rm_boot_info {
+    uint32_t magic;                 /* RM_BOOT_INFO_MAGIC */
+    uint16_t version;               /* RM_BOOT_INFO_VERSION */
+    uint16_t reserved0;
+    uint32_t size;                  /* sizeof(struct rm_boot_info) as the kernel built it */
+    uint32_t reserved1;
+
+    /* The RM's own objects, in its own cspace. */
+    uint64_t partition_cap;         /* the root partition: new objects and VM memory come from it */
+    uint64_t cspace_cap;            /* the RM's cspace (where these caps live) */
+    uint64_t addrspace_cap;         /* the RM's stage-2 address space */
+    uint64_t ram_memextent_cap;     /* a memextent covering the RM's RAM */
+    struct rm_boot_range ram_ipa;   /* the RM's RAM as the RM sees it */
+    struct rm_boot_range ram_phys;  /* the same RAM, physically */
+
+    uint32_t module_count;          /* entries of modules */
+    uint32_t ram_range_count;       /* entries of ram_ranges */
+    /* Free physical RAM of the root partition, which the RM may give to VMs. Sorted by
+     * base, not overlapping, none holding the hypervisor, the RM or a module. */
+    struct rm_boot_range ram_ranges[RM_BOOT_INFO_MAX_RAM_RANGES];
+
+    struct rm_boot_platform platform;
+    struct rm_boot_module modules[RM_BOOT_INFO_MAX_MODULES];
+};
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, version, 4);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, size, 8);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, partition_cap, 16);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, cspace_cap, 24);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, addrspace_cap, 32);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, ram_memextent_cap, 40);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, ram_ipa, 48);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, ram_phys, 64);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, module_count, 80);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, ram_range_count, 84);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, ram_ranges, 88);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, platform, 88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, modules,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS);
+GUNYAH_ASSERT_SIZE(struct rm_boot_info,
+                   88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                       1056 * RM_BOOT_INFO_MAX_MODULES);
+/* 88 + 256 + 608 + 8448 = 9400 bytes: three 4 KiB pages. */
+
+#endif

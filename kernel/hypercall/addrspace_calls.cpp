@@ -1,0 +1,184 @@
+// The address space calls: partition_create_addrspace, addrspace_configure, map, unmap,
+// update_access and lookup. Caps and the undefined bits of flag words are checked here,
+// first (as Gunyah does); the rest of the rules are in kernel/object/addrspace.h.
+// attach_thread, attach_vdma, configure_info_area, configure_vmmio and attach_vdevice
+// belong with threads and virtual devices and are gaps in the table until those exist.
+#include "hyp_api/gunyah_memory.h"
+#include "hyp_api/gunyah_rights.h"
+#include "kernel/hypercall/handlers.h"
+#include "kernel/object/addrspace.h"
+#include "kernel/object/lifecycle.h"
+#include "kernel/object/partition.h"
+
+namespace hyp::hypercall {
+namespace {
+
+// (src partition, dest cspace, R0) -> new cap, as for every partition_create_* call.
+Return create(Caller& caller, const Args& a, ObjectType type)
+{
+    auto partition = caller.cspace->lookup_as<Partition>(a.arg[0], GUNYAH_RIGHT_PARTITION_OBJECT_CREATE);
+    if (!partition) {
+        return error_return(partition.error());
+    }
+    auto dest = caller.cspace->lookup_as<CSpace>(a.arg[1], GUNYAH_RIGHT_CSPACE_CREATE);
+    if (!dest) {
+        return error_return(dest.error());
+    }
+    if ((*partition)->state() != ObjectState::active || (*dest)->state() != ObjectState::active) {
+        return error_return(Error::object_state);
+    }
+    Result<Object*> object = create_object(**partition, type);
+    if (!object) {
+        return error_return(object.error());
+    }
+    Result<CapId> cap = (*dest)->insert_root(**object, all_rights(type));
+    (*object)->put();  // the cap holds it now, or it is gone again
+    return cap ? ok_return(*cap) : error_return(cap.error());
+}
+
+Return status_return(Status s) { return s ? ok_return() : error_return(s.error()); }
+
+constexpr std::uint64_t map_flags_valid = GUNYAH_ADDRSPACE_MAP_FLAGS_VALID_MASK;
+constexpr std::uint64_t access_attrs_valid = GUNYAH_ACCESS_ATTRS_USER_MASK | GUNYAH_ACCESS_ATTRS_KERNEL_MASK;
+
+// The address space and the extent of a mapping call, both active.
+struct Pair {
+    Ref<AddrSpace> as;
+    Ref<MemExtent> extent;
+};
+
+Result<Pair> pair_for(Caller& caller, CapId as_cap, Rights as_rights, CapId extent_cap, Rights extent_rights)
+{
+    auto as = caller.cspace->lookup_as<AddrSpace>(as_cap, as_rights);
+    if (!as) {
+        return fail(as.error());
+    }
+    auto extent = caller.cspace->lookup_as<MemExtent>(extent_cap, extent_rights);
+    if (!extent) {
+        return fail(extent.error());
+    }
+    if ((*as)->state() != ObjectState::active || (*extent)->state() != ObjectState::active) {
+        return fail(Error::object_state);
+    }
+    return Pair{Ref<AddrSpace>(as->get()), Ref<MemExtent>(extent->get())};
+}
+
+MappingRequest request_of(std::uint64_t vbase, std::uint64_t flags, std::uint64_t offset, std::uint64_t size)
+{
+    MappingRequest r;
+    r.vbase = Ipa{vbase};
+    r.partial = (flags & GUNYAH_ADDRSPACE_MAP_PARTIAL) != 0;
+    r.offset = offset;
+    r.size = size;
+    return r;
+}
+
+MappingAccess access_of(std::uint64_t word)
+{
+    return MappingAccess{static_cast<std::uint8_t>((word & GUNYAH_MAPPING_ATTRS_USER_ACCESS_MASK) >>
+                                                   GUNYAH_MAPPING_ATTRS_USER_ACCESS_SHIFT),
+                         static_cast<std::uint8_t>((word & GUNYAH_MAPPING_ATTRS_KERNEL_ACCESS_MASK) >>
+                                                   GUNYAH_MAPPING_ATTRS_KERNEL_ACCESS_SHIFT)};
+}
+
+}  // namespace
+
+Return partition_create_addrspace(Caller& caller, const Args& a)
+{
+    if (caller.cspace == nullptr) {
+        return error_return(Error::cspace_cap_null);
+    }
+    return create(caller, a, ObjectType::addrspace);
+}
+
+// (as, vmid, R0). Configuring needs the right to activate (Gunyah).
+Return addrspace_configure(Caller& caller, const Args& a)
+{
+    if (caller.cspace == nullptr) {
+        return error_return(Error::cspace_cap_null);
+    }
+    auto as = caller.cspace->lookup_as<AddrSpace>(a.arg[0], GUNYAH_RIGHT_ACTIVATE);
+    if (!as) {
+        return error_return(as.error());
+    }
+    return status_return((*as)->configure(a.arg[1]));
+}
+
+// (as, me, vbase, map_attrs, map_flags, offset, size): MAP on both caps.
+Return addrspace_map(Caller& caller, const Args& a)
+{
+    if (caller.cspace == nullptr) {
+        return error_return(Error::cspace_cap_null);
+    }
+    if ((a.arg[3] & ~std::uint64_t{GUNYAH_MAPPING_ATTRS_DEFINED_MASK}) != 0 || (a.arg[4] & ~map_flags_valid) != 0) {
+        return error_return(Error::arg_inval);
+    }
+    Result<Pair> pair = pair_for(caller, a.arg[0], GUNYAH_RIGHT_ADDRSPACE_MAP, a.arg[1], GUNYAH_RIGHT_MEMEXTENT_MAP);
+    if (!pair) {
+        return error_return(pair.error());
+    }
+    const auto memtype = static_cast<std::uint8_t>((a.arg[3] & GUNYAH_MAPPING_ATTRS_MEMTYPE_MASK) >>
+                                                   GUNYAH_MAPPING_ATTRS_MEMTYPE_SHIFT);
+    return status_return(hyp::addrspace_map(*pair->as, *pair->extent, request_of(a.arg[2], a.arg[4], a.arg[5], a.arg[6]),
+                                            access_of(a.arg[3]), memtype));
+}
+
+// (as, me, vbase, map_flags, offset, size): MAP on both caps.
+Return addrspace_unmap(Caller& caller, const Args& a)
+{
+    if (caller.cspace == nullptr) {
+        return error_return(Error::cspace_cap_null);
+    }
+    if ((a.arg[3] & ~map_flags_valid) != 0) {
+        return error_return(Error::arg_inval);
+    }
+    Result<Pair> pair = pair_for(caller, a.arg[0], GUNYAH_RIGHT_ADDRSPACE_MAP, a.arg[1], GUNYAH_RIGHT_MEMEXTENT_MAP);
+    if (!pair) {
+        return error_return(pair.error());
+    }
+    return status_return(
+        hyp::addrspace_unmap(*pair->as, *pair->extent, request_of(a.arg[2], a.arg[3], a.arg[4], a.arg[5])));
+}
+
+// (as, me, vbase, access_attrs, map_flags, offset, size): MAP on both caps.
+Return addrspace_update_access(Caller& caller, const Args& a)
+{
+    if (caller.cspace == nullptr) {
+        return error_return(Error::cspace_cap_null);
+    }
+    if ((a.arg[3] & ~access_attrs_valid) != 0 || (a.arg[4] & ~map_flags_valid) != 0) {
+        return error_return(Error::arg_inval);
+    }
+    Result<Pair> pair = pair_for(caller, a.arg[0], GUNYAH_RIGHT_ADDRSPACE_MAP, a.arg[1], GUNYAH_RIGHT_MEMEXTENT_MAP);
+    if (!pair) {
+        return error_return(pair.error());
+    }
+    const MappingAccess access{
+        static_cast<std::uint8_t>((a.arg[3] & GUNYAH_ACCESS_ATTRS_USER_MASK) >> GUNYAH_ACCESS_ATTRS_USER_SHIFT),
+        static_cast<std::uint8_t>((a.arg[3] & GUNYAH_ACCESS_ATTRS_KERNEL_MASK) >> GUNYAH_ACCESS_ATTRS_KERNEL_SHIFT)};
+    return status_return(hyp::addrspace_update_access(*pair->as, *pair->extent,
+                                                      request_of(a.arg[2], a.arg[4], a.arg[5], a.arg[6]), access));
+}
+
+// (as, me, vbase, size, R0) -> X1 offset in the extent, X2 size, X3 map_attrs: LOOKUP on
+// both caps.
+Return addrspace_lookup(Caller& caller, const Args& a)
+{
+    if (caller.cspace == nullptr) {
+        return error_return(Error::cspace_cap_null);
+    }
+    Result<Pair> pair =
+        pair_for(caller, a.arg[0], GUNYAH_RIGHT_ADDRSPACE_LOOKUP, a.arg[1], GUNYAH_RIGHT_MEMEXTENT_LOOKUP);
+    if (!pair) {
+        return error_return(pair.error());
+    }
+    Result<LookupResult> found = hyp::addrspace_lookup(*pair->as, *pair->extent, Ipa{a.arg[2]}, a.arg[3]);
+    if (!found) {
+        return error_return(found.error());
+    }
+    const auto access = static_cast<std::uint32_t>(found->attrs.access);
+    return ok_return(found->offset, found->size,
+                     GUNYAH_MAPPING_ATTRS(access, access, static_cast<std::uint32_t>(found->attrs.type)));
+}
+
+}  // namespace hyp::hypercall

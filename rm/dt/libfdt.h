@@ -1,0 +1,9 @@
+// libfdt for the resource manager's device-tree writers. Included through here so that
+// its one warning under -Wshadow (the function fdt_property() shares its name with
+// struct fdt_property) stays silent however the include directory is passed.
+#pragma once
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#include <libfdt.h>
+#pragma GCC diagnostic pop
