@@ -5,7 +5,7 @@
 
 #include "arch/aarch64/include/arch/registers.h"
 #include "hyp_api/psci.h"
-#include "rm/vm/vcpu_mpidr.h"
+#include "hyp_api/vcpu_mpidr.h"
 
 namespace hyp::virt {
 namespace {
@@ -102,7 +102,7 @@ int Vpsci::index_of(std::uint64_t mpidr, bool smc64) const
     if ((mpidr & ~(smc64 ? affinity64 : affinity32)) != 0) {
         return -1;  // bits outside the affinity fields: not an MPIDR
     }
-    std::int64_t index = rm::vcpu_index_of_mpidr(mpidr);
+    std::int64_t index = hyp_abi::vcpu_index_of_mpidr(mpidr);
     return index >= 0 && static_cast<std::uint64_t>(index) < count_ ? static_cast<int>(index) : -1;
 }
 
@@ -260,8 +260,8 @@ void psci_entry_state(const RegisterFile& regs, std::uint64_t entry, std::uint64
     regs.pstate = arch::spsr::daif | arch::spsr::mode_el1h;
 }
 
-std::uint64_t vcpu_mpidr(unsigned index) { return rm::vcpu_mpidr(index); }
+std::uint64_t vcpu_mpidr(unsigned index) { return hyp_abi::vcpu_mpidr(index); }
 
-std::uint64_t vcpu_vmpidr_el2(unsigned index) { return vmpidr_res1 | rm::vcpu_mpidr(index); }
+std::uint64_t vcpu_vmpidr_el2(unsigned index) { return vmpidr_res1 | hyp_abi::vcpu_mpidr(index); }
 
 }  // namespace hyp::virt

@@ -16,7 +16,7 @@
 // CPU_ON can never race a vCPU that is still on its way out. Linux's hotplug waits for
 // AFFINITY_INFO to say OFF before it powers a CPU on again.
 //
-// MPIDRs: the convention of rm/vm/vcpu_mpidr.h, which the RM also writes into each VM's
+// MPIDRs: the convention of hyp_api/vcpu_mpidr.h, which the RM also writes into each VM's
 // device tree: Aff0 = index % 16, Aff1 = index / 16.
 //
 // Locking: one lock per VM, a leaf: nothing is called with it held. The memory check

@@ -37,7 +37,7 @@ struct PrimaryModules {
 [[nodiscard]] Result<IpaRange> choose_primary_ram(const rm_boot_info& info, std::uint64_t size, Diagnostic& diag);
 
 // The DT inputs for the primary VM: one vCPU per physical CPU (MPIDRs by
-// rm/vm/vcpu_mpidr.h, not the physical ones), the GIC, timer and UART at the platform's
+// hyp_api/vcpu_mpidr.h, not the physical ones), the GIC, timer and UART at the platform's
 // addresses and INTIDs (the VM's device IPAs equal the physical addresses), RAM and
 // initrd from `layout`, the kernel module's bootargs (they stay in `info`, which must
 // outlive `config`). Refuses when the platform's redistributor region cannot hold a

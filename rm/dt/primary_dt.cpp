@@ -6,7 +6,7 @@
 
 #include "hyp_api/psci.h"
 #include "rm/dt/fdt_writer.h"
-#include "rm/vm/vcpu_mpidr.h"
+#include "hyp_api/vcpu_mpidr.h"
 
 namespace hyp::rm {
 namespace {
@@ -255,7 +255,7 @@ void set_vcpus(PrimaryDtConfig& config, std::size_t count)
 {
     config.vcpu_count = count;
     for (std::size_t i = 0; i < count && i < primary_max_vcpus; ++i) {
-        config.vcpu_mpidrs[i] = vcpu_mpidr(static_cast<std::uint32_t>(i));
+        config.vcpu_mpidrs[i] = hyp_abi::vcpu_mpidr(static_cast<std::uint32_t>(i));
     }
 }
 

@@ -4,7 +4,7 @@
 // into a caller's buffer, no heap. Inputs are plain data, so the host tests build trees
 // for any VM shape and read them back with the hypervisor's own DT discovery.
 //
-// vCPU MPIDRs follow rm/vm/vcpu_mpidr.h: Aff0 = index % 16, Aff1 = index / 16. The
+// vCPU MPIDRs follow hyp_api/vcpu_mpidr.h: Aff0 = index % 16, Aff1 = index / 16. The
 // hypervisor's virtual PSCI must use the same convention (set_vcpus() applies it).
 #pragma once
 

@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "rm/dt/primary_dt.h"
-#include "rm/vm/vcpu_mpidr.h"
+#include "hyp_api/vcpu_mpidr.h"
 #include "rm/vm/vm_layout.h"
 #include "tests/unit/dtb_file.h"
 
 using namespace hyp;
 using namespace hyp::rm;
+using namespace hyp_abi;
 using hyp::test::str;
 
 namespace {

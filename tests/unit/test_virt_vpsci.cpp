@@ -9,7 +9,7 @@
 
 #include "hyp_api/psci.h"
 #include "kernel/virt/vpsci.h"
-#include "rm/vm/vcpu_mpidr.h"
+#include "hyp_api/vcpu_mpidr.h"
 #include "test_virt_support.h"
 
 using namespace hyp;
@@ -111,7 +111,7 @@ TEST_CASE("unimplemented PSCI functions answer NOT_SUPPORTED, sign-extended", "[
 TEST_CASE("CPU_ON starts an off vCPU at its entry point with its context id", "[virt][psci]")
 {
     Vm vm;
-    PsciOutcome out = vm.call(0, PSCI_FN_CPU_ON_64, rm::vcpu_mpidr(2), entry, 0xc0ffee);
+    PsciOutcome out = vm.call(0, PSCI_FN_CPU_ON_64, hyp_abi::vcpu_mpidr(2), entry, 0xc0ffee);
     CHECK(out.x0 == 0);
     CHECK(out.effect == PsciEffect::start_vcpu);
     CHECK(out.target == 2);

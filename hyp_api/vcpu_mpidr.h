@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-namespace hyp::rm {
+namespace hyp_abi {
 
 inline constexpr std::uint32_t vcpus_per_aff1 = 16;
 // Aff1 is 8 bits: 256 clusters of 16.
@@ -43,4 +43,4 @@ inline constexpr std::uint32_t max_vcpu_index_by_mpidr = 256 * vcpus_per_aff1 - 
 static_assert(vcpu_mpidr(0) == 0x0 && vcpu_mpidr(15) == 0xf && vcpu_mpidr(16) == 0x100 && vcpu_mpidr(17) == 0x101);
 static_assert(vcpu_index_of_mpidr(vcpu_mpidr(max_vcpu_index_by_mpidr)) == max_vcpu_index_by_mpidr);
 
-}  // namespace hyp::rm
+}  // namespace hyp_abi
