@@ -16,6 +16,9 @@
 #include "kernel/core/selftest.h"
 #include "kernel/core/smp.h"
 #include "kernel/mem/hyp_map.h"
+#include "kernel/mem/stage2_config.h"
+#include "kernel/mem/vmid_allocator.h"
+#include "kernel/object/addrspace.h"
 #include "kernel/object/root_objects.h"
 #include "platform/console.h"
 #include "platform/dt/discover.h"
@@ -140,6 +143,12 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     for (std::size_t i = 0; i < platform_info.module_count; ++i) {
         kept[kept_count++] = platform_info.modules[i].range;
     }
+
+    // What stage 2 can do on this machine, for every address space created from now on.
+    addrspace_platform::set(mem::pa_bits_from_mmfr0(arch::read_id_aa64mmfr0_el1()),
+                            mem::vmid_bits_from_mmfr1(arch::read_id_aa64mmfr1_el1()));
+    log::info("hyp: stage 2: {}-bit PA, {}-bit IPA for VMs, {}-bit VMIDs", addrspace_platform::pa_bits(),
+              addrspace_platform::ipa_bits(), addrspace_platform::vmids().bits());
 
     if (!create_root_objects(platform_info, kept, kept_count)) {
         fatal("cannot create the root partition and cspace");

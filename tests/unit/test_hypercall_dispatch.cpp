@@ -63,6 +63,24 @@ TEST_CASE("hyp_identify answers the API version in both call forms")
     }
 }
 
+TEST_CASE("identify claims only the interfaces that are complete")
+{
+    // Each flag is checked against the calls of its interface in the table: a flag set
+    // with a call of its interface missing would send clients into NOT_SUPPORTED.
+    std::uint64_t flags = implemented_features0();
+    CHECK((flags & GUNYAH_FLAGS0_MEMEXTENT) != 0);
+    for (std::uint32_t n : {GUNYAH_HC_MEMEXTENT_MODIFY, GUNYAH_HC_MEMEXTENT_CONFIGURE, GUNYAH_HC_MEMEXTENT_CONFIGURE_DERIVE,
+                            GUNYAH_HC_MEMEXTENT_DONATE, GUNYAH_HC_PARTITION_CREATE_MEMEXTENT}) {
+        CHECK(lookup(n)->handler != nullptr);
+    }
+    CHECK((flags & GUNYAH_FLAGS0_PARTITION_CSPACE) == 0);  // cspace_attach_thread needs threads
+    CHECK(lookup(GUNYAH_HC_CSPACE_ATTACH_THREAD)->handler == nullptr);
+    CHECK((flags & (GUNYAH_FLAGS0_DOORBELL | GUNYAH_FLAGS0_MSGQUEUE | GUNYAH_FLAGS0_VIC | GUNYAH_FLAGS0_VPM |
+                    GUNYAH_FLAGS0_VCPU)) == 0);
+    CHECK(lookup(GUNYAH_HC_DOORBELL_SEND)->handler == nullptr);
+    CHECK(lookup(GUNYAH_HC_MSGQUEUE_SEND)->handler == nullptr);
+}
+
 TEST_CASE("the vendor-hypervisor UID is the open-source Gunyah one")
 {
     World w;
