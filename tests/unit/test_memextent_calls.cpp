@@ -373,3 +373,14 @@ TEST_CASE("partition_create_memextent and _addrspace need the create rights and 
     CapId as = s.new_addrspace();
     CHECK(s.cspace.rights_of(as).value() == GUNYAH_RIGHTS_ADDRSPACE_ALL);
 }
+
+TEST_CASE("an extent cannot be derived from itself, active or not, and the call returns")
+{
+    // Found by the random-hypercall test: deriving an active extent from itself locked it
+    // twice and hung the CPU.
+    System s;
+    CapId active = s.extent(s.top(4), 4 * page);
+    CHECK(s.e(GUNYAH_HC_MEMEXTENT_CONFIGURE_DERIVE, active, active, 0, page, rwx_any) == GUNYAH_ERROR_ARG_INVAL);
+    CapId fresh = s.new_extent();
+    CHECK(s.e(GUNYAH_HC_MEMEXTENT_CONFIGURE_DERIVE, fresh, fresh, 0, page, rwx_any) != GUNYAH_ERROR_OK);
+}
