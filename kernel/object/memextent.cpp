@@ -136,14 +136,14 @@ Status MemExtent::configure(std::uint64_t phys_base, std::uint64_t size, std::ui
 Status MemExtent::configure_derive(MemExtent& parent, std::uint64_t offset, std::uint64_t size,
                                    std::uint64_t attrs)
 {
-    // An extent cannot be its own parent (and locking it twice would deadlock).
-    if (&parent == this) {
-        return fail(Error::arg_inval);
-    }
     // Active is final until the last reference goes, and the caller holds one. An extent
     // in init (this one, for instance) can be no one's parent.
     if (parent.state() != ObjectState::active) {
         return fail(Error::object_state);
+    }
+    // Nor can an active extent be its own (and locking it twice would deadlock).
+    if (&parent == this) {
+        return fail(Error::arg_inval);
     }
     MemExtent* old_parent = nullptr;
     {
