@@ -13,30 +13,6 @@
 namespace hyp::hypercall {
 namespace {
 
-// (src partition, dest cspace, R0) -> new cap, as for every partition_create_* call.
-Return create(Caller& caller, const Args& a, ObjectType type)
-{
-    auto partition = caller.cspace->lookup_as<Partition>(a.arg[0], GUNYAH_RIGHT_PARTITION_OBJECT_CREATE);
-    if (!partition) {
-        return error_return(partition.error());
-    }
-    auto dest = caller.cspace->lookup_as<CSpace>(a.arg[1], GUNYAH_RIGHT_CSPACE_CREATE);
-    if (!dest) {
-        return error_return(dest.error());
-    }
-    if ((*partition)->state() != ObjectState::active || (*dest)->state() != ObjectState::active) {
-        return error_return(Error::object_state);
-    }
-    Result<Object*> object = create_object(**partition, type);
-    if (!object) {
-        return error_return(object.error());
-    }
-    Result<CapId> cap = (*dest)->insert_root(**object, all_rights(type));
-    (*object)->put();  // the cap holds it now, or it is gone again
-    return cap ? ok_return(*cap) : error_return(cap.error());
-}
-
-Return status_return(Status s) { return s ? ok_return() : error_return(s.error()); }
 
 constexpr std::uint64_t map_flags_valid = GUNYAH_ADDRSPACE_MAP_FLAGS_VALID_MASK;
 constexpr std::uint64_t access_attrs_valid = GUNYAH_ACCESS_ATTRS_USER_MASK | GUNYAH_ACCESS_ATTRS_KERNEL_MASK;
@@ -88,7 +64,7 @@ Return partition_create_addrspace(Caller& caller, const Args& a)
     if (caller.cspace == nullptr) {
         return error_return(Error::cspace_cap_null);
     }
-    return create(caller, a, ObjectType::addrspace);
+    return create_in_partition(caller, a, ObjectType::addrspace);
 }
 
 // (as, vmid, R0). Configuring needs the right to activate (Gunyah).

@@ -24,6 +24,10 @@ Return call_handler(Caller& caller, std::uint32_t number, const Args& args)
     if (entry->reserved_zero >= 0 && args.arg[entry->reserved_zero] != 0) {
         return error_return(Error::arg_inval);
     }
+    // Every call but identify names objects by cap; a caller without a cspace has none.
+    if (caller.cspace == nullptr && number != GUNYAH_HC_HYP_IDENTIFY) {
+        return error_return(Error::cspace_cap_null);
+    }
     return entry->handler(caller, args);
 }
 

@@ -7,6 +7,13 @@
 
 namespace hyp::hypercall {
 
+// Shared by the handlers.
+// (src partition, dest cspace, R0) -> new cap, for every partition_create_* call: the
+// object is made in the partition, then its cap (all rights of its type) is inserted; if
+// the cap does not fit, the object goes again and nothing has changed.
+Return create_in_partition(Caller& caller, const Args& args, ObjectType type);
+[[nodiscard]] inline Return status_return(Status s) { return s ? ok_return() : error_return(s.error()); }
+
 // identify.cpp
 Return hyp_identify(Caller& caller, const Args& args);
 

@@ -5,10 +5,7 @@
 #include "kernel/object/partition.h"
 
 namespace hyp::hypercall {
-namespace {
 
-// (src partition, dest cspace, R0) -> new cap. The object is made, then its cap is
-// inserted; if the cap does not fit, the object goes again and nothing has changed.
 Return create_in_partition(Caller& caller, const Args& a, ObjectType type)
 {
     if (caller.cspace == nullptr) {
@@ -33,6 +30,8 @@ Return create_in_partition(Caller& caller, const Args& a, ObjectType type)
     (*object)->put();  // the cap holds it now, or it is gone again
     return cap ? ok_return(*cap) : error_return(cap.error());
 }
+
+namespace {
 
 Return activate_by_cap(CSpace& cspace, CapId cap)
 {

@@ -165,3 +165,19 @@ TEST_CASE("cspace calls without the right fail and change nothing")
     CHECK(w.root.used() == 3);
     CHECK(err(w.smccc(GUNYAH_HC_CSPACE_CONFIGURE, w.other_cap, 4)) == GUNYAH_ERROR_OBJECT_STATE);  // active
 }
+
+TEST_CASE("a caller without a cspace can identify the hypervisor and nothing else")
+{
+    Caller nobody;
+    for (std::uint32_t n = 0; n < GUNYAH_HC_NUM_LIMIT; ++n) {
+        const Entry* entry = lookup(n);
+        if (entry == nullptr || entry->handler == nullptr || n == GUNYAH_HC_HYP_IDENTIFY) {
+            continue;
+        }
+        const std::uint64_t regs[8] = {GUNYAH_HC_SMCCC_ID(n), 1, 2, 3, 4, 5, 6, 7};
+        std::uint64_t x0 = dispatch_smccc(nobody, regs).x[0];
+        CHECK((x0 == GUNYAH_ERROR_CSPACE_CAP_NULL || x0 == GUNYAH_ERROR_ARG_INVAL));
+    }
+    const std::uint64_t identify[8] = {GUNYAH_HC_SMCCC_ID(GUNYAH_HC_HYP_IDENTIFY)};
+    CHECK(GUNYAH_API_INFO_VERSION_OF(dispatch_smccc(nobody, identify).x[0]) == 1);
+}
