@@ -62,11 +62,13 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/boot/head.S
   arch/aarch64/boot/vectors.S
   arch/aarch64/boot/guest_entry.S
+  arch/aarch64/boot/fp_context.S
   arch/aarch64/cache.cpp
   arch/aarch64/exception.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
   arch/aarch64/stage2_probe.cpp
+  arch/aarch64/vcpu_context.cpp
   arch/aarch64/tlb.cpp
   kernel/core/cold_boot.cpp
   kernel/core/panic.cpp

@@ -133,6 +133,11 @@ CASES += [
     Case("selftest: el1-hypercalls cortex-a57", ("-cpu", "cortex-a57", "-smp", "1", "-append",
                                                  "selftest=el1-hypercalls"),
          (r"el1-hypercalls: PASS",), forbid=HEALTHY + ("FAIL",), image="hyp-selftest.bin"),
+    # Two EL1 contexts take turns on one CPU: general, EL1 system and FP/SIMD registers survive.
+    Case("selftest: vcpu-switch cpu max", ("-cpu", "max", "-smp", "2", "-append", "selftest=vcpu-switch"),
+         (r"vcpu-switch: PASS: 400 switches",), forbid=HEALTHY + ("FAIL",), image="hyp-selftest.bin"),
+    Case("selftest: vcpu-switch cortex-a57", ("-cpu", "cortex-a57", "-smp", "1", "-append", "selftest=vcpu-switch"),
+         (r"vcpu-switch: PASS: 400 switches",), forbid=HEALTHY + ("FAIL",), image="hyp-selftest.bin"),
     # The benchmark self-test must run to the end (its figures are scripts/bench's job).
     Case("selftest: bench-stage2 runs", ("-smp", "1", "-append", "selftest=bench-stage2"),
          (r"bench: stage-2 map one 4 KiB page +\d+ ns/op", r"bench: stage-2 unmap one 2 MiB block +\d+ ns/op"),

@@ -17,9 +17,9 @@
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_table.h"
 #include "kernel/object/root_objects.h"
+#include "tests/selftest/el1_stage.h"
 #include "tests/selftest/pool_allocator.h"
 
-extern "C" char __image_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __image_end[];
 
 namespace {
 
@@ -27,8 +27,8 @@ using namespace hyp;
 
 // The EL1 program signals the end, or a fault of its own, with HVC immediates outside
 // Gunyah's range: this loop intercepts them before the hypercall trap would.
-constexpr std::uint32_t imm_done = 0xff00;
-constexpr std::uint32_t imm_el1_fault = 0xff01;
+constexpr std::uint32_t imm_done = selftest::hvc_done;
+constexpr std::uint32_t imm_el1_fault = selftest::hvc_el1_fault;
 
 struct Observed {
     std::uint64_t identify_smccc = 0;
@@ -93,37 +93,7 @@ extern "C" [[noreturn]] void el1_program(std::uint64_t partition_cap, std::uint6
     }
 }
 
-// EL1's own vectors: any exception there is reported to EL2 and ends the test.
-asm(R"(
-    .section .text.el1_vectors, "ax"
-    .balign 2048
-el1_selftest_vectors:
-    .rept 16
-    hvc #0xff01
-    b .
-    .balign 128
-    .endr
-)");
-extern "C" char el1_selftest_vectors[];
-
 // ---- EL2 side. --------------------------------------------------------------------
-constexpr std::uint64_t spsr_el1h_masked = arch::spsr::mode_el1h | arch::spsr::d | arch::spsr::a | arch::spsr::i |
-                                           arch::spsr::f;
-
-PhysAddr pa(const void* p) { return PhysAddr{reinterpret_cast<std::uintptr_t>(p)}; }
-
-bool map_image(mem::Stage2Table& table)
-{
-    using mem::Stage2Access;
-    auto identity = [&](const char* from, const char* to, Stage2Access access) {
-        return table.map(Ipa{pa(from).raw()}, pa(from), static_cast<std::uint64_t>(to - from),
-                         mem::Stage2Attrs{access, mem::Stage2MemType::normal_wb}).ok();
-    };
-    return identity(__image_start, __text_end, Stage2Access::rx) &&
-           identity(__rodata_start, __rodata_end, Stage2Access::r) &&
-           identity(__data_start, __image_end, Stage2Access::rw);
-}
-
 template <typename T>
 bool expect(const char* what, T got, T want)
 {
@@ -141,31 +111,14 @@ HYP_SELFTEST(el1_hypercalls, "el1-hypercalls")
     std::uint64_t free_before = roots.partition->free_bytes();
     std::uint32_t caps_before = roots.cspace->used();
 
-    unsigned pa_bits = mem::pa_bits_from_mmfr0(arch::read_id_aa64mmfr0_el1());
-    Result<unsigned> ipa_bits = mem::stage2_ipa_bits(pa_bits, 40);
-    Result<std::uint64_t> vtcr = mem::stage2_vtcr(ipa_bits.value_or(0), pa_bits, 8);
-    mem::Stage2Table table;
-    if (!ipa_bits || !vtcr || !table.init(pool, mem::Stage2Config{*ipa_bits, pa_bits, 1}) || !map_image(table)) {
-        log::error("el1-hypercalls: FAIL: cannot build the stage-2 map of the image");
+    selftest::El1Stage stage{pool};
+    if (!stage.enter("el1-hypercalls")) {
         return;
     }
-
-    arch::write_vtcr_el2(*vtcr);
-    arch::write_vttbr_el2(table.vttbr());
-    arch::write_sctlr_el1(arch::sctlr_el1::reset_mmu_off);
-    arch::write_vbar_el1(reinterpret_cast<std::uintptr_t>(el1_selftest_vectors));
-    std::uint64_t saved_hcr = arch::read_hcr_el2();
-    namespace hcr = arch::hcr;
-    arch::write_hcr_el2(arch::hcr_el2::rw | hcr::vm | hcr::dc | hcr::tsc | hcr::imo | hcr::fmo | hcr::amo);
-    arch::isb();
-    arch::tlb_invalidate_vmid(arch::TlbVm{table.vttbr()});
-
-    arch::GuestRegs regs;
+    arch::GuestRegs regs = selftest::El1Stage::initial_regs(reinterpret_cast<void (*)()>(&el1_program),
+                                                            el1_stack + sizeof el1_stack);
     regs.x[0] = roots.partition_cap;
     regs.x[1] = roots.cspace_cap;
-    regs.elr = reinterpret_cast<std::uintptr_t>(&el1_program);
-    regs.spsr = spsr_el1h_masked;
-    regs.sp_el1 = reinterpret_cast<std::uintptr_t>(el1_stack + sizeof el1_stack);
 
     hypercall::Caller caller{roots.cspace};
     unsigned traps = 0;
@@ -191,10 +144,7 @@ HYP_SELFTEST(el1_hypercalls, "el1-hypercalls")
             break;
         }
     }
-    arch::write_hcr_el2(saved_hcr);
-    arch::write_vttbr_el2(0);
-    arch::isb();
-    table.destroy();
+    stage.leave();
 
     const Observed& o = observed;
     std::uint64_t api = GUNYAH_API_INFO(1, 0, 1, 0);
