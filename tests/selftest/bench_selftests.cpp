@@ -8,7 +8,13 @@
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 
+#include <arch/guest.h>
+#include <arch/registers.h>
+#include <arch/vcpu_context.h>
+
 #include "kernel/core/log.h"
+#include "kernel/hypercall/trap.h"
+#include "tests/selftest/el1_stage.h"
 #include "kernel/core/selftest.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_table.h"
@@ -85,6 +91,93 @@ HYP_SELFTEST(bench_stage2, "bench-stage2")
     if (!ok) {
         log::error("bench: FAIL: a stage-2 edit failed");
     }
+}
+
+}  // namespace
+
+// ---- Hypercall and vCPU-switch round trips from EL1. ---------------------------------
+namespace {
+
+// x0 = iterations: that many hyp_identify calls over HVC #0, then HVC #0xff00 (done).
+extern "C" void el1_bench_hypercalls();
+asm(R"(
+    .text
+    .global el1_bench_hypercalls
+el1_bench_hypercalls:
+    mov     x19, x0
+1:  cbz     x19, 2f
+    mov     x0, #0x8000
+    movk    x0, #0xc600, lsl #16    // GUNYAH_HC_SMCCC_ID(hyp_identify) = 0xc6008000
+    hvc     #0
+    sub     x19, x19, #1
+    b       1b
+2:  hvc     #0xff00
+    b       2b
+)");
+
+alignas(16 * 4096) constinit selftest::PoolPages el1_pool_pages;
+constinit selftest::PoolAllocator el1_pool{el1_pool_pages};
+alignas(16) constinit std::uint8_t el1_stack[4096];
+
+HYP_SELFTEST(bench_hypercall, "bench-hypercall")
+{
+    log::info("bench: counter {} Hz; under -icount shift=0 1 ns = 1 instruction", arch::counter_frequency());
+    selftest::El1Stage stage{el1_pool};
+    if (!stage.enter("bench")) {
+        return;
+    }
+    constexpr unsigned calls = 1000;
+    arch::GuestRegs regs = selftest::El1Stage::initial_regs(&el1_bench_hypercalls, el1_stack + sizeof el1_stack);
+    regs.x[0] = calls;
+    hypercall::Caller caller{};
+    unsigned handled = 0;
+    std::uint64_t start = arch::counter();
+    for (;;) {
+        (void)arch::guest_run(&regs);
+        if ((regs.esr & hypercall::esr_imm16_mask) == selftest::hvc_done) {
+            break;
+        }
+        if (hypercall::handle_hypercall_trap(caller, regs.esr, {regs.x, &regs.elr}) != hypercall::TrapResult::handled) {
+            log::error("bench: FAIL: unexpected trap ESR {:#x}", regs.esr);
+            break;
+        }
+        ++handled;
+    }
+    std::uint64_t ticks = arch::counter() - start;
+
+    // The same round trip with a full vCPU context switch around it (EL1 system and
+    // FP/SIMD registers saved and restored each time), as a scheduler switching vCPUs pays.
+    arch::El1SysRegs sys{};
+    sys.sctlr_el1 = arch::sctlr_el1::reset_mmu_off;
+    sys.vbar_el1 = selftest::El1Stage::vectors();
+    arch::FpRegs fp{};
+    regs = selftest::El1Stage::initial_regs(&el1_bench_hypercalls, el1_stack + sizeof el1_stack);
+    regs.x[0] = calls;
+    unsigned switched = 0;
+    std::uint64_t start_switch = arch::counter();
+    for (;;) {
+        arch::el1_sysregs_restore(sys);
+        arch::fp_regs_restore(&fp);
+        (void)arch::guest_run(&regs);
+        arch::el1_sysregs_save(sys);
+        arch::fp_regs_save(&fp);
+        if ((regs.esr & hypercall::esr_imm16_mask) == selftest::hvc_done) {
+            break;
+        }
+        (void)hypercall::handle_hypercall_trap(caller, regs.esr, {regs.x, &regs.elr});
+        ++switched;
+    }
+    std::uint64_t ticks_switch = arch::counter() - start_switch;
+    stage.leave();
+    if (handled != calls || switched != calls) {
+        log::error("bench: FAIL: {} and {} calls handled, expected {}", handled, switched, calls);
+        return;
+    }
+    std::uint64_t per_call = to_ns(ticks) / calls;
+    std::uint64_t per_switch = to_ns(ticks_switch) / calls;
+    log::info("bench: {:<34} {} ns/op (baseline)", "null hypercall round trip from EL1", per_call);
+    log::info("bench: {:<34} {} ns/op ({}.{:02} x the null hypercall)", "same, with a vCPU context switch", per_switch,
+              per_switch / per_call, per_switch * 100 / per_call % 100);
 }
 
 }  // namespace
