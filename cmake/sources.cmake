@@ -64,13 +64,16 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/boot/guest_entry.S
   arch/aarch64/boot/fp_context.S
   arch/aarch64/cache.cpp
+  arch/aarch64/el2_timer.cpp
   arch/aarch64/exception.cpp
+  arch/aarch64/gic_cpu.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
   arch/aarch64/stage2_probe.cpp
   arch/aarch64/vcpu_context.cpp
   arch/aarch64/tlb.cpp
   kernel/core/cold_boot.cpp
+  kernel/core/irq.cpp
   kernel/core/panic.cpp
   kernel/core/percpu.cpp
   kernel/core/selftest.cpp
@@ -81,6 +84,7 @@ set(HYP_TARGET_SOURCES
   kernel/libc/stdlib.cpp
   kernel/libc/stack_protector.cpp
   platform/console.cpp
+  platform/drivers/gicv3.cpp
   platform/drivers/pl011.cpp
 )
 

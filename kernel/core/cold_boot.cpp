@@ -11,6 +11,7 @@
 
 #include "board.h"
 #include "kernel/core/cmdline.h"
+#include "kernel/core/irq.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
 #include "kernel/core/selftest.h"
@@ -134,6 +135,8 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
         platform::console_use_pl011(platform_info.console.regs.base.raw());
     }
 
+    irq_init_boot(platform_info.gic, platform_info.timer, mpidr);  // GICD, this CPU's GICR and ICC
+
     // RAM the hypervisor keeps: its own image, the device tree, and the boot modules
     // (the resource manager is given those later).
     PhysRange kept[2 + platform::max_boot_modules];
@@ -160,6 +163,7 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
 
     SmpReport smp = start_secondary_cpus(platform_info, mpidr);
     log::info("cpus online: {}/{}", smp.online, smp.found);
+    irq_report();
 
     if (options.selftest.length > 0) {
         run_selftest(options.selftest.data, options.selftest.length);

@@ -9,6 +9,7 @@
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 
+#include "kernel/core/irq.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
 
@@ -78,10 +79,12 @@ SmpReport start_secondary_cpus(const platform::PlatformInfo& info, std::uint64_t
 extern "C" [[noreturn]] void cold_boot_secondary(std::uint32_t index)
 {
     percpu_install(index, arch::read_mpidr_el1() & arch::mpidr::affinity_mask);
+    irq_init_cpu();  // redistributor and GIC CPU interface, before we count as online
     __atomic_store_n(&per_cpu(index).online, 1, __ATOMIC_RELEASE);
-    // Nothing to schedule yet: wait here until later issues give this CPU work.
+    // Nothing to schedule yet: idle with IRQs open, so that SGIs reach this CPU.
+    arch::irq_enable();
     for (;;) {
-        arch::wfe();
+        arch::wfi();
     }
 }
 

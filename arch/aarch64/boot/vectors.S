@@ -1,6 +1,7 @@
 /*
  * EL2 exception vectors. Exceptions from a guest (lower EL, AArch64) go back to
- * whoever called guest_run() (guest_entry.S). Every exception taken at EL2 itself is
+ * whoever called guest_run() (guest_entry.S). An IRQ taken at EL2 with SP_EL2 goes to
+ * handle_el2_irq() (el2_irq below). Every other exception taken at EL2 itself is
  * unexpected: save the full register state in a frame on the stack and hand it to
  * report_unexpected_exception() (exception.cpp), which prints it and stops the machine.
  */
@@ -32,7 +33,8 @@ ENTRY(el2_vectors)
     unexpected_vector 2     /* FIQ */
     unexpected_vector 3     /* SError */
     unexpected_vector 4     /* current EL, SP_ELx: synchronous */
-    unexpected_vector 5
+    .balign 0x80            /* IRQ: the hypervisor's own interrupts (kernel/core/irq.cpp) */
+    b       el2_irq
     unexpected_vector 6
     unexpected_vector 7
     guest_vector 0          /* lower EL, AArch64: synchronous */
@@ -73,3 +75,44 @@ save_and_report:
     bl      report_unexpected_exception   /* (vector, frame); does not return */
 1:  wfe
     b       1b
+
+/*
+ * An IRQ at EL2 (only where the kernel unmasked them): save what a C++ call may
+ * clobber (x0-x18, x29, x30) and ELR/SPSR, run handle_el2_irq() (kernel/core/irq.cpp),
+ * restore, return to the interrupted code.
+ */
+#define IRQ_FRAME_SIZE (24 * 8)
+
+el2_irq:
+    sub     sp, sp, #IRQ_FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x29, [sp, #144]
+    mrs     x0, elr_el2
+    mrs     x1, spsr_el2
+    stp     x30, x0, [sp, #160]
+    str     x1, [sp, #176]
+    bl      handle_el2_irq
+    ldr     x1, [sp, #176]
+    ldp     x30, x0, [sp, #160]
+    msr     elr_el2, x0
+    msr     spsr_el2, x1
+    ldp     x18, x29, [sp, #144]
+    ldp     x16, x17, [sp, #128]
+    ldp     x14, x15, [sp, #112]
+    ldp     x12, x13, [sp, #96]
+    ldp     x10, x11, [sp, #80]
+    ldp     x8, x9, [sp, #64]
+    ldp     x6, x7, [sp, #48]
+    ldp     x4, x5, [sp, #32]
+    ldp     x2, x3, [sp, #16]
+    ldp     x0, x1, [sp, #0]
+    add     sp, sp, #IRQ_FRAME_SIZE
+    eret

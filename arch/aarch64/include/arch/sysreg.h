@@ -64,6 +64,10 @@ inline void wfe() { asm volatile("wfe" : : : "memory"); }
 inline void wfi() { asm volatile("wfi" : : : "memory"); }
 // Masks debug, SError, IRQ and FIQ on this CPU (PSTATE.DAIF).
 inline void mask_all_exceptions() { asm volatile("msr daifset, #0xf" : : : "memory"); }
+// IRQs at the current EL (PSTATE.I): masked by default at EL2, unmasked only where a
+// caller waits for one (kernel/core/irq.h).
+inline void irq_enable() { asm volatile("msr daifclr, #2" : : : "memory"); }
+inline void irq_disable() { asm volatile("msr daifset, #2" : : : "memory"); }
 
 }  // namespace hyp::arch
 

@@ -1,0 +1,140 @@
+// IRQs at EL2 and the GICv3 bring-up around them (see irq.h).
+#include "kernel/core/irq.h"
+
+#include <arch/el2_timer.h>
+#include <arch/gic_cpu.h>
+#include <arch/psci.h>
+#include <arch/registers.h>
+#include <arch/sysreg.h>
+
+#include "kernel/core/log.h"
+#include "platform/drivers/gicv3.h"
+
+namespace hyp {
+namespace {
+
+constexpr std::size_t max_handlers = 16;
+constexpr std::uint32_t max_intid = 1019;
+
+struct Slot {
+    std::uint32_t intid;
+    IrqHandler handler;  // null: free
+};
+
+constinit Slot slots[max_handlers] = {};
+constinit std::uint32_t timer_intid = 0;
+constinit std::uint32_t cpus_up = 0;
+constinit std::uint64_t unhandled = 0;
+
+[[noreturn]] void fatal(const char* what, std::uint64_t mpidr)
+{
+    log::error("hyp: fatal: GICv3: {} (cpu mpidr {:#x}); powering off", what, mpidr);
+    arch::psci::system_off();
+}
+
+IrqHandler find(std::uint32_t intid)
+{
+    for (const Slot& slot : slots) {
+        IrqHandler handler = __atomic_load_n(&slot.handler, __ATOMIC_ACQUIRE);
+        if (handler != nullptr && slot.intid == intid) {
+            return handler;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+void irq_init_boot(const platform::GicInfo& gic, const platform::TimerInfo& timer, std::uint64_t boot_mpidr)
+{
+    if (timer.hyp_phys_intid < 16 || timer.hyp_phys_intid > 31) {
+        log::error("hyp: fatal: the device tree gives no EL2 physical timer PPI (got INTID {}); powering off",
+                   timer.hyp_phys_intid);
+        arch::psci::system_off();
+    }
+    timer_intid = timer.hyp_phys_intid;
+    if (const char* error = platform::gicv3::distributor_init(gic, boot_mpidr)) {
+        fatal(error, boot_mpidr);
+    }
+    irq_init_cpu();
+}
+
+void irq_init_cpu()
+{
+    std::uint64_t mpidr = arch::read_mpidr_el1() & arch::mpidr::affinity_mask;
+    arch::irq_disable();
+    arch::el2_timer::stop();  // CNTHP_CTL_EL2.ENABLE resets to an UNKNOWN value
+    // Physical IRQs to EL2: without HCR_EL2.IMO they target EL1 and stay masked while
+    // we run at EL2. (Code that runs a guest sets its own HCR_EL2 and restores ours.)
+    arch::write_hcr_el2(arch::read_hcr_el2() | arch::hcr::imo);
+    arch::isb();
+
+    const platform::gicv3::PrivateIrq irqs[] = {
+        {sgi_reschedule, irq_priority_sgi},
+        {sgi_kick, irq_priority_sgi},
+        {timer_intid, irq_priority_timer},
+    };
+    if (const char* error = platform::gicv3::redistributor_init(mpidr, irqs, sizeof irqs / sizeof irqs[0])) {
+        fatal(error, mpidr);
+    }
+    if (!arch::gic_cpu::init()) {
+        fatal("the CPU interface has no system-register access (ICC_SRE_EL2.SRE stays 0)", mpidr);
+    }
+    __atomic_fetch_add(&cpus_up, 1, __ATOMIC_ACQ_REL);
+}
+
+void irq_report()
+{
+    log::info("hyp: GICv3: {} redistributors, {} CPUs' CPU interfaces up; EL2 timer PPI {}",
+              platform::gicv3::redistributor_count(), __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE), timer_intid);
+}
+
+std::uint32_t irq_timer_intid() { return timer_intid; }
+
+bool irq_register(std::uint32_t intid, IrqHandler handler)
+{
+    if (intid > max_intid || handler == nullptr) {
+        return false;
+    }
+    for (Slot& slot : slots) {
+        IrqHandler current = __atomic_load_n(&slot.handler, __ATOMIC_ACQUIRE);
+        if (current != nullptr && slot.intid == intid) {
+            __atomic_store_n(&slot.handler, handler, __ATOMIC_RELEASE);
+            return true;
+        }
+    }
+    for (Slot& slot : slots) {
+        if (__atomic_load_n(&slot.handler, __ATOMIC_ACQUIRE) == nullptr) {
+            slot.intid = intid;  // before the handler is published
+            __atomic_store_n(&slot.handler, handler, __ATOMIC_RELEASE);
+            return true;
+        }
+    }
+    return false;
+}
+
+std::uint64_t irq_unhandled_count() { return __atomic_load_n(&unhandled, __ATOMIC_RELAXED); }
+
+}  // namespace hyp
+
+extern "C" void handle_el2_irq()
+{
+    using namespace hyp;
+    for (;;) {
+        std::uint32_t intid = arch::gic_cpu::acknowledge();
+        if (intid >= arch::gic_cpu::icc_iar::spurious_first && intid <= arch::gic_cpu::icc_iar::spurious_last) {
+            return;
+        }
+        if (IrqHandler handler = find(intid)) {
+            handler(intid);
+        } else {
+            __atomic_fetch_add(&unhandled, 1, __ATOMIC_RELAXED);
+            if (intid == timer_intid) {
+                arch::el2_timer::stop();  // level-triggered: it would fire again at once
+            }
+            log::warn("hyp: IRQ {} on cpu mpidr {:#x} has no handler", intid,
+                      arch::read_mpidr_el1() & arch::mpidr::affinity_mask);
+        }
+        arch::gic_cpu::end_of_interrupt(intid);
+    }
+}

@@ -1,0 +1,49 @@
+// The hypervisor's own interrupts: GICv3 bring-up for EL2, and IRQs taken at EL2
+// (arch/aarch64/boot/vectors.S -> handle_el2_irq()) dispatched by INTID to handlers
+// registered with irq_register(). IRQs stay masked at EL2 (PSTATE.I) except where a
+// caller unmasks them with arch::irq_enable(). Target only. docs/boot.md, "Interrupts
+// at EL2", lists the INTIDs and priorities.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "platform/platform_info.h"
+
+namespace hyp {
+
+// SGIs the hypervisor reserves for itself (INTIDs 0-15 of the physical GIC).
+inline constexpr std::uint32_t sgi_reschedule = 0;  // "call schedule() soon" (kernel/sched)
+inline constexpr std::uint32_t sgi_kick = 1;        // wake a CPU from WFI; the handler may do nothing
+
+// GIC priorities (lower is more urgent); the CPU interface's mask lets all of them in.
+inline constexpr std::uint8_t irq_priority_timer = 0x80;
+inline constexpr std::uint8_t irq_priority_sgi = 0x90;
+
+using IrqHandler = void (*)(std::uint32_t intid);
+
+// Boot CPU, once, with the final EL2 map active: distributor, then this CPU's
+// redistributor and CPU interface (irq_init_cpu()). Fatal on failure.
+void irq_init_boot(const platform::GicInfo& gic, const platform::TimerInfo& timer, std::uint64_t boot_mpidr);
+
+// Every other CPU, after irq_init_boot(): its redistributor (found by MPIDR), its CPU
+// interface, and its EL2 timer stopped. IRQs stay masked. Fatal on failure.
+void irq_init_cpu();
+
+// Prints "hyp: GICv3: N redistributors, M CPUs' CPU interfaces up".
+void irq_report();
+
+// The EL2 physical timer's PPI (from the device tree).
+[[nodiscard]] std::uint32_t irq_timer_intid();
+
+// Installs `handler` for `intid` on every CPU (SGIs and PPIs are per CPU, the handler
+// is shared). Setup code calls it, one CPU at a time. False when the table is full or the INTID is not one we deliver.
+bool irq_register(std::uint32_t intid, IrqHandler handler);
+
+// Interrupts acknowledged with no handler registered, since boot.
+[[nodiscard]] std::uint64_t irq_unhandled_count();
+
+}  // namespace hyp
+
+// Called from the EL2 IRQ vector with IRQs masked: acknowledge, dispatch, EOI.
+extern "C" void handle_el2_irq();
