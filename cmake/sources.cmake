@@ -17,6 +17,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/object_calls.cpp
   kernel/hypercall/table.cpp
   kernel/hypercall/trap.cpp
+  kernel/hypercall/vcpu_calls.cpp
   kernel/mem/stage1_map.cpp
   kernel/mem/stage2_config.cpp
   kernel/mem/stage2_edit.cpp
@@ -32,6 +33,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/object/memextent_donate.cpp
   kernel/object/object.cpp
   kernel/object/partition.cpp
+  kernel/object/vcpu.cpp
   kernel/virt/fault_injection.cpp
   kernel/virt/guest_trap.cpp
   kernel/virt/line_sink.cpp

@@ -44,4 +44,16 @@ Return addrspace_unmap(Caller& caller, const Args& args);
 Return addrspace_update_access(Caller& caller, const Args& args);
 Return addrspace_lookup(Caller& caller, const Args& args);
 
+// vcpu_calls.cpp: the vCPU (thread) object.
+Return partition_create_thread(Caller& caller, const Args& args);
+Return vcpu_configure(Caller& caller, const Args& args);
+Return cspace_attach_thread(Caller& caller, const Args& args);
+Return addrspace_attach_thread(Caller& caller, const Args& args);
+Return vcpu_poweron(Caller& caller, const Args& args);
+Return vcpu_poweroff(Caller& caller, const Args& args);
+Return vcpu_kill(Caller& caller, const Args& args);
+Return vcpu_set_affinity(Caller& caller, const Args& args);
+Return vcpu_set_priority(Caller& caller, const Args& args);
+Return vcpu_set_timeslice(Caller& caller, const Args& args);
+
 }  // namespace hyp::hypercall

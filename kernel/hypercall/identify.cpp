@@ -7,9 +7,9 @@ namespace hyp::hypercall {
 std::uint64_t implemented_features0()
 {
     // A flag is set only when every call of its interface works; partial interfaces stay
-    // clear so that clients fall back rather than fail half-way. Partition and cspace wait
-    // for cspace_attach_thread (threads), the others for their objects.
-    return GUNYAH_FLAGS0_MEMEXTENT;
+    // clear so that clients fall back rather than fail half-way. (object_reset answers
+    // UNIMPLEMENTED, as Gunyah's own does.) vCPU waits for register_write and bind_virq.
+    return GUNYAH_FLAGS0_PARTITION_CSPACE | GUNYAH_FLAGS0_MEMEXTENT;
 }
 
 Return hyp_identify(Caller&, const Args&)

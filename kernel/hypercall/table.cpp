@@ -31,6 +31,7 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, cspace_revoke_caps_from, 3, 2);
     t.add(GUNYAH_HC_CSPACE_REVOKE_CAPS_FROM, cspace_revoke_caps_from, 3, 2);
     t.add(GUNYAH_HC_CSPACE_CONFIGURE, cspace_configure, 3, 2);
+    t.add(GUNYAH_HC_CSPACE_ATTACH_THREAD, cspace_attach_thread, 3, 2);
     t.add(GUNYAH_HC_PARTITION_CREATE_MEMEXTENT, partition_create_memextent, 3, 2);
     t.add(GUNYAH_HC_MEMEXTENT_MODIFY, memextent_modify, 4, none);
     t.add(GUNYAH_HC_MEMEXTENT_CONFIGURE, memextent_configure, 5, 4);
@@ -42,6 +43,15 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_ADDRSPACE_UPDATE_ACCESS, addrspace_update_access, 7, none);
     t.add(GUNYAH_HC_ADDRSPACE_CONFIGURE, addrspace_configure, 3, 2);
     t.add(GUNYAH_HC_ADDRSPACE_LOOKUP, addrspace_lookup, 5, 4);
+    t.add(GUNYAH_HC_PARTITION_CREATE_THREAD, partition_create_thread, 3, 2);
+    t.add(GUNYAH_HC_VCPU_CONFIGURE, vcpu_configure, 3, 2);
+    t.add(GUNYAH_HC_ADDRSPACE_ATTACH_THREAD, addrspace_attach_thread, 3, 2);
+    t.add(GUNYAH_HC_VCPU_POWERON, vcpu_poweron, 4, none);
+    t.add(GUNYAH_HC_VCPU_POWEROFF, vcpu_poweroff, 2, none);
+    t.add(GUNYAH_HC_VCPU_KILL, vcpu_kill, 2, 1);
+    t.add(GUNYAH_HC_VCPU_SET_AFFINITY, vcpu_set_affinity, 3, none);
+    t.add(GUNYAH_HC_VCPU_SET_PRIORITY, vcpu_set_priority, 2, none);
+    t.add(GUNYAH_HC_VCPU_SET_TIMESLICE, vcpu_set_timeslice, 2, none);
     return t;
 }
 

@@ -6,6 +6,7 @@
 #include "kernel/object/cspace.h"
 #include "kernel/object/memextent.h"
 #include "kernel/object/partition.h"
+#include "kernel/object/vcpu.h"
 
 namespace hyp {
 namespace {
@@ -66,6 +67,14 @@ Result<Object*> create_object(Partition& partition, ObjectType type)
         object = *a;
         break;
     }
+    case ObjectType::thread: {
+        Result<Vcpu*> v = partition.create<Vcpu>();
+        if (!v) {
+            return fail(v.error());
+        }
+        object = *v;
+        break;
+    }
     default:
         return fail(Error::unimplemented);
     }
@@ -88,6 +97,8 @@ Status activate_object(Object& object)
         return static_cast<MemExtent&>(object).activate();
     case ObjectType::addrspace:
         return static_cast<AddrSpace&>(object).activate();
+    case ObjectType::thread:
+        return static_cast<Vcpu&>(object).activate();
     default:
         return fail(Error::unimplemented);
     }

@@ -73,10 +73,17 @@ TEST_CASE("identify claims only the interfaces that are complete")
                             GUNYAH_HC_MEMEXTENT_DONATE, GUNYAH_HC_PARTITION_CREATE_MEMEXTENT}) {
         CHECK(lookup(n)->handler != nullptr);
     }
-    CHECK((flags & GUNYAH_FLAGS0_PARTITION_CSPACE) == 0);  // cspace_attach_thread needs threads
-    CHECK(lookup(GUNYAH_HC_CSPACE_ATTACH_THREAD)->handler == nullptr);
+    CHECK((flags & GUNYAH_FLAGS0_PARTITION_CSPACE) != 0);
+    for (std::uint32_t n : {GUNYAH_HC_PARTITION_CREATE_PARTITION, GUNYAH_HC_PARTITION_CREATE_CSPACE, GUNYAH_HC_OBJECT_ACTIVATE,
+                            GUNYAH_HC_OBJECT_ACTIVATE_FROM, GUNYAH_HC_CSPACE_DELETE_CAP_FROM, GUNYAH_HC_CSPACE_COPY_CAP_FROM,
+                            GUNYAH_HC_CSPACE_REVOKE_CAP_FROM, GUNYAH_HC_CSPACE_CONFIGURE, GUNYAH_HC_CSPACE_ATTACH_THREAD,
+                            GUNYAH_HC_CSPACE_REVOKE_CAPS_FROM}) {
+        CHECK(lookup(n)->handler != nullptr);
+    }
+    // vCPU waits for register_write and bind_virq; the others for their objects.
     CHECK((flags & (GUNYAH_FLAGS0_DOORBELL | GUNYAH_FLAGS0_MSGQUEUE | GUNYAH_FLAGS0_VIC | GUNYAH_FLAGS0_VPM |
-                    GUNYAH_FLAGS0_VCPU)) == 0);
+                    GUNYAH_FLAGS0_VCPU | GUNYAH_FLAGS0_VCPU_RUN)) == 0);
+    CHECK(lookup(GUNYAH_HC_VCPU_REGISTER_WRITE)->handler == nullptr);
     CHECK(lookup(GUNYAH_HC_DOORBELL_SEND)->handler == nullptr);
     CHECK(lookup(GUNYAH_HC_MSGQUEUE_SEND)->handler == nullptr);
 }
