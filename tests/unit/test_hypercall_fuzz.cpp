@@ -13,6 +13,7 @@
 #include "kernel/hypercall/hypercall.h"
 #include "kernel/object/cspace.h"
 #include "kernel/object/partition.h"
+#include "kernel/object/vcpu.h"
 
 using namespace hyp;
 using namespace hyp::hypercall;
@@ -36,6 +37,7 @@ struct Machine {
         kernel_cspace_cap = kernel.insert_root(cspace, GUNYAH_RIGHTS_CSPACE_ALL).value();
         caller.cspace = &cspace;
         restore_caller_caps();
+        vcpu_scheduler().init(4, 62500000);  // so that vCPU power calls reach the scheduler
     }
     // The calls may delete or revoke the caller's own caps; give them back so that the
     // run keeps doing work.
