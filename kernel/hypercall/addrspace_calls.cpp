@@ -61,18 +61,12 @@ MappingAccess access_of(std::uint64_t word)
 
 Return partition_create_addrspace(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     return create_in_partition(caller, a, ObjectType::addrspace);
 }
 
 // (as, vmid, R0). Configuring needs the right to activate (Gunyah).
 Return addrspace_configure(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto as = caller.cspace->lookup_as<AddrSpace>(a.arg[0], GUNYAH_RIGHT_ACTIVATE);
     if (!as) {
         return error_return(as.error());
@@ -83,9 +77,6 @@ Return addrspace_configure(Caller& caller, const Args& a)
 // (as, me, vbase, map_attrs, map_flags, offset, size): MAP on both caps.
 Return addrspace_map(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     if ((a.arg[3] & ~std::uint64_t{GUNYAH_MAPPING_ATTRS_DEFINED_MASK}) != 0 || (a.arg[4] & ~map_flags_valid) != 0) {
         return error_return(Error::arg_inval);
     }
@@ -102,9 +93,6 @@ Return addrspace_map(Caller& caller, const Args& a)
 // (as, me, vbase, map_flags, offset, size): MAP on both caps.
 Return addrspace_unmap(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     if ((a.arg[3] & ~map_flags_valid) != 0) {
         return error_return(Error::arg_inval);
     }
@@ -119,9 +107,6 @@ Return addrspace_unmap(Caller& caller, const Args& a)
 // (as, me, vbase, access_attrs, map_flags, offset, size): MAP on both caps.
 Return addrspace_update_access(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     if ((a.arg[3] & ~access_attrs_valid) != 0 || (a.arg[4] & ~map_flags_valid) != 0) {
         return error_return(Error::arg_inval);
     }
@@ -140,9 +125,6 @@ Return addrspace_update_access(Caller& caller, const Args& a)
 // both caps.
 Return addrspace_lookup(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     Result<Pair> pair =
         pair_for(caller, a.arg[0], GUNYAH_RIGHT_ADDRSPACE_LOOKUP, a.arg[1], GUNYAH_RIGHT_MEMEXTENT_LOOKUP);
     if (!pair) {

@@ -9,9 +9,6 @@ namespace {
 
 Result<Ref<CSpace>> cspace_by_cap(Caller& caller, CapId id, Rights rights)
 {
-    if (caller.cspace == nullptr) {
-        return fail(Error::cspace_cap_null);
-    }
     return caller.cspace->lookup_as<CSpace>(id, rights);
 }
 
@@ -61,9 +58,6 @@ Return cspace_revoke_caps_from(Caller& caller, const Args& a)
 // (cspace, max caps, R0): only before activation.
 Return cspace_configure(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto cspace = caller.cspace->lookup_as<CSpace>(a.arg[0], 0);
     if (!cspace) {
         return error_return(cspace.error());

@@ -28,7 +28,8 @@ struct Return {
     std::uint64_t x[4] = {};
 };
 
-// Who is calling: what its capabilities are looked up in.
+// Who is calling: what its capabilities are looked up in. The dispatcher refuses every
+// cap-taking call from a caller without a cspace, so handlers may rely on it.
 struct Caller {
     CSpace* cspace = nullptr;
 };

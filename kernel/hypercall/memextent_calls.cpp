@@ -19,18 +19,12 @@ constexpr std::uint64_t donate_options_valid = GUNYAH_DONATE_TYPE_MASK | GUNYAH_
 
 Return partition_create_memextent(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     return create_in_partition(caller, a, ObjectType::memextent);
 }
 
 // (me, phys_base, size, attrs, R0). Configuring needs the right to activate (Gunyah).
 Return memextent_configure(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto extent = caller.cspace->lookup_as<MemExtent>(a.arg[0], GUNYAH_RIGHT_ACTIVATE);
     if (!extent) {
         return error_return(extent.error());
@@ -41,9 +35,6 @@ Return memextent_configure(Caller& caller, const Args& a)
 // (me, parent me, offset, size, attrs, R0): the parent cap needs DERIVE.
 Return memextent_configure_derive(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto parent = caller.cspace->lookup_as<MemExtent>(a.arg[1], GUNYAH_RIGHT_MEMEXTENT_DERIVE);
     if (!parent) {
         return error_return(parent.error());
@@ -61,9 +52,6 @@ Return memextent_configure_derive(Caller& caller, const Args& a)
 // Everything here completes before the call returns, so sync_all has nothing left to do.
 Return memextent_modify(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     const std::uint64_t flags = a.arg[1];
     if ((flags & ~modify_flags_valid) != 0) {
         return error_return(Error::arg_inval);
@@ -97,9 +85,6 @@ Return memextent_modify(Caller& caller, const Args& a)
 // demands (cspace_wrong_obj_type otherwise); a parent that is not the child's is arg_inval.
 Return memextent_donate(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     const std::uint64_t options = a.arg[0];
     if ((options & ~donate_options_valid) != 0) {
         return error_return(Error::arg_inval);

@@ -8,9 +8,6 @@ namespace hyp::hypercall {
 
 Return create_in_partition(Caller& caller, const Args& a, ObjectType type)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto partition = caller.cspace->lookup_as<Partition>(a.arg[0], GUNYAH_RIGHT_PARTITION_OBJECT_CREATE);
     if (!partition) {
         return error_return(partition.error());
@@ -58,9 +55,6 @@ Return partition_create_cspace(Caller& caller, const Args& a)
 // (cap, R0)
 Return object_activate(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     return activate_by_cap(*caller.cspace, a.arg[0]);
 }
 
@@ -68,9 +62,6 @@ Return object_activate(Caller& caller, const Args& a)
 // must be allowed to create caps in (as Gunyah requires).
 Return object_activate_from(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto cspace = caller.cspace->lookup_as<CSpace>(a.arg[0], GUNYAH_RIGHT_CSPACE_CREATE);
     if (!cspace) {
         return error_return(cspace.error());

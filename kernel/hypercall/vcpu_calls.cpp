@@ -29,9 +29,6 @@ Result<Ref<Vcpu>> vcpu_of(Caller& caller, CapId cap, Rights rights)
 template <typename T, typename Attach>
 Return attach(Caller& caller, const Args& a, Rights right, Attach attach_fn)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[1], GUNYAH_RIGHT_ACTIVATE);
     if (!vcpu) {
         return error_return(vcpu.error());
@@ -58,9 +55,6 @@ Return vcpu_configure(Caller& caller, const Args& a)
 {
     if ((a.arg[1] & ~std::uint64_t{GUNYAH_VCPU_OPTIONS_VALID_MASK}) != 0) {
         return error_return(Error::arg_inval);
-    }
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
     }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_ACTIVATE);
     if (!vcpu) {
@@ -89,9 +83,6 @@ Return vcpu_poweron(Caller& caller, const Args& a)
     if ((a.arg[3] & ~poweron_flags_valid) != 0) {
         return error_return(Error::arg_inval);
     }
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_POWER);
     if (!vcpu) {
         return error_return(vcpu.error());
@@ -106,9 +97,6 @@ Return vcpu_poweroff(Caller& caller, const Args& a)
     if ((a.arg[1] & ~poweroff_flags_valid) != 0) {
         return error_return(Error::arg_inval);
     }
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_POWER);
     if (!vcpu) {
         return error_return(vcpu.error());
@@ -119,9 +107,6 @@ Return vcpu_poweroff(Caller& caller, const Args& a)
 // (vcpu, R0): LIFECYCLE.
 Return vcpu_kill(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_LIFECYCLE);
     if (!vcpu) {
         return error_return(vcpu.error());
@@ -135,9 +120,6 @@ Return vcpu_set_affinity(Caller& caller, const Args& a)
     if (a.arg[1] >= vcpu_scheduler().cpu_count()) {
         return error_return(Error::arg_inval);
     }
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_AFFINITY);
     if (!vcpu) {
         return error_return(vcpu.error());
@@ -148,9 +130,6 @@ Return vcpu_set_affinity(Caller& caller, const Args& a)
 // (vcpu, priority): PRIORITY; u32 in the ABI, so upper bits count as a huge priority.
 Return vcpu_set_priority(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_PRIORITY);
     if (!vcpu) {
         return error_return(vcpu.error());
@@ -164,9 +143,6 @@ Return vcpu_set_priority(Caller& caller, const Args& a)
 // (vcpu, timeslice ns): TIMESLICE.
 Return vcpu_set_timeslice(Caller& caller, const Args& a)
 {
-    if (caller.cspace == nullptr) {
-        return error_return(Error::cspace_cap_null);
-    }
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_TIMESLICE);
     if (!vcpu) {
         return error_return(vcpu.error());
