@@ -10,19 +10,6 @@ namespace {
 constexpr std::uint64_t gib = 1024 * mib;
 constexpr std::uint64_t ipa = 0x1000'0000;
 
-constexpr std::uint32_t ext(std::uint32_t access, std::uint32_t memtype)
-{
-    return GUNYAH_MEMEXTENT_ATTRS(access, memtype, GUNYAH_MEMEXTENT_TYPE_BASIC);
-}
-constexpr std::uint32_t mapping(std::uint32_t access, std::uint32_t memtype)
-{
-    return GUNYAH_MAPPING_ATTRS(access, access, memtype);
-}
-
-mem::Stage2Attrs s2(mem::Stage2Access access, mem::Stage2MemType type = mem::Stage2MemType::normal_wb)
-{
-    return mem::Stage2Attrs{access, type};
-}
 
 }  // namespace
 

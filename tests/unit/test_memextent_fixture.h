@@ -245,4 +245,18 @@ struct System {
     std::uint64_t start_free = 0;
 };
 
+// Attribute words for memextent_configure and addrspace_map, and the stage-2 view of them.
+constexpr std::uint32_t ext(std::uint32_t access, std::uint32_t memtype)
+{
+    return GUNYAH_MEMEXTENT_ATTRS(access, memtype, GUNYAH_MEMEXTENT_TYPE_BASIC);
+}
+constexpr std::uint32_t mapping(std::uint32_t access, std::uint32_t memtype)
+{
+    return GUNYAH_MAPPING_ATTRS(access, access, memtype);
+}
+inline mem::Stage2Attrs s2(mem::Stage2Access access, mem::Stage2MemType type = mem::Stage2MemType::normal_wb)
+{
+    return mem::Stage2Attrs{access, type};
+}
+
 }  // namespace memtest
