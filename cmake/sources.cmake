@@ -7,6 +7,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/core/error.cpp
   kernel/core/format.cpp
   kernel/core/log.cpp
+  kernel/core/rm_boot_info_builder.cpp
   kernel/mem/memdb.cpp
   kernel/mem/page_allocator.cpp
   kernel/hypercall/addrspace_calls.cpp
@@ -18,6 +19,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/table.cpp
   kernel/hypercall/trap.cpp
   kernel/hypercall/vcpu_calls.cpp
+  kernel/hypercall/vpm_calls.cpp
   kernel/mem/stage1_map.cpp
   kernel/mem/stage2_config.cpp
   kernel/mem/stage2_edit.cpp
@@ -25,6 +27,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/mem/stage2_table.cpp
   kernel/mem/vmid_allocator.cpp
   kernel/object/addrspace.cpp
+  kernel/object/addrspace_guest_memory.cpp
   kernel/object/addrspace_follow.cpp
   kernel/object/addrspace_mappings.cpp
   kernel/object/cspace.cpp
@@ -34,12 +37,14 @@ set(HYP_PORTABLE_SOURCES
   kernel/object/object.cpp
   kernel/object/partition.cpp
   kernel/object/vcpu.cpp
+  kernel/object/vpm_group.cpp
   kernel/virt/fault_injection.cpp
   kernel/virt/guest_trap.cpp
   kernel/virt/line_sink.cpp
   kernel/virt/mmio_bus.cpp
   kernel/virt/mmio_decode.cpp
   kernel/virt/vpl011.cpp
+  kernel/virt/vm_devices.cpp
   kernel/virt/vpsci.cpp
   kernel/sched/run_queue.cpp
   kernel/sched/scheduler.cpp
@@ -75,6 +80,8 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/vcpu_context.cpp
   arch/aarch64/tlb.cpp
   kernel/core/cold_boot.cpp
+  kernel/core/root_vm.cpp
+  kernel/virt/vcpu_run.cpp
   kernel/core/irq.cpp
   kernel/core/panic.cpp
   kernel/core/percpu.cpp
@@ -97,13 +104,19 @@ set(HYP_HOST_SOURCES
   arch/host/tlb_fake.cpp
 )
 
-# The resource manager's portable sources: logic with no hypercall (Image header, VM
-# layout, boot info, the primary VM's DT builder). Compiled into the host unit tests and,
-# later, into rm.elf; never into the hypervisor image.
+# The resource manager's portable sources: its logic, with hypercalls and memory behind
+# rm/vm/hypervisor.h (Image header, VM layout, boot info, options, the primary VM's DT
+# builder, building and watching the primary VM, the boot flow, the console). Compiled
+# into the host unit tests and into rm.elf (cmake/rm.cmake); never into the hypervisor image.
 set(RM_PORTABLE_SOURCES
   rm/boot/boot_info.cpp
   rm/boot/image_header.cpp
+  rm/boot/options.cpp
+  rm/core/console.cpp
+  rm/core/startup.cpp
   rm/dt/fdt_writer.cpp
   rm/dt/primary_dt.cpp
+  rm/vm/primary_vm.cpp
   rm/vm/vm_layout.cpp
+  rm/vm/watch.cpp
 )

@@ -56,7 +56,7 @@ endif()
 # NAME.bin, its flat arm64 Image.
 function(hyp_image name)
   add_executable(${name}.elf ${ARGN})
-  target_link_libraries(${name}.elf PRIVATE hyp_kernel)
+  target_link_libraries(${name}.elf PRIVATE hyp_kernel rm_blob)  # rm_blob: cmake/rm.cmake
   target_link_options(${name}.elf PRIVATE ${_hyp_toolchain_ldflags} -nostdlib -static
     -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -Wl,-z,max-page-size=4096
     -Wl,--gc-sections -Wl,--build-id=none -Wl,-T,${_hyp_ld_script}

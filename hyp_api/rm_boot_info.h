@@ -29,6 +29,24 @@
  * two. Longer ones are cut at 1023 bytes and flagged, never silently. */
 #define RM_BOOT_INFO_BOOTARGS_SIZE      1024u
 
+/* The hypervisor's command-line words that start with "rm." (rm.mem=256M rm.vcpus=8),
+ * space-separated and NUL-terminated: at most 255 bytes. A word that does not fit is
+ * left out whole (never cut) and RM_BOOT_INFO_OPTIONS_TRUNCATED says so. */
+#define RM_BOOT_INFO_OPTIONS_SIZE       256u
+
+/* rm_boot_info.flags */
+#define RM_BOOT_INFO_OPTIONS_TRUNCATED     (1u << 0)  /* some rm. words did not fit in options */
+#define RM_BOOT_INFO_RAM_RANGES_TRUNCATED  (1u << 1)  /* more free RAM ranges than ram_ranges holds */
+
+/* The RM's RAM: a 2 MiB-aligned physical range of RM_RAM_SIZE bytes, mapped in the RM's
+ * stage-2 address space at IPA = PA. The hypervisor copies rm.bin (a flat binary whose
+ * first byte is its entry point) to its start and writes this structure at its top,
+ * 4 KiB aligned: IPA ram_ipa.base + ram_ipa.size - RM_BOOT_INFO_RESERVED_SIZE, which is
+ * what x0 holds at entry. The RM's image, BSS and stack end below it. */
+#define RM_RAM_SIZE                     0x400000u    /* 4 MiB */
+#define RM_RAM_ALIGNMENT                0x200000u    /* 2 MiB */
+#define RM_BOOT_INFO_ALIGNMENT          4096u
+
 /* rm_boot_module.kind: from the module's "multiboot,*" compatible. 0 is never used. */
 #define RM_BOOT_MODULE_KERNEL           1u   /* multiboot,kernel */
 #define RM_BOOT_MODULE_RAMDISK          2u   /* multiboot,ramdisk */
@@ -116,6 +134,10 @@ struct rm_boot_info {
 
     struct rm_boot_platform platform;
     struct rm_boot_module modules[RM_BOOT_INFO_MAX_MODULES];
+
+    uint32_t flags;                 /* RM_BOOT_INFO_OPTIONS_TRUNCATED, _RAM_RANGES_TRUNCATED */
+    uint32_t reserved2;
+    char options[RM_BOOT_INFO_OPTIONS_SIZE];  /* the "rm." command-line words; NUL-terminated */
 };
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, version, 4);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, size, 8);
@@ -131,9 +153,20 @@ GUNYAH_ASSERT_OFFSET(struct rm_boot_info, ram_ranges, 88);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, platform, 88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, modules,
                      88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, flags,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, options,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8);
 GUNYAH_ASSERT_SIZE(struct rm_boot_info,
                    88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
-                       1056 * RM_BOOT_INFO_MAX_MODULES);
-/* 88 + 256 + 608 + 8448 = 9400 bytes: three 4 KiB pages. */
+                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE);
+/* 88 + 256 + 608 + 8448 + 8 + 256 = 9664 bytes: three 4 KiB pages. */
+
+/* The bytes the structure takes at the top of the RM's RAM: its size rounded up to
+ * RM_BOOT_INFO_ALIGNMENT (12 KiB). */
+#define RM_BOOT_INFO_RESERVED_SIZE \
+    ((sizeof(struct rm_boot_info) + RM_BOOT_INFO_ALIGNMENT - 1u) & ~(uint64_t)(RM_BOOT_INFO_ALIGNMENT - 1u))
 
 #endif

@@ -28,4 +28,15 @@ void console_write(const char* text, std::size_t length)
     }
 }
 
+void console_write_raw(const char* text, std::size_t length)
+{
+    std::uintptr_t base = pl011_base;
+    if (base == 0) {
+        return;
+    }
+    for (std::size_t i = 0; i < length; ++i) {
+        pl011::put_char(base, text[i]);
+    }
+}
+
 }  // namespace hyp::platform

@@ -9,6 +9,8 @@ namespace hyp::platform {
 
 // Raw bytes to the console; "\n" becomes "\r\n". Callers serialise (see log.cpp).
 void console_write(const char* text, std::size_t length);
+// Bytes exactly as given: a guest's console output, whose line ends are its own business.
+void console_write_raw(const char* text, std::size_t length);
 
 // Switches output to a PL011 at `base` (already mapped). A null base silences output.
 void console_use_pl011(std::uintptr_t base);

@@ -48,4 +48,9 @@ void cache_flush_range(const void* base, std::size_t size)
     for_each_line(base, size, [](std::uintptr_t p) { asm volatile("dc civac, %0" : : "r"(p) : "memory"); });
 }
 
+void icache_invalidate_all()
+{
+    asm volatile("ic ialluis\n\tdsb ish\n\tisb" : : : "memory");
+}
+
 }  // namespace hyp::arch

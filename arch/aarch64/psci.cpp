@@ -52,6 +52,14 @@ void system_off()
     }
 }
 
+void system_reset()
+{
+    (void)call(PSCI_FN_SYSTEM_RESET);
+    for (;;) {
+        asm volatile("wfi");
+    }
+}
+
 const char* return_code_name(std::int64_t code)
 {
     switch (code) {

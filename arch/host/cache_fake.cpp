@@ -33,6 +33,8 @@ void cache_clean_range(const void* base, std::size_t size) { note(cache_fake::Ki
 
 void cache_flush_range(const void* base, std::size_t size) { note(cache_fake::Kind::flush, base, size); }
 
+void icache_invalidate_all() {}
+
 namespace cache_fake {
 
 void reset() { record().count = 0; }

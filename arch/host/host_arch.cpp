@@ -6,12 +6,15 @@
 
 #include "kernel/core/format.h"
 #include "kernel/core/panic.h"
+#include "kernel/sched/kick.h"
 #include "platform/console.h"
 
 namespace hyp {
 namespace platform {
 
 void console_write(const char* text, std::size_t length) { std::fwrite(text, 1, length, stdout); }
+
+void console_write_raw(const char* text, std::size_t length) { std::fwrite(text, 1, length, stdout); }
 
 void console_use_pl011(std::uintptr_t) {}
 
@@ -34,3 +37,20 @@ void panic_with(const char* file, int line, const char* format, const fmt::Arg* 
 }
 
 }  // namespace hyp
+
+// Kicks go nowhere on the host: the scheduler tests read them from the calls' results and
+// from Vcpu::take_kick(). They are counted so a test can see that one was sent.
+namespace hyp::sched {
+namespace {
+std::uint64_t delivered = 0;
+}  // namespace
+
+void deliver(Kick kick)
+{
+    if (kick.needed()) {
+        __atomic_fetch_add(&delivered, 1, __ATOMIC_RELAXED);
+    }
+}
+
+std::uint64_t kicks_delivered() { return __atomic_load_n(&delivered, __ATOMIC_RELAXED); }
+}  // namespace hyp::sched

@@ -14,6 +14,7 @@
 #include "kernel/core/irq.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
+#include "kernel/core/root_vm.h"
 #include "kernel/core/selftest.h"
 #include "kernel/core/smp.h"
 #include "kernel/mem/hyp_map.h"
@@ -21,6 +22,8 @@
 #include "kernel/mem/vmid_allocator.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/root_objects.h"
+#include "kernel/virt/vcpu_run.h"
+#include "kernel/virt/vm_devices.h"
 #include "platform/console.h"
 #include "platform/dt/discover.h"
 #include "platform/dt/summary.h"
@@ -168,8 +171,29 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     if (options.selftest.length > 0) {
         run_selftest(options.selftest.data, options.selftest.length);
     }
-    log::info("hyp: nothing to run yet; powering off");
-    arch::psci::system_off();
+
+    // From here on the CPUs run VMs: first the resource manager, which builds the rest.
+    if (smp.online != smp.found) {
+        log::warn("hyp: VMs run on the {} CPUs that came online", smp.online);
+    }
+    if (!virt::run_loop_init(addrspace_platform::ipa_bits(), addrspace_platform::pa_bits(),
+                             addrspace_platform::vmids().bits(), static_cast<std::uint32_t>(smp.online))) {
+        fatal("cannot set up stage 2 for VMs");
+    }
+    virt::VmDevicePlatform devices;
+    devices.console = &log::console();
+    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+        devices.uart = IpaRange{Ipa{platform_info.console.regs.base.raw()}, virt::pl011::region_size};
+    } else {
+        log::warn("hyp: the console is not a PL011: VMs get no virtual UART");
+    }
+    virt::set_vm_device_platform(devices);
+    if (!start_root_vm(platform_info, fmt::StrView{platform_info.bootargs.data, platform_info.bootargs.length}, kept,
+                       2)) {
+        fatal("cannot start the resource manager");
+    }
+    release_secondary_cpus();
+    virt::run_vcpus();
 }
 
 // Entered at EL1 (no virtualization extensions given to us) or EL3: we cannot run.

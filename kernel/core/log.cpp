@@ -15,6 +15,17 @@ constinit Level max_level = Level::info;
 
 constexpr std::size_t line_capacity = 256;
 
+class LockedConsole final : public fmt::Sink {
+public:
+    void write(const char* text, std::size_t length) override
+    {
+        LockGuard guard{console_lock};
+        platform::console_write_raw(text, length);
+    }
+};
+
+constinit LockedConsole locked_console;
+
 const char* prefix(Level level)
 {
     switch (level) {
@@ -49,6 +60,8 @@ void write(Level lvl, const char* format, const fmt::Arg* args, std::size_t coun
     platform::console_write(line, length);
     platform::console_write("\n", 1);
 }
+
+fmt::Sink& console() { return locked_console; }
 
 void write_unlocked(const char* text, std::size_t length) { platform::console_write(text, length); }
 

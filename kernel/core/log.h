@@ -36,6 +36,11 @@ void info(const char* format, const Args&... args) { print(Level::info, format, 
 template <typename... Args>
 void debug(const char* format, const Args&... args) { print(Level::debug, format, args...); }
 
+// The console as a byte sink, for guests' consoles (kernel/virt/line_sink.h): bytes as
+// they are (no "\n" -> "\r\n": a guest sends its own line ends), each write under the
+// console lock, so it never lands inside a kernel log line.
+[[nodiscard]] fmt::Sink& console();
+
 // For panic and the exception reporter: write without taking the console lock,
 // because the CPU that holds it may be the one that crashed.
 void write_unlocked(const char* text, std::size_t length);

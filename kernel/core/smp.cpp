@@ -3,6 +3,7 @@
 // in through its PerCpu.online flag.
 #include "kernel/core/smp.h"
 
+#include <arch/gic_cpu.h>
 #include <arch/mmu.h>
 #include <arch/psci.h>
 #include <arch/registers.h>
@@ -12,6 +13,7 @@
 #include "kernel/core/irq.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
+#include "kernel/virt/vcpu_run.h"
 
 extern "C" void secondary_entry();
 
@@ -21,6 +23,8 @@ namespace {
 // How long a started CPU gets to reach the kernel. Generous: under QEMU's TCG a CPU
 // may not be scheduled for a while when there are more vCPUs than host cores.
 constexpr std::uint64_t checkin_timeout_ms = 5000;
+
+constinit std::uint32_t released = 0;
 
 bool is_online(std::uint32_t index) { return __atomic_load_n(&per_cpu(index).online, __ATOMIC_ACQUIRE) != 0; }
 
@@ -81,11 +85,19 @@ extern "C" [[noreturn]] void cold_boot_secondary(std::uint32_t index)
     percpu_install(index, arch::read_mpidr_el1() & arch::mpidr::affinity_mask);
     irq_init_cpu();  // redistributor and GIC CPU interface, before we count as online
     __atomic_store_n(&per_cpu(index).online, 1, __ATOMIC_RELEASE);
-    // Nothing to schedule yet: idle with IRQs open, so that SGIs reach this CPU.
+    // Idle with IRQs open, so that SGIs reach this CPU, until the run loop may start.
     arch::irq_enable();
-    for (;;) {
+    while (__atomic_load_n(&released, __ATOMIC_ACQUIRE) == 0) {
         arch::wfi();
     }
+    arch::irq_disable();
+    virt::run_vcpus();
+}
+
+void release_secondary_cpus()
+{
+    __atomic_store_n(&released, 1, __ATOMIC_RELEASE);
+    arch::gic_cpu::send_sgi_to_others(sgi_kick);  // out of their WFI
 }
 
 }  // namespace hyp

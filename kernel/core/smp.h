@@ -16,4 +16,8 @@ struct SmpReport {
 // and waits (bounded) for each to check in. Failures are logged, never waited on forever.
 [[nodiscard]] SmpReport start_secondary_cpus(const platform::PlatformInfo& info, std::uint64_t boot_mpidr);
 
+// The secondaries wait, idle, until this is called; then each enters the vCPU run loop
+// (kernel/virt/vcpu_run.h). Once, after the run loop is initialised.
+void release_secondary_cpus();
+
 }  // namespace hyp

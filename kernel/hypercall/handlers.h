@@ -55,5 +55,13 @@ Return vcpu_kill(Caller& caller, const Args& args);
 Return vcpu_set_affinity(Caller& caller, const Args& args);
 Return vcpu_set_priority(Caller& caller, const Args& args);
 Return vcpu_set_timeslice(Caller& caller, const Args& args);
+Return vcpu_run_check(Caller& caller, const Args& args);
+Return scheduler_yield(Caller& caller, const Args& args);
+
+// vpm_calls.cpp: the VPM group object.
+Return partition_create_vpm_group(Caller& caller, const Args& args);
+Return vpm_group_configure(Caller& caller, const Args& args);
+Return vpm_group_attach_vcpu(Caller& caller, const Args& args);
+Return vpm_group_get_state(Caller& caller, const Args& args);
 
 }  // namespace hyp::hypercall

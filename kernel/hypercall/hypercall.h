@@ -15,6 +15,7 @@
 
 namespace hyp {
 class CSpace;
+class Vcpu;
 }
 
 namespace hyp::hypercall {
@@ -32,6 +33,9 @@ struct Return {
 // cap-taking call from a caller without a cspace, so handlers may rely on it.
 struct Caller {
     CSpace* cspace = nullptr;
+    Vcpu* vcpu = nullptr;  // the calling vCPU (null in host tests that call as nobody)
+    // Set by scheduler_yield: the run loop ends the caller's time slice on return.
+    bool yield_requested = false;
 };
 
 using Handler = Return (*)(Caller& caller, const Args& args);

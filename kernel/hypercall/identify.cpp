@@ -8,7 +8,8 @@ std::uint64_t implemented_features0()
 {
     // A flag is set only when every call of its interface works; partial interfaces stay
     // clear so that clients fall back rather than fail half-way. (object_reset answers
-    // UNIMPLEMENTED, as Gunyah's own does.) vCPU waits for register_write and bind_virq.
+    // UNIMPLEMENTED, as Gunyah's own does.) vCPU waits for register_write and bind_virq;
+    // VPM for vpm_group_bind_virq / unbind_virq, which need a vIC (the rest of it is there).
     return GUNYAH_FLAGS0_PARTITION_CSPACE | GUNYAH_FLAGS0_MEMEXTENT;
 }
 

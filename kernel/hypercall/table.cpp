@@ -52,6 +52,12 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_VCPU_SET_AFFINITY, vcpu_set_affinity, 3, none);
     t.add(GUNYAH_HC_VCPU_SET_PRIORITY, vcpu_set_priority, 2, none);
     t.add(GUNYAH_HC_VCPU_SET_TIMESLICE, vcpu_set_timeslice, 2, none);
+    t.add(GUNYAH_HC_VCPU_RUN_CHECK, vcpu_run_check, 2, 1);
+    t.add(GUNYAH_HC_PARTITION_CREATE_VPM_GROUP, partition_create_vpm_group, 3, 2);
+    t.add(GUNYAH_HC_VPM_GROUP_CONFIGURE, vpm_group_configure, 3, 2);
+    t.add(GUNYAH_HC_VPM_GROUP_ATTACH_VCPU, vpm_group_attach_vcpu, 4, 3);
+    t.add(GUNYAH_HC_VPM_GROUP_GET_STATE, vpm_group_get_state, 2, 1);
+    t.add(GUNYAH_HC_SCHEDULER_YIELD, scheduler_yield, 3, 2);
     return t;
 }
 

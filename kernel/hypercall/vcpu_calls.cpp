@@ -1,6 +1,6 @@
 // The vCPU (thread) calls: partition_create_thread, vcpu_configure, cspace_attach_thread,
 // addrspace_attach_thread, vcpu_poweron / poweroff / kill, vcpu_set_affinity /
-// _priority / _timeslice. Order of checks as Gunyah (hyp/vm/vcpu/aarch64/src/
+// _priority / _timeslice, vcpu_run_check. Order of checks as Gunyah (hyp/vm/vcpu/aarch64/src/
 // hypercalls.c): undefined flag bits first, then caps, then state. The rules are in
 // kernel/object/vcpu.h.
 //
@@ -148,6 +148,65 @@ Return vcpu_set_timeslice(Caller& caller, const Args& a)
         return error_return(vcpu.error());
     }
     return status_return((*vcpu)->set_timeslice(a.arg[1]));
+}
+
+// (vcpu, R0) -> X1 run state, X2..X3 state data 0..1: what vcpu_run would find, without
+// running it. STATE and BIND_VIRQ (Gunyah asks for both); active. Any vCPU the caller has
+// a cap to (Gunyah restricts vcpu_run, not this, to proxy-scheduled vCPUs). A snapshot:
+// the block reasons are the run queue lock's, read without it; the state may change right
+// after the call anyway. Gunyah answers BUSY for a runnable vCPU where this says READY.
+Return vcpu_run_check(Caller& caller, const Args& a)
+{
+    auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_STATE | GUNYAH_RIGHT_THREAD_BIND_VIRQ);
+    if (!vcpu) {
+        return error_return(vcpu.error());
+    }
+    Vcpu& v = **vcpu;
+    if (v.state() != ObjectState::active) {
+        return error_return(Error::object_state);
+    }
+    bool on = false;
+    bool killed = false;
+    VcpuHalt halt = VcpuHalt::none;
+    sched::BlockReasons reasons;
+    {
+        Locked<Vcpu> held(v);
+        on = v.powered_on();
+        killed = v.killed();
+        halt = v.halted();
+        reasons = v.entity().block_reasons();
+    }
+    if (killed) {
+        // It can never run again: "exited", as Gunyah says of a thread that has exited.
+        return ok_return(GUNYAH_VCPU_RUN_STATE_POWERED_OFF, GUNYAH_VCPU_RUN_POWERED_OFF_EXITED);
+    }
+    if (!on) {
+        if (halt == VcpuHalt::system_reset) {
+            return ok_return(GUNYAH_VCPU_RUN_STATE_PSCI_SYSTEM_RESET);  // data: reset type 0, cookie 0
+        }
+        return ok_return(GUNYAH_VCPU_RUN_STATE_POWERED_OFF,
+                         halt == VcpuHalt::system_off ? GUNYAH_VCPU_RUN_POWERED_OFF_EXITED : 0);
+    }
+    if (reasons.has(sched::BlockReason::suspended)) {
+        return ok_return(GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP, 0, GUNYAH_VCPU_RUN_WAKEUP_CPU_SUSPEND);
+    }
+    if (reasons.has(sched::BlockReason::wfi)) {
+        return ok_return(GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP, 0, GUNYAH_VCPU_RUN_WAKEUP_WFI);
+    }
+    return ok_return(GUNYAH_VCPU_RUN_STATE_READY);
+}
+
+// (control, arg1, R0): ends the caller's time slice. control bits 15:0 are the hint
+// (kernel/sched/scheduler.h decodes it: bit 31 or an unknown hint is arg_inval); arg1
+// names the target of a directed yield, which is taken as a plain yield (a hint).
+Return scheduler_yield(Caller& caller, const Args& a)
+{
+    Result<sched::YieldHint> hint = sched::decode_yield_control(a.arg[0]);
+    if (!hint) {
+        return error_return(hint.error());
+    }
+    caller.yield_requested = true;
+    return ok_return();
 }
 
 }  // namespace hyp::hypercall

@@ -148,6 +148,12 @@ Status AddrSpace::activate()
         HYP_ASSERT(vmids.free(vmid_).ok());
         return s;
     }
+    if (Status s = devices_.init(vmid_); !s) {
+        tables_.release_reserve();
+        table_.destroy();
+        HYP_ASSERT(vmids.free(vmid_).ok());
+        return s;
+    }
     vmid_claimed_ = true;
     mark_active();
     return success();

@@ -62,6 +62,7 @@
 #include "kernel/mem/stage2_allocator.h"
 #include "kernel/mem/stage2_table.h"
 #include "kernel/mem/vmid_allocator.h"
+#include "kernel/virt/vm_devices.h"
 #include "kernel/object/memextent.h"
 #include "kernel/object/object.h"
 
@@ -144,6 +145,11 @@ public:
     [[nodiscard]] Result<mem::Stage2Mapping> translate(Ipa ipa) const;
     [[nodiscard]] std::size_t table_pages() const;
     [[nodiscard]] std::size_t mapping_count() const;
+    // The VM's own devices (vPL011, later the vGIC), set up at activation. The bus is
+    // safe to use from any CPU once the address space is active (mmio_bus.h).
+    [[nodiscard]] virt::VmDevices& devices() { return devices_; }
+    // VTTBR_EL2 for running a vCPU in this address space (active only).
+    [[nodiscard]] std::uint64_t vttbr() const { return table_.vttbr(); }
     // The table itself, for tests that walk it. No lock: only when nothing else runs.
     [[nodiscard]] const mem::Stage2Table& stage2() const { return table_; }
 
@@ -168,6 +174,7 @@ private:
     PartitionTables tables_;
     mem::Stage2Table table_;
     IntrusiveList<Mapping, &Mapping::as_node> mappings_;
+    virt::VmDevices devices_;
 };
 
 // --- The mapping calls. The caller has checked the caps, the undefined bits of the flag

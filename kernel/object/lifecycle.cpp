@@ -7,6 +7,7 @@
 #include "kernel/object/memextent.h"
 #include "kernel/object/partition.h"
 #include "kernel/object/vcpu.h"
+#include "kernel/object/vpm_group.h"
 
 namespace hyp {
 namespace {
@@ -75,6 +76,14 @@ Result<Object*> create_object(Partition& partition, ObjectType type)
         object = *v;
         break;
     }
+    case ObjectType::vpm_group: {
+        Result<VpmGroup*> g = partition.create<VpmGroup>();
+        if (!g) {
+            return fail(g.error());
+        }
+        object = *g;
+        break;
+    }
     default:
         return fail(Error::unimplemented);
     }
@@ -99,6 +108,8 @@ Status activate_object(Object& object)
         return static_cast<AddrSpace&>(object).activate();
     case ObjectType::thread:
         return static_cast<Vcpu&>(object).activate();
+    case ObjectType::vpm_group:
+        return static_cast<VpmGroup&>(object).activate();
     default:
         return fail(Error::unimplemented);
     }

@@ -50,6 +50,18 @@ public:
     void mark_active() { __atomic_store_n(&state_, static_cast<std::uint8_t>(ObjectState::active), __ATOMIC_RELEASE); }
 
     void retain() { __atomic_fetch_add(&refs_, 1, __ATOMIC_RELAXED); }
+    // A reference to an object found without one (a scheduler queue holds none): fails
+    // once the count has reached zero, when the object is already being destroyed.
+    [[nodiscard]] bool try_retain()
+    {
+        std::uint32_t refs = __atomic_load_n(&refs_, __ATOMIC_RELAXED);
+        while (refs != 0) {
+            if (__atomic_compare_exchange_n(&refs_, &refs, refs + 1, true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+                return true;
+            }
+        }
+        return false;
+    }
     // Drops a reference; true when it was the last one (the caller then destroys the
     // object). The object is marked deleted before that becomes visible.
     [[nodiscard]] bool release()

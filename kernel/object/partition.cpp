@@ -47,6 +47,36 @@ Status Partition::add_memory(PhysRange range, mem::Owner from)
     return success();
 }
 
+Status Partition::add_memory_in_place(PhysRange range, mem::Owner from)
+{
+    if (parent_ != nullptr) {
+        return fail(Error::denied);
+    }
+    if (!range.base.is_aligned(page) || (range.size % page) != 0 || !range.well_formed() || range.size == 0) {
+        return fail(Error::arg_align);
+    }
+    std::uint64_t meta = header_pages(range.size, sizeof(RangeHeader));
+    Result<PhysAddr> storage = allocate_pages(static_cast<std::size_t>(meta));
+    if (!storage) {
+        return fail(storage.error());
+    }
+    if (Status s = memdb_.transfer(range, from, owner()); !s) {
+        free_pages(*storage, static_cast<std::size_t>(meta));
+        return s;
+    }
+    auto* header = new (to_pointer(*storage)) RangeHeader{};
+    header->whole = range;
+    std::size_t words = mem::PageAllocator::bitmap_words(range.size);
+    if (Status s = allocator_.add_range(range, header->region, header_bits(*header), words); !s) {
+        header->~RangeHeader();
+        HYP_ASSERT(memdb_.transfer(range, owner(), from).ok());
+        free_pages(*storage, static_cast<std::size_t>(meta));
+        return s;
+    }
+    ranges_.push_back(*header);
+    return success();
+}
+
 Status Partition::adopt(PhysRange range)
 {
     std::uint64_t meta = header_pages(range.size, sizeof(RangeHeader));

@@ -39,6 +39,12 @@ public:
     // Takes `range` from `from` in the memdb and makes its pages allocatable. The first
     // pages of the range hold the allocator's bookkeeping for it. All or nothing.
     [[nodiscard]] Status add_memory(PhysRange range, mem::Owner from);
+    // As add_memory, but the range's contents are kept: its bookkeeping is allocated from
+    // the partition's other memory, so every page of the range becomes allocatable as
+    // it is. For boot modules, which the root partition takes over with what the boot
+    // loader put in them (a memory extent over the range claims them next). Root
+    // partition only (denied otherwise): a child's ranges go back to its parent whole.
+    [[nodiscard]] Status add_memory_in_place(PhysRange range, mem::Owner from);
 
     [[nodiscard]] Result<PhysAddr> allocate_pages(std::size_t pages, std::uint64_t alignment = 4096);
     void free_pages(PhysAddr base, std::size_t pages);

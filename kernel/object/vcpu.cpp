@@ -1,8 +1,13 @@
 // The vCPU object (see vcpu.h).
 #include "kernel/object/vcpu.h"
 
+#include <bit>
+#include <cstddef>
+
 #include "kernel/object/addrspace.h"
 #include "kernel/object/cspace.h"
+#include "kernel/object/vpm_group.h"
+#include "kernel/sched/kick.h"
 
 namespace hyp {
 namespace {
@@ -15,16 +20,38 @@ bool scheduler_up() { return kernel_scheduler.cpu_count() != 0; }
 
 sched::Scheduler& vcpu_scheduler() { return kernel_scheduler; }
 
-Vcpu::Vcpu(ObjectDestroyer destroyer) : Object(ObjectType::thread, destroyer) {}
+Vcpu::Vcpu(ObjectDestroyer destroyer)
+    : Object(ObjectType::thread, destroyer), wake_timer_{vcpu_wake_timer_fired, this}
+{
+}
+
+void vcpu_wake_timer_fired(sched::TimerEvent& event, sched::Ticks)
+{
+    Vcpu& vcpu = *static_cast<Vcpu*>(event.context());
+    sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), sched::BlockReason::wfi));
+    sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), sched::BlockReason::suspended));
+}
 
 Vcpu::~Vcpu()
 {
     // Nothing else can reach the object now (its last reference is gone), so no lock.
-    // A powered-on vCPU may be ready on a queue: take it off before the memory goes. The
-    // target glue must also make sure it is not running or leaving a CPU (the scheduler
-    // holds no reference; see docs/objects.md, vCPUs).
-    if (powered_on_ && !killed_ && scheduler_up()) {
-        (void)vcpu_scheduler().block(entity_, sched::BlockReason::killed);
+    // A powered-on vCPU may be ready on a queue: take it off before the memory goes.
+    // A CPU whose run loop holds a reference never lets it get here; one that has just
+    // picked it from a queue fails to take a reference (try_retain), blocks it itself and
+    // switches away: wait for that, so that no CPU has its registers live any more.
+    if (scheduler_up()) {
+        sched::deliver(vcpu_scheduler().block(entity_, sched::BlockReason::killed));
+        while (vcpu_scheduler().on_cpu(entity_)) {
+        }
+    }
+    if (wake_timer_.queued()) {
+        for (sched::CpuIndex cpu = 0; cpu < HYP_MAX_CPUS; ++cpu) {
+            (void)sched::cpu_timer_queue(cpu).remove(wake_timer_);
+        }
+    }
+    if (vpm_group_ != nullptr) {
+        vpm_group_->remove_vcpu(vm_index_, *this);
+        vpm_group_->put();
     }
     if (cspace_ != nullptr) {
         cspace_->put();
@@ -43,6 +70,7 @@ void Vcpu::record(sched::Kick kick)
 {
     if (kick.needed()) {
         kick_ = kick;
+        sched::deliver(kick);
     }
 }
 
@@ -188,21 +216,22 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
         return fail(Error::busy);
     }
     if (!keep_entry) {
-        regs_.pc = entry;
+        regs_.gp.elr = entry;
     }
     if (!keep_context) {
-        regs_.x[0] = context;
+        regs_.gp.x[0] = context;
     }
-    regs_.pstate = vcpu_reset_pstate;
-    regs_.sctlr_el1 = vcpu_reset_sctlr_el1;
-    regs_.tcr_el1 = 0;
-    regs_.ttbr0_el1 = 0;
-    regs_.ttbr1_el1 = 0;
-    regs_.mair_el1 = 0;
-    regs_.vbar_el1 = 0;
-    regs_.cpacr_el1 = 0;
+    regs_.gp.spsr = vcpu_reset_pstate;
+    // Every EL1 register, the virtual timer included, as after a reset; FP/SIMD too.
+    regs_.el1 = arch::El1SysRegs{};
+    regs_.el1.sctlr_el1 = vcpu_reset_sctlr_el1;
+    regs_.fp = arch::FpRegs{};
     powered_on_ = true;
     last_vcpu_ = false;
+    halt_ = VcpuHalt::none;
+    // A vCPU that was stopped while it waited must not come back still waiting.
+    (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::wfi);
+    (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::suspended);
     record(vcpu_scheduler().unblock(entity_, sched::BlockReason::powered_off));
     return success();
 }
@@ -219,6 +248,55 @@ Status Vcpu::poweroff(bool last_vcpu)
     powered_on_ = false;
     last_vcpu_ = last_vcpu;
     record(vcpu_scheduler().block(entity_, sched::BlockReason::powered_off));
+    return success();
+}
+
+void Vcpu::halt(VcpuHalt why)
+{
+    Locked<Vcpu> held(*this);
+    if (!powered_on_ || killed_) {
+        return;
+    }
+    powered_on_ = false;
+    halt_ = why;
+    record(vcpu_scheduler().block(entity_, sched::BlockReason::powered_off));
+}
+
+Vcpu& Vcpu::of(sched::Entity& entity)
+{
+    // The entity is a member: step back to the object that holds it. A pointer to data
+    // member is the member's byte offset in the Itanium C++ ABI (as kernel/core/list.h).
+    constexpr auto member = &Vcpu::entity_;
+    static_assert(sizeof(member) == sizeof(std::ptrdiff_t));
+    auto offset = static_cast<std::uintptr_t>(std::bit_cast<std::ptrdiff_t>(member));
+    return *reinterpret_cast<Vcpu*>(reinterpret_cast<std::uintptr_t>(&entity) - offset);
+}
+
+Status Vcpu::attach_vpm_group(VpmGroup& group, std::uint32_t index)
+{
+    Locked<Vcpu> held(*this);
+    if (Status s = require_init(); !s) {
+        return s;
+    }
+    if (vpm_group_ != nullptr) {
+        return fail(Error::busy);
+    }
+    if (Status s = group.add_vcpu(index, *this); !s) {
+        return s;
+    }
+    group.retain();
+    vpm_group_ = &group;
+    vm_index_ = index;
+    return success();
+}
+
+Status Vcpu::set_mmu_off_cacheable()
+{
+    Locked<Vcpu> held(*this);
+    if (Status s = require_init(); !s) {
+        return s;
+    }
+    mmu_off_cacheable_ = true;
     return success();
 }
 

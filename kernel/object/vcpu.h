@@ -9,8 +9,9 @@
 //
 // Scheduler: blocked `inactive` from creation, `powered_off` once active; poweron clears
 // `powered_off`, poweroff sets it, kill sets `killed` (never cleared). Every call that
-// changes the entity records the Kick the scheduler returned (take_kick()): the glue
-// must send it (IPI or local reschedule). The hypercall handlers do not yet.
+// changes the entity delivers the Kick the scheduler returned at once (kernel/sched/
+// kick.h: a reschedule IPI, or the local run loop's flag) and records it for the tests
+// (take_kick()).
 //
 // Locking: `lock` (the object lock) is taken before any run queue lock (scheduler.h).
 // References to the attached objects are dropped outside it.
@@ -18,37 +19,38 @@
 
 #include <cstdint>
 
+#include "arch/aarch64/vcpu_state.h"
 #include "kernel/core/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
 #include "kernel/sched/scheduler.h"
+#include "kernel/sched/timer_queue.h"
 
 namespace hyp {
 
 class AddrSpace;
 class CSpace;
+class VpmGroup;
 
 // The scheduler vCPUs are scheduled by: one per kernel. The boot code (and the host
 // tests) init() it with the CPU count; until then cpu_count() is 0 and every vCPU call
 // that needs it fails with Error::failure.
 [[nodiscard]] sched::Scheduler& vcpu_scheduler();
 
-// The register state a vCPU carries, portable. The target glue copies it to and from
-// arch::GuestRegs (x, sp_el1, pc -> elr, pstate -> spsr) and arch::El1SysRegs.
-struct VcpuRegs {
-    std::uint64_t x[31] = {};
-    std::uint64_t pc = 0;
-    std::uint64_t pstate = 0;
-    std::uint64_t sp_el0 = 0;
-    std::uint64_t sp_el1 = 0;
-    // The EL1 system registers poweron resets; the rest of El1SysRegs resets to 0.
-    std::uint64_t sctlr_el1 = 0;
-    std::uint64_t tcr_el1 = 0;
-    std::uint64_t ttbr0_el1 = 0;
-    std::uint64_t ttbr1_el1 = 0;
-    std::uint64_t mair_el1 = 0;
-    std::uint64_t vbar_el1 = 0;
-    std::uint64_t cpacr_el1 = 0;
+// The register state a vCPU carries: the hardware layout (arch/aarch64/vcpu_state.h), kept
+// here while the vCPU is off its CPU. guest_run() works on `gp` in place; the run loop
+// saves and restores `el1` and `fp` when a physical CPU switches vCPUs.
+struct VcpuState {
+    arch::GuestRegs gp;    // x0-x30, SP_EL1, PC (elr), PSTATE (spsr), the last exit's syndrome
+    arch::El1SysRegs el1;  // the EL1 system registers, SP_EL0 and the virtual timer
+    arch::FpRegs fp;       // Q0-Q31, FPSR, FPCR
+};
+
+// Why a powered-off vCPU stopped, as vcpu_run_check reports it.
+enum class VcpuHalt : std::uint8_t {
+    none,          // never started, or vcpu_poweroff / PSCI CPU_OFF
+    system_off,    // its VM called PSCI SYSTEM_OFF ("exited")
+    system_reset,  // its VM called PSCI SYSTEM_RESET(2)
 };
 
 // PSTATE at poweron: EL1h (M = 0b0101) with D, A, I and F masked.
@@ -80,6 +82,14 @@ public:
     // Kernel-only (no ABI): the vCPU's index within its VM, for the vPSCI (MPIDR) and
     // the vIC. Whoever builds the VM sets it (vic_attach_vcpu, when it exists).
     [[nodiscard]] Status set_vm_index(std::uint32_t index);
+    // Kernel-only (vpm_group_attach_vcpu): joins the VM's power-management group as
+    // vCPU `index` (its PSCI MPIDR). The vCPU holds a reference to the group; the group
+    // keeps a plain pointer, which the vCPU's destructor takes back. busy if it is in a
+    // group already.
+    [[nodiscard]] Status attach_vpm_group(VpmGroup& group, std::uint32_t index);
+    // Kernel-only, for the resource manager's vCPU: with its EL1 MMU off, data accesses
+    // are Normal write-back (HCR_EL2.DC), so a program needs no page tables of its own.
+    [[nodiscard]] Status set_mmu_off_cacheable();
     // init -> active: object_config without a cspace and an address space attached,
     // failure when the scheduler has no CPUs yet.
     [[nodiscard]] Status activate();
@@ -96,6 +106,9 @@ public:
     [[nodiscard]] Status poweroff(bool last_vcpu);
     // Blocks it `killed` for good; killing again is a no-op.
     [[nodiscard]] Status kill();
+    // The run loop, on a PSCI SYSTEM_OFF / SYSTEM_RESET of its VM: powered off (as
+    // poweroff) with the reason recorded for vcpu_run_check. A no-op when already off.
+    void halt(VcpuHalt why);
 
     // ---- queries (snapshots) ----------------------------------------------------------
     [[nodiscard]] std::uint64_t options() const { return options_; }
@@ -105,9 +118,17 @@ public:
     [[nodiscard]] bool powered_on() const { return powered_on_; }
     [[nodiscard]] bool killed() const { return killed_; }
     [[nodiscard]] bool last_vcpu() const { return last_vcpu_; }
+    [[nodiscard]] VcpuHalt halted() const { return halt_; }
+    [[nodiscard]] VpmGroup* vpm_group() const { return vpm_group_; }
+    [[nodiscard]] bool mmu_off_cacheable() const { return mmu_off_cacheable_; }
+    // Armed by the run loop while the vCPU waits (WFI, CPU_SUSPEND) with its virtual
+    // timer set: fires at the timer's deadline and wakes it. Its context is the Vcpu.
+    [[nodiscard]] sched::TimerEvent& wake_timer() { return wake_timer_; }
     [[nodiscard]] sched::Entity& entity() { return entity_; }
-    // The register state, for the glue (with the vCPU not running) and the tests.
-    [[nodiscard]] VcpuRegs& regs() { return regs_; }
+    // The register state, for the run loop (which owns it while the vCPU runs) and tests.
+    [[nodiscard]] VcpuState& regs() { return regs_; }
+    // The vCPU an entity belongs to: every entity the vCPU scheduler runs is a vCPU's.
+    [[nodiscard]] static Vcpu& of(sched::Entity& entity);
     // The last kick a call recorded, cleared: the glue sends it.
     [[nodiscard]] sched::Kick take_kick();
 
@@ -118,16 +139,23 @@ private:
     void record(sched::Kick kick);
 
     sched::Entity entity_;
-    VcpuRegs regs_;
+    VcpuState regs_;
     std::uint64_t options_ = 0;
     CSpace* cspace_ = nullptr;    // a reference held
     AddrSpace* addrspace_ = nullptr;  // a reference held
+    VpmGroup* vpm_group_ = nullptr;   // a reference held
     std::uint32_t vm_index_ = vcpu_no_index;
     sched::Kick kick_ = sched::Kick::none();
     bool powered_on_ = false;
     bool killed_ = false;
     bool last_vcpu_ = false;
+    VcpuHalt halt_ = VcpuHalt::none;
+    bool mmu_off_cacheable_ = false;
+    sched::TimerEvent wake_timer_;
 };
+
+// The wake timer's handler (above): ends the vCPU's wait, delivering the kick.
+void vcpu_wake_timer_fired(sched::TimerEvent& event, sched::Ticks now);
 
 // Gunyah's VCPU_MAX_PRIORITY: 63 is kept for the hypervisor's own threads.
 inline constexpr sched::Priority max_vcpu_priority = 62;

@@ -135,6 +135,13 @@ Kick Scheduler::block(Entity& entity, BlockReason reason)
     });
 }
 
+bool Scheduler::on_cpu(Entity& entity)
+{
+    return with_owner(entity, [&](Locked<RunQueue>&) {
+        return entity.state_ == EntityState::running || entity.state_ == EntityState::leaving;
+    });
+}
+
 Kick Scheduler::unblock(Entity& entity, BlockReason reason)
 {
     return with_owner(entity, [&](Locked<RunQueue>& rq) {

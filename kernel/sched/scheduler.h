@@ -121,6 +121,8 @@ public:
     [[nodiscard]] Entity* leaving(CpuIndex cpu);
     [[nodiscard]] std::size_t ready_count(CpuIndex cpu);
     [[nodiscard]] Ticks slice_end(CpuIndex cpu);
+    // True while the entity is running or leaving a CPU (its registers may be live).
+    [[nodiscard]] bool on_cpu(Entity& entity);
     // The entity's time slice in counter ticks (at least one).
     [[nodiscard]] Ticks slice_ticks(Nanoseconds timeslice) const;
     // The run queue of `cpu` is sound: its ready queue is consistent, holds only ready

@@ -1,6 +1,7 @@
 // TimerQueue: a deadline-sorted intrusive list behind a leaf spinlock.
 #include "kernel/sched/timer_queue.h"
 
+#include "kernel/core/config.h"
 #include "kernel/core/panic.h"
 
 namespace hyp::sched {
@@ -110,6 +111,22 @@ std::size_t TimerQueue::expire(Ticks now)
             event.handler_(event, now);
         }
     });
+}
+
+namespace {
+// In a struct, not a bare array: GCC 12 puts a constinit *array* of objects whose constant
+// initialiser holds their own addresses (the list heads) in .bss, zero-initialised, while
+// it initialises the same array as a member correctly.
+struct CpuQueues {
+    TimerQueue queue[HYP_MAX_CPUS];
+};
+constinit CpuQueues cpu_queues;
+}  // namespace
+
+TimerQueue& cpu_timer_queue(CpuIndex cpu)
+{
+    HYP_ASSERT(cpu < HYP_MAX_CPUS);
+    return cpu_queues.queue[cpu];
 }
 
 }  // namespace hyp::sched

@@ -108,4 +108,9 @@ private:
     std::size_t size_ = 0;
 };
 
+// Each physical CPU's queue, indexed by logical CPU index (< HYP_MAX_CPUS). The run loop
+// of CPU n programs its EL2 timer from cpu_timer_queue(n) and expires it; any CPU may
+// remove an event from any of them.
+[[nodiscard]] TimerQueue& cpu_timer_queue(CpuIndex cpu);
+
 }  // namespace hyp::sched

@@ -3,22 +3,34 @@
 
 namespace hyp::virt {
 
-LineSink::LineSink(fmt::Sink& out, std::uint32_t vm_id, bool primary) : out_{out}
+LineSink::LineSink(fmt::Sink& out, std::uint32_t vm_id, bool primary) { attach(out, vm_id, primary); }
+
+void LineSink::attach(fmt::Sink& out, std::uint32_t vm_id, bool primary)
 {
-    if (!primary) {
-        prefix_length_ = fmt::format_buffer(prefix_, sizeof prefix_, "[vm {}] ", vm_id);
-    }
+    out_ = &out;
+    prefix_length_ = primary ? 0 : fmt::format_buffer(line_, sizeof line_, "[vm {}] ", vm_id);
+    length_ = prefix_length_;
 }
 
 void LineSink::put(char c)
 {
-    // The prefix goes out with the first byte of a line, not after the newline that ends
-    // the previous one, so a VM's last line is not followed by a dangling prefix.
-    if (at_line_start_ && prefix_length_ != 0) {
-        out_.write(prefix_, prefix_length_);
+    if (out_ == nullptr) {
+        return;
     }
-    out_.write(&c, 1);
-    at_line_start_ = c == '\n';
+    if (prefix_length_ == 0) {
+        out_->write(&c, 1);
+        return;
+    }
+    line_[length_++] = c;
+    if (c == '\n' || length_ == sizeof line_) {
+        flush();
+    }
+}
+
+void LineSink::flush()
+{
+    out_->write(line_, length_);
+    length_ = prefix_length_;
 }
 
 }  // namespace hyp::virt

@@ -118,8 +118,13 @@ Result<IpaRange> choose_primary_ram(const rm_boot_info& info, std::uint64_t size
 Status configure_primary_dt(const rm_boot_info& info, const rm_boot_module& kernel, const VmLayout& layout,
                             PrimaryDtConfig& config, Diagnostic& diag)
 {
+    return configure_primary_dt(info, kernel, layout, info.platform.cpu_count, config, diag);
+}
+
+Status configure_primary_dt(const rm_boot_info& info, const rm_boot_module& kernel, const VmLayout& layout,
+                            std::size_t vcpus, PrimaryDtConfig& config, Diagnostic& diag)
+{
     const rm_boot_platform& platform = info.platform;
-    std::size_t vcpus = platform.cpu_count;
     if (gic_redistributor_size(vcpus) > platform.gicr.size) {
         return refuse(diag, Error::arg_inval,
                       "GIC redistributor region [{:#x}, +{:#x}) cannot hold frames for {} vCPUs ({:#x} bytes)",

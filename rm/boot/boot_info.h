@@ -44,5 +44,9 @@ struct PrimaryModules {
 // frame pair per vCPU.
 [[nodiscard]] Status configure_primary_dt(const rm_boot_info& info, const rm_boot_module& kernel,
                                           const VmLayout& layout, PrimaryDtConfig& config, Diagnostic& diag);
+// The same with `vcpu_count` vCPUs (rm.vcpus) instead of one per physical CPU.
+[[nodiscard]] Status configure_primary_dt(const rm_boot_info& info, const rm_boot_module& kernel,
+                                          const VmLayout& layout, std::size_t vcpu_count, PrimaryDtConfig& config,
+                                          Diagnostic& diag);
 
 }  // namespace hyp::rm

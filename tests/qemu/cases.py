@@ -11,7 +11,11 @@ The image's output is a contract with the hypervisor:
   * it never prints PANIC, UNEXPECTED EXCEPTION or fatal on a good machine;
   * entered at EL1 it says `entered at EL1 ... needs EL2` and powers off;
   * a device tree it cannot run on gives one line `fatal: ...` that names the problem,
-    then it powers off.
+    then it powers off;
+  * with a guest-loader kernel module, the resource manager boots it as the primary VM
+    (tests/guest: each test guest ends with one line `guest NAME: PASS` or
+    `guest NAME: FAIL: ...` and powers off; the RM then powers the machine off); with
+    none, it says `RM: no primary VM kernel` and powers off.
 """
 
 from __future__ import annotations
@@ -48,6 +52,17 @@ class Case:
     files: dict[str, bytes] = field(default_factory=dict, hash=False)  # written to {tmp}
     cores: int = 1  # host cores the case keeps busy (ctest PROCESSORS)
     image: str | None = None  # another image beside --image to boot (e.g. hyp-selftest.bin)
+    # The primary VM's kernel, loaded by QEMU's guest-loader at MODULE_ADDR: `guest` names
+    # a test guest of the same build (tests/guest/guest-NAME.Image), `kernel` any other
+    # file ({cache}: the download cache, .cache/). `bootargs` become its command line.
+    guest: str | None = None
+    kernel: str | None = None
+    bootargs: str | None = None
+    append: str | None = None  # the hypervisor's command line (-append)
+    needs: tuple[str, ...] = ()  # files ({cache}/...) without which the case is skipped
+    # End QEMU as soon as every expect pattern has matched (a kernel that cannot finish
+    # booting yet); the exit status is then not checked.
+    stop_when_matched: bool = False
 
 
 def _online(n: int) -> str:
@@ -165,6 +180,33 @@ CASES += [
          (r"this image has no self-tests", _online(2)), forbid=("PANIC",)),
     Case("unknown command-line option", ("-smp", "2", "-append", "frobnicate=1"),
          (r'unknown command-line option "frobnicate"', _online(2))),
+]
+
+
+# Test guests (tests/guest) as the primary VM, on one and on four physical CPUs; the RM
+# gives the VM one vCPU per physical CPU unless told `rm.vcpus=N`. Each guest prints
+# `guest NAME: ...` lines and exactly one verdict; any FAIL in the log fails the case.
+def _guest(name: str, smp: int, *expect: str, append: str | None = None, suffix: str = "") -> Case:
+    return Case(f"guest-{name}-smp{smp}{suffix}", ("-smp", str(smp)), expect + (rf"^guest {name}: PASS$",),
+                forbid=HEALTHY + ("FAIL",), guest=name, append=append, cores=2 if smp >= 4 else 1)
+
+
+CASES += [
+    *(_guest(name, smp) for name in ("identify", "fault", "bad-args", "hello") for smp in (1, 4)),
+    _guest("cpu-on", 1, r"^guest cpu-on: 1 vCPUs$"),
+    _guest("cpu-on", 4, r"^guest cpu-on: 4 vCPUs$"),
+    # More vCPUs than physical CPUs: they must still all come and go.
+    _guest("cpu-on", 2, r"^guest cpu-on: 8 vCPUs$", append="rm.vcpus=8", suffix="-8vcpus"),
+    # Eight vCPUs that never yield, on fewer physical CPUs: only time slicing lets each run.
+    *(_guest("timeshare", smp, r"^guest timeshare: 8 vCPUs", append="rm.vcpus=8") for smp in (1, 2, 4)),
+    # No guest-loader module: nothing to boot.
+    Case("rm-no-module", ("-smp", "2"), (r"RM: no primary VM kernel",)),
+    # Debian's stock kernel (scripts/fetch-guest) as the primary VM: its first console lines
+    # through the vPL011. It stops at the GIC until the VM has a vGIC, so the harness ends
+    # QEMU once both lines are seen.
+    Case("debian-early", ("-smp", "2"), (r"Booting Linux on physical CPU", r"Linux version"),
+         kernel="{cache}/debian/Image", bootargs="earlycon console=ttyAMA0", needs=("{cache}/debian/Image",),
+         stop_when_matched=True),
 ]
 
 BY_NAME = {c.name: c for c in CASES}

@@ -6,10 +6,16 @@ captured to a log file), wait for it to exit or kill its process group at the
 timeout, then check the log: every --expect regex must match (in order with
 --ordered), no --forbid regex may match, and QEMU's exit status must be --status.
 Prints one PASS line, or FAIL with the reasons and the last lines of the log.
-Exit status 0 on pass, 1 on fail, 2 on a usage error.
+Exit status 0 on pass, 1 on fail, 2 on a usage error, 77 when every case run was
+skipped (a file it needs is missing, e.g. Debian's kernel before scripts/fetch-guest).
+
+A case may boot a kernel as the primary VM through QEMU's guest-loader: a test guest
+of the same build (guest="identify": --guest-dir/guest-identify.Image, by default
+tests/guest/ beside --image) or a file in the download cache (--cache-dir, .cache/).
 
 Named cases (tests/qemu/cases.py), as ctest runs them:
     tests/qemu/harness.py --image build/qemu-virt/hyp.bin --case 'smp4 cpu max'
+    tests/qemu/harness.py --image build/qemu-virt/hyp.bin --case guest-cpu-on-smp4 -v
     tests/qemu/harness.py --list
 Ad hoc (the defaults below, then anything after -- ; later QEMU options win):
     tests/qemu/harness.py --image build/qemu-virt/hyp.bin --expect 'cpus online: 4/4' -- -smp 4
@@ -30,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 HERE = Path(__file__).resolve().parent
@@ -40,6 +47,9 @@ import cases  # noqa: E402
 DEFAULT_MACHINE = cases.DEFAULT_MACHINE
 DEFAULT_ARGS = cases.DEFAULT_ARGS
 TAIL_LINES = 40
+SKIP_STATUS = 77  # ctest's SKIP_RETURN_CODE for these tests (tests/qemu/CMakeLists.txt)
+REPO = HERE.parent.parent
+POLL_SECONDS = 0.2
 
 
 def qemu_command(qemu: str, image: str | None, machine: str, extra: list[str] | tuple[str, ...]) -> list[str]:
@@ -50,18 +60,40 @@ def qemu_command(qemu: str, image: str | None, machine: str, extra: list[str] | 
     return cmd + list(extra)
 
 
-def run_qemu(cmd: list[str], timeout: float, log_path: Path) -> tuple[int | None, float, str]:
+def read_log(log_path: Path) -> str:
+    """The serial log so far, with line ends as \\n. A guest's own "\\r\\n" reaches the log
+    as "\\r\\r\\n" when the console adds a CR of its own: still one line end."""
+    text = log_path.read_bytes().decode(errors="replace")
+    return re.sub(r"\r+\n", "\n", text).replace("\r", "\n")
+
+
+def run_qemu(cmd: list[str], timeout: float, log_path: Path,
+             stop_when: Callable[[str], bool] | None = None) -> tuple[int | None, float, str, bool]:
     """Runs QEMU with its stdout (the serial console) going to log_path.
 
-    Returns (exit status or None on timeout, seconds taken, QEMU's stderr)."""
+    With stop_when, the log is read while QEMU runs and QEMU is ended as soon as
+    stop_when(log) is true. Returns (exit status or None on timeout or stop, seconds
+    taken, QEMU's stderr, whether stop_when ended it)."""
     start = time.monotonic()
+    stopped = False
     with open(log_path, "wb") as log, tempfile.TemporaryFile() as err:
         # A session of its own, so that a timeout kills QEMU and anything it started;
         # no stdin, so that -nographic neither waits for a terminal nor changes one.
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=err,
                                 start_new_session=True)
         try:
-            status = proc.wait(timeout=timeout)
+            if stop_when is None:
+                status = proc.wait(timeout=timeout)
+            else:
+                status = None
+                deadline = start + timeout
+                while status is None and time.monotonic() < deadline:
+                    try:
+                        status = proc.wait(timeout=POLL_SECONDS)
+                    except subprocess.TimeoutExpired:
+                        if stop_when(read_log(log_path)):
+                            stopped = True
+                            break
         except subprocess.TimeoutExpired:
             status = None
         except KeyboardInterrupt:
@@ -72,7 +104,7 @@ def run_qemu(cmd: list[str], timeout: float, log_path: Path) -> tuple[int | None
                 _kill_group(proc)
         err.seek(0)
         stderr = err.read().decode(errors="replace")
-    return status, time.monotonic() - start, stderr
+    return status, time.monotonic() - start, stderr, stopped
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -86,6 +118,11 @@ def _kill_group(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def all_expected(log: str, expect: list[str], ordered: bool) -> bool:
+    """Whether every expect pattern matches (the stop_when of stop_when_matched cases)."""
+    return not check_log(log, expect, [], ordered)
 
 
 def check_log(log: str, expect: list[str], forbid: list[str], ordered: bool) -> list[str]:
@@ -116,7 +153,7 @@ def _line_at(text: str, index: int) -> str:
 def run(name: str, *, image: str, qemu: str, dtc: str, machine: str, args: list[str],
         expect: list[str], forbid: list[str], ordered: bool, status: int, timeout: float,
         bad_dt_kind: str | None, files: dict[str, bytes], log_path: Path | None,
-        verbose: bool) -> bool:
+        verbose: bool, stop_when_matched: bool = False) -> bool:
     with tempfile.TemporaryDirectory(prefix="hyp-qemu-") as tmp:
         for fname, data in files.items():
             (Path(tmp) / fname).write_bytes(data)
@@ -139,19 +176,23 @@ def run(name: str, *, image: str, qemu: str, dtc: str, machine: str, args: list[
         if verbose:
             print("+ " + shlex.join(cmd), flush=True)
 
-        exit_status, elapsed, stderr = run_qemu(cmd, timeout, log_path)
-        log = log_path.read_bytes().decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+        stop_when = (lambda text: all_expected(text, expect, ordered)) if stop_when_matched else None
+        exit_status, elapsed, stderr, stopped = run_qemu(cmd, timeout, log_path, stop_when)
+        log = read_log(log_path)
 
     problems = []
-    if exit_status is None:
+    if stopped:
+        pass  # ended by the harness once every expected line was seen: no exit status
+    elif exit_status is None:
         problems.append(f"timed out after {timeout:g} s (QEMU killed)")
     elif exit_status != status:
         problems.append(f"QEMU exited with status {exit_status}, expected {status}")
     problems += check_log(log, expect, forbid, ordered)
 
     if not problems:
+        how = "QEMU ended by the harness once all were seen" if stopped else f"exit {exit_status}"
         print(f"PASS {name}: {len(expect)} expected pattern(s) seen, none forbidden, "
-              f"exit {exit_status}, {elapsed:.1f} s{keep_note}")
+              f"{how}, {elapsed:.1f} s{keep_note}")
         if verbose:
             print(log, end="" if log.endswith("\n") else "\n")
         return True
@@ -170,6 +211,40 @@ def run(name: str, *, image: str, qemu: str, dtc: str, machine: str, args: list[
     for line in shown:
         print(f"    | {line}")
     return False
+
+
+def _expand(path: str, cache_dir: Path) -> str:
+    return path.replace("{cache}", str(cache_dir))
+
+
+def _qemu_opt_value(value: str) -> str:
+    """A value inside a QEMU -device option list: commas are doubled."""
+    return value.replace(",", ",,")
+
+
+def primary_vm_args(case: cases.Case, guest_dir: Path, cache_dir: Path) -> list[str]:
+    """The QEMU options a case adds for its primary VM's kernel and the hypervisor's
+    command line: `-device guest-loader,...` and `-append ...`."""
+    args: list[str] = []
+    if case.guest and case.kernel:
+        raise ValueError(f"case {case.name}: guest and kernel are exclusive")
+    kernel = None
+    if case.guest:
+        kernel = guest_dir / f"guest-{case.guest}.Image"
+        if not kernel.is_file():
+            raise FileNotFoundError(f"test guest {kernel} not found (build it: scripts/build qemu-virt)")
+    elif case.kernel:
+        kernel = Path(_expand(case.kernel, cache_dir))
+        if not kernel.is_file():
+            raise FileNotFoundError(f"kernel {kernel} not found")
+    if kernel is not None:
+        loader = f"guest-loader,addr={cases.MODULE_ADDR:#x},kernel={_qemu_opt_value(str(kernel))}"
+        if case.bootargs:
+            loader += f",bootargs={_qemu_opt_value(case.bootargs)}"
+        args += ["-device", loader]
+    if case.append:
+        args += ["-append", case.append]
+    return args
 
 
 def _slug(name: str) -> str:
@@ -203,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"boot with a broken device tree: {', '.join(bad_dt.TRANSFORMS)}")
     ap.add_argument("--log", type=Path, help="keep the serial log in this file (ad hoc run)")
     ap.add_argument("--log-dir", type=Path, help="keep each case's serial log in this folder")
+    ap.add_argument("--guest-dir", type=Path,
+                    help="where the test guests are (default: tests/guest/ beside --image)")
+    ap.add_argument("--cache-dir", type=Path, default=REPO / ".cache",
+                    help="the download cache, {cache} in cases.py (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the command and the whole log")
     # Everything after the first -- goes to QEMU untouched.
     argv = sys.argv[1:] if argv is None else argv
@@ -217,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.list:
         for c in cases.CASES:
             what = f"bad dt {c.bad_dt}, " if c.bad_dt else ""
-            print(f"{c.name:26} {what}-M {c.machine} {shlex.join(c.args)}")
+            what += f"guest {c.guest}, " if c.guest else ""
+            what += f"kernel {c.kernel}, " if c.kernel else ""
+            extra = ["-append", c.append] if c.append else []
+            print(f"{c.name:26} {what}-M {c.machine} {shlex.join(list(c.args) + extra)}")
         return 0
     if not a.image:
         ap.error("--image is required")
@@ -241,14 +323,30 @@ def main(argv: list[str] | None = None) -> int:
     if selected:
         if a.expect or a.forbid or a.qemu_args or a.bad_dt:
             ap.error("--case/--all take no --expect, --forbid, --bad-dt or QEMU options")
+        guest_dir = a.guest_dir or Path(a.image).parent / "tests" / "guest"
+        ran = 0
         for c in selected:
+            missing = [f for f in (_expand(n, a.cache_dir) for n in c.needs) if not Path(f).is_file()]
+            if missing:
+                print(f"SKIP qemu: {c.name}: {', '.join(missing)} not found (scripts/fetch-guest fetches it)")
+                continue
+            ran += 1
             log = a.log_dir / f"{_slug(c.name)}.log" if a.log_dir else None
             # A case may boot another image of the same build (hyp-selftest.bin).
             image = str(Path(a.image).with_name(c.image)) if c.image else a.image
+            try:
+                vm_args = primary_vm_args(c, guest_dir, a.cache_dir)
+            except FileNotFoundError as e:
+                print(f"FAIL qemu: {c.name}: {e}")
+                ok = False
+                continue
             ok &= run(f"qemu: {c.name}", image=image, qemu=a.qemu, dtc=a.dtc, machine=c.machine,
-                      args=list(c.args), expect=list(c.expect), forbid=list(c.forbid),
+                      args=list(c.args) + vm_args, expect=list(c.expect), forbid=list(c.forbid),
                       ordered=c.ordered, status=c.status, timeout=a.timeout or c.timeout,
-                      bad_dt_kind=c.bad_dt, files=c.files, log_path=log, verbose=a.verbose)
+                      bad_dt_kind=c.bad_dt, files=c.files, log_path=log, verbose=a.verbose,
+                      stop_when_matched=c.stop_when_matched)
+        if ok and ran == 0:
+            return SKIP_STATUS
     else:
         forbid = list(cases.NO_CRASH if a.no_default_forbid else cases.HEALTHY) + a.forbid
         ok = run("ad hoc", image=a.image, qemu=a.qemu, dtc=a.dtc, machine=a.machine,

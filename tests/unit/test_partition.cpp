@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "kernel/object/cspace.h"
 #include "kernel/object/partition.h"
@@ -148,4 +149,37 @@ TEST_CASE("destroying a child partition returns its memory to the parent")
     CHECK(m.root.free_bytes() == root_free);
     CHECK(m.memdb.bytes_owned(m.root.owner()) == 64 * page);
     CHECK(m.memdb.check().ok());
+}
+
+TEST_CASE("memory added in place keeps its contents: the bookkeeping comes from elsewhere")
+{
+    Machine m{64};
+    PhysRange first{m.ram().base, 32 * page};
+    PhysRange module{m.ram().base + 32 * page, 32 * page};
+    REQUIRE(m.root.add_memory(first, mem::Owner::hypervisor()).ok());
+    std::memset(m.arena + 32 * page, 0x5a, 32 * page);  // what the boot loader put there
+    std::uint64_t free_before = m.root.free_bytes();
+
+    REQUIRE(m.root.add_memory_in_place(module, mem::Owner::hypervisor()).ok());
+    CHECK(m.memdb.bytes_owned(m.root.owner()) == 64 * page);
+    // Every page of the module is allocatable; one page of the first range holds its bookkeeping.
+    CHECK(m.root.free_bytes() == free_before + 32 * page - page);
+    for (std::size_t i = 32 * page; i < 64 * page; ++i) {
+        REQUIRE(m.arena[i] == 0x5a);
+    }
+    CHECK(m.root.allocator().claim(module).ok());  // whole, as a memory extent takes it
+    CHECK(m.memdb.check().ok());
+
+    SECTION("a child partition may not: its ranges go back to its parent whole")
+    {
+        Partition child{m.memdb, &m.root, nullptr};
+        CHECK(child.add_memory_in_place(module, m.root.owner()).error() == Error::denied);
+    }
+    SECTION("misaligned ranges are refused and nothing changes")
+    {
+        std::uint64_t free_now = m.root.free_bytes();
+        CHECK(m.root.add_memory_in_place({module.base + 1, page}, mem::Owner::hypervisor()).error() ==
+              Error::arg_align);
+        CHECK(m.root.free_bytes() == free_now);
+    }
 }

@@ -83,7 +83,7 @@ std::string check(const rm_boot_info& info, Error expected, std::size_t availabl
 
 TEST_CASE("rm boot info: the layout is pinned field by field")
 {
-    CHECK(sizeof(rm_boot_info) == 9400);
+    CHECK(sizeof(rm_boot_info) == 9664);
     CHECK(alignof(rm_boot_info) == 8);
     CHECK(offsetof(rm_boot_info, magic) == 0);
     CHECK(offsetof(rm_boot_info, partition_cap) == 16);
@@ -92,8 +92,15 @@ TEST_CASE("rm boot info: the layout is pinned field by field")
     CHECK(offsetof(rm_boot_info, platform) == 344);
     CHECK(offsetof(rm_boot_info, modules) == 952);
     CHECK(offsetof(rm_boot_info, modules[1]) == 952 + 1056);
+    CHECK(offsetof(rm_boot_info, flags) == 952 + 8 * 1056);
+    CHECK(offsetof(rm_boot_info, options) == 952 + 8 * 1056 + 8);
+    CHECK(sizeof(rm_boot_info{}.options) == 256);
     CHECK(offsetof(rm_boot_platform, cpu_mpidrs) == 96);
+    CHECK(offsetof(rm_boot_platform, uart) == 40);
     CHECK(offsetof(rm_boot_module, bootargs) == 32);
+    // Boot info takes the top three pages of the RM's 4 MiB.
+    CHECK(RM_BOOT_INFO_RESERVED_SIZE == 3 * 4096);
+    CHECK(RM_RAM_SIZE == 4 * mib);
     // "RMBI" in memory, as a hex dump of the RM's RAM shows it.
     std::uint32_t magic = RM_BOOT_INFO_MAGIC;
     CHECK(std::memcmp(&magic, "RMBI", 4) == 0);
@@ -117,7 +124,7 @@ TEST_CASE("rm boot info: a wrong magic, version or size is refused before anythi
 
     info = qemu_boot_info();
     info->size = sizeof(rm_boot_info) - 8;
-    CHECK_THAT(check(*info, Error::arg_size), Catch::Contains("size 9392"));
+    CHECK_THAT(check(*info, Error::arg_size), Catch::Contains("size 9656"));
 
     info = qemu_boot_info();
     check(*info, Error::arg_size, sizeof(rm_boot_info) - 1);
@@ -254,6 +261,22 @@ TEST_CASE("rm boot info: from boot info to a device tree the hypervisor's discov
     CHECK(vm.console.intid == 33);
     CHECK(vm.psci.method == platform::PsciMethod::hvc);
     CHECK(str(vm.bootargs) == "console=ttyAMA0 earlycon");
+}
+
+TEST_CASE("rm boot info: the primary VM may have more vCPUs than the machine has CPUs (rm.vcpus)")
+{
+    auto info = qemu_boot_info();
+    VmLayout layout;
+    layout.ram = IpaRange{Ipa{0x4a200000}, 512 * mib};
+    auto config = std::make_unique<PrimaryDtConfig>();
+    Diagnostic diag;
+    REQUIRE(configure_primary_dt(*info, info->modules[1], layout, 6, *config, diag).ok());
+    CHECK(config->vcpu_count == 6);
+    CHECK(config->vcpu_mpidrs[5] == 5);
+    // Each vCPU needs its redistributor frames, however many CPUs there are.
+    info->platform.gicr.size = 5 * 0x20000;
+    CHECK(configure_primary_dt(*info, info->modules[1], layout, 6, *config, diag).error() == Error::arg_inval);
+    CHECK_THAT(std::string{diag.c_str()}, Catch::Contains("cannot hold frames for 6 vCPUs"));
 }
 
 TEST_CASE("rm boot info: a redistributor region too small for a frame pair per vCPU is refused")

@@ -120,10 +120,10 @@ struct System : memtest::System {
                     x.addrspace(),
                     x.powered_on(),
                     x.killed(),
-                    x.regs().pc,
-                    x.regs().x[0],
-                    x.regs().pstate,
-                    x.regs().sctlr_el1};
+                    x.regs().gp.elr,
+                    x.regs().gp.x[0],
+                    x.regs().gp.spsr,
+                    x.regs().el1.sctlr_el1};
     }
 
     // Is the entity on `cpu`'s ready queue?

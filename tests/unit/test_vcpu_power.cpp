@@ -12,17 +12,17 @@ TEST_CASE("poweron starts the vCPU at entry with context in x0, in EL1h with the
     System s;
     CapId t = s.vcpu(2);
     Vcpu& x = s.v(t);
-    x.regs().sctlr_el1 = 0x1005;  // whatever an earlier run left
-    x.regs().ttbr0_el1 = 0x4000;
-    x.regs().x[1] = 77;
+    x.regs().el1.sctlr_el1 = 0x1005;  // whatever an earlier run left
+    x.regs().el1.ttbr0_el1 = 0x4000;
+    x.regs().gp.x[1] = 77;
     REQUIRE(s.poweron(t, 0x4008'0000, 0xdead'beef) == GUNYAH_ERROR_OK);
-    CHECK(x.regs().pc == 0x4008'0000);
-    CHECK(x.regs().x[0] == 0xdead'beef);
-    CHECK(x.regs().x[1] == 77);  // other registers are kept
-    CHECK(x.regs().pstate == 0x3c5);
-    CHECK(x.regs().sctlr_el1 == vcpu_reset_sctlr_el1);
-    CHECK((x.regs().sctlr_el1 & 1) == 0);
-    CHECK(x.regs().ttbr0_el1 == 0);
+    CHECK(x.regs().gp.elr == 0x4008'0000);
+    CHECK(x.regs().gp.x[0] == 0xdead'beef);
+    CHECK(x.regs().gp.x[1] == 77);  // other registers are kept
+    CHECK(x.regs().gp.spsr == 0x3c5);
+    CHECK(x.regs().el1.sctlr_el1 == vcpu_reset_sctlr_el1);
+    CHECK((x.regs().el1.sctlr_el1 & 1) == 0);
+    CHECK(x.regs().el1.ttbr0_el1 == 0);
     CHECK(x.powered_on());
     // Ready on its CPU, which idles, so it is kicked.
     CHECK(x.entity().block_reasons().none());
@@ -38,20 +38,20 @@ TEST_CASE("poweron flags keep the entry point or the context from before")
     System s;
     CapId t = s.vcpu();
     Vcpu& x = s.v(t);
-    x.regs().pc = 0x1000;
-    x.regs().x[0] = 5;
+    x.regs().gp.elr = 0x1000;
+    x.regs().gp.x[0] = 5;
     REQUIRE(s.poweron(t, 0x2000, 6, GUNYAH_VCPU_POWERON_KEEP_ENTRY) == GUNYAH_ERROR_OK);
-    CHECK(x.regs().pc == 0x1000);
-    CHECK(x.regs().x[0] == 6);
+    CHECK(x.regs().gp.elr == 0x1000);
+    CHECK(x.regs().gp.x[0] == 6);
     REQUIRE(s.e(GUNYAH_HC_VCPU_POWEROFF, t, 0) == GUNYAH_ERROR_OK);
     REQUIRE(s.poweron(t, 0x3000, 7, GUNYAH_VCPU_POWERON_KEEP_CONTEXT) == GUNYAH_ERROR_OK);
-    CHECK(x.regs().pc == 0x3000);
-    CHECK(x.regs().x[0] == 6);
+    CHECK(x.regs().gp.elr == 0x3000);
+    CHECK(x.regs().gp.x[0] == 6);
     REQUIRE(s.e(GUNYAH_HC_VCPU_POWEROFF, t, 0) == GUNYAH_ERROR_OK);
     REQUIRE(s.poweron(t, 0x4000, 8, GUNYAH_VCPU_POWERON_KEEP_ENTRY | GUNYAH_VCPU_POWERON_KEEP_CONTEXT) ==
             GUNYAH_ERROR_OK);
-    CHECK(x.regs().pc == 0x3000);
-    CHECK(x.regs().x[0] == 6);
+    CHECK(x.regs().gp.elr == 0x3000);
+    CHECK(x.regs().gp.x[0] == 6);
 }
 
 TEST_CASE("poweron refuses bad flags, caps without POWER, init and powered-on vCPUs")

@@ -18,4 +18,8 @@ void cache_clean_range(const void* base, std::size_t size);
 // DSB ISH): on return no cache holds the range, so later reads fetch it from memory.
 void cache_flush_range(const void* base, std::size_t size);
 
+// Invalidates every instruction cache to the point of unification, on every CPU of the
+// inner-shareable domain (IC IALLUIS, DSB ISH, ISB): after writing code for a guest.
+void icache_invalidate_all();
+
 }  // namespace hyp::arch

@@ -14,6 +14,8 @@ void set_conduit(Conduit conduit);
 // Starts the CPU `mpidr` at physical address `entry` with x0 = `context`. PSCI return code.
 [[nodiscard]] std::int64_t cpu_on(std::uint64_t mpidr, std::uint64_t entry, std::uint64_t context);
 [[noreturn]] void system_off();
+// SYSTEM_RESET: a cold reset of the whole machine.
+[[noreturn]] void system_reset();
 
 [[nodiscard]] const char* return_code_name(std::int64_t code);
 

@@ -51,7 +51,19 @@ inline constexpr std::uint64_t imo = bit(4);   // IRQs to EL2
 inline constexpr std::uint64_t amo = bit(5);   // SErrors to EL2
 inline constexpr std::uint64_t dc = bit(12);   // EL1 MMU off: data is Normal cacheable
 inline constexpr std::uint64_t tsc = bit(19);  // SMC traps to EL2
+inline constexpr std::uint64_t swio = bit(1);  // set/way invalidate behaves as clean+invalidate
+inline constexpr std::uint64_t fb = bit(9);    // EL1 TLB and I-cache maintenance is broadcast
+inline constexpr std::uint64_t bsu_inner = 1ULL << 10;  // barriers at least inner shareable
+inline constexpr std::uint64_t twi = bit(13);  // WFI traps to EL2 (when it would wait)
+inline constexpr std::uint64_t tidcp = bit(53);  // IMPLEMENTATION DEFINED registers trap
 }  // namespace hcr
+
+// CNTV_CTL_EL0: the EL1 virtual timer's control.
+namespace cntv_ctl {
+inline constexpr std::uint64_t enable = bit(0);
+inline constexpr std::uint64_t imask = bit(1);
+inline constexpr std::uint64_t istatus = bit(2);  // read-only: the condition is met
+}  // namespace cntv_ctl
 
 // TCR_EL2 in the non-VHE layout (one translation range, TTBR0_EL2).
 namespace tcr_el2 {
@@ -134,6 +146,9 @@ namespace hyp::arch {
 // ESR_ELx exception classes of the traps kernel/virt handles or injects.
 namespace esr_ec {
 inline constexpr std::uint64_t unknown = 0x00;     // also what an injected UNDEFINED reports
+inline constexpr std::uint64_t wfx = 0x01;         // WFI or WFE (ISS bit 0: 1 = WFE)
+inline constexpr std::uint64_t hvc64 = 0x16;
+inline constexpr std::uint64_t smc64 = 0x17;       // trapped by HCR_EL2.TSC
 inline constexpr std::uint64_t sys64 = 0x18;       // MSR, MRS or system instruction
 inline constexpr std::uint64_t iabt_lower = 0x20;  // instruction abort from a lower EL
 inline constexpr std::uint64_t iabt_same = 0x21;   // instruction abort without an EL change

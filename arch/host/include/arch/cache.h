@@ -11,6 +11,7 @@ namespace hyp::arch {
 
 void cache_clean_range(const void* base, std::size_t size);
 void cache_flush_range(const void* base, std::size_t size);
+void icache_invalidate_all();
 
 // ---- host only: the record ----
 namespace cache_fake {

@@ -1,0 +1,297 @@
+// Building the root VM, the resource manager (see root_vm.h). The kernel makes the same
+// objects the hypercalls make, in the root partition and the root cspace, so the RM finds
+// itself described by caps like any VM it will build.
+#include "kernel/core/root_vm.h"
+
+#include <cstring>
+
+#include <arch/cache.h>
+
+#include "hyp_api/gunyah_memory.h"
+#include "hyp_api/rm_boot_info.h"
+#include "kernel/core/log.h"
+#include "kernel/core/rm_boot_info_builder.h"
+#include "kernel/mem/range_pieces.h"
+#include "kernel/object/addrspace.h"
+#include "kernel/object/lifecycle.h"
+#include "kernel/object/memextent.h"
+#include "kernel/object/partition.h"
+#include "kernel/object/root_objects.h"
+#include "kernel/object/vcpu.h"
+#include "kernel/object/vpm_group.h"
+#include "platform/dt/usable_ram.h"
+
+// rm/boot/rm_blob.S: rm.bin, page aligned, in the image's read-only data.
+extern "C" const char rm_image_start[];
+extern "C" const char rm_image_end[];
+
+namespace hyp {
+namespace {
+
+constexpr std::uint64_t page = 4096;
+constexpr std::uint64_t block = std::uint64_t{2} << 20;
+constexpr std::uint64_t rm_vmid = 255;  // gunyah-rm.md: the RM is VMID 0xFF
+constexpr std::uint64_t rm_ram_size = RM_RAM_SIZE;
+// How many 2 MiB steps down from the top of RAM we try for the RM's RAM before giving up.
+constexpr unsigned rm_ram_attempts = 256;
+
+constexpr std::uint64_t ram_attrs =
+    GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC);
+
+PhysRange pages_around(PhysRange r)
+{
+    PhysAddr first = r.base.align_down(page);
+    PhysAddr last = r.end().align_up(page);
+    return PhysRange{first, last - first};
+}
+
+// A new object of type T in the root partition with a cap in the root cspace (which
+// keeps it alive). The returned pointer is valid as long as the cap is.
+template <typename T>
+Result<T*> make(CapId& cap)
+{
+    const RootObjects& roots = root_objects();
+    Result<Object*> object = create_object(*roots.partition, T::object_type);
+    if (!object) {
+        return fail(object.error());
+    }
+    Result<CapId> id = roots.cspace->insert_root(**object, all_rights(T::object_type));
+    (*object)->put();  // the cap holds it now, or it is gone again
+    if (!id) {
+        return fail(id.error());
+    }
+    cap = *id;
+    return object_as<T>(*object);
+}
+
+bool failed(const char* what, Error error)
+{
+    log::error("hyp: root VM: {}: {}", what, error);
+    return false;
+}
+
+// A memory extent over `range` of the root partition's memory, active.
+Result<MemExtent*> extent_over(PhysRange range, std::uint64_t attrs, CapId& cap)
+{
+    Result<MemExtent*> extent = make<MemExtent>(cap);
+    if (!extent) {
+        return extent;
+    }
+    if (Status s = (*extent)->configure(range.base.raw(), range.size, attrs); !s) {
+        return fail(s.error());
+    }
+    if (Status s = (*extent)->activate(); !s) {
+        return fail(s.error());
+    }
+    return extent;
+}
+
+// The boot modules become the root partition's memory, contents kept, each under an
+// extent the RM is given (it maps them to read them).
+bool adopt_modules(const platform::PlatformInfo& info, RmBootCaps& caps, PhysRange* taken, std::size_t& taken_count)
+{
+    Partition& partition = *root_objects().partition;
+    for (std::size_t i = 0; i < info.module_count; ++i) {
+        PhysRange pages = pages_around(info.modules[i].range);
+        if (Status s = partition.add_memory_in_place(pages, mem::Owner::hypervisor()); !s) {
+            log::warn("hyp: root VM: boot module {} at {:#x} ({} bytes) cannot be given to the RM: {}", i,
+                      info.modules[i].range.base, info.modules[i].range.size, s.error());
+            continue;
+        }
+        CapId cap = invalid_cap_id;
+        constexpr std::uint64_t module_attrs =
+            GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC);
+        if (Result<MemExtent*> extent = extent_over(pages, module_attrs, cap); !extent) {
+            return failed("boot module extent", extent.error());
+        }
+        caps.modules[i] = cap;
+        taken[taken_count++] = pages;
+    }
+    return true;
+}
+
+// The RM's RAM: the highest 2 MiB-aligned range of the root partition's free memory.
+Result<MemExtent*> rm_ram_extent(const platform::PlatformInfo& info, CapId& cap, PhysRange& ram)
+{
+    Result<MemExtent*> extent = make<MemExtent>(cap);
+    if (!extent) {
+        return extent;
+    }
+    PhysRange usable[platform::max_memory_ranges * 4];
+    std::size_t usable_count = 0;
+    platform::UsableRamWalk walk{info};
+    PhysRange range;
+    while (usable_count < sizeof usable / sizeof usable[0] && walk.next(range)) {
+        usable[usable_count++] = range;
+    }
+    unsigned attempts = 0;
+    for (std::size_t i = usable_count; i-- > 0 && attempts < rm_ram_attempts;) {
+        if (usable[i].size < rm_ram_size) {
+            continue;
+        }
+        PhysAddr top = PhysAddr{usable[i].end().raw() - rm_ram_size}.align_down(block);
+        for (PhysAddr base = top; base >= usable[i].base && attempts < rm_ram_attempts; base = base - block) {
+            ++attempts;
+            if (!(*extent)->configure(base.raw(), rm_ram_size, ram_attrs) || !(*extent)->activate()) {
+                if (base.raw() < block) {
+                    break;
+                }
+                continue;  // some of it is the kernel's, or in use: try lower
+            }
+            ram = PhysRange{base, rm_ram_size};
+            return extent;
+        }
+    }
+    return fail(Error::nomem);
+}
+
+// Free RAM for the RM to give to VMs: usable RAM less what the kernel keeps, the modules
+// and the RM's own RAM. A few pages in it may hold kernel objects; the RM's extents
+// then fail with `busy` and it picks other memory.
+std::size_t free_ram(const platform::PlatformInfo& info, const PhysRange* holes, std::size_t hole_count,
+                     PhysRange* out, std::size_t capacity)
+{
+    std::size_t count = 0;
+    platform::UsableRamWalk walk{info};
+    PhysRange usable;
+    while (walk.next(usable)) {
+        (void)mem::for_each_piece(usable, holes, hole_count, [&](PhysRange piece) -> Status {
+            PhysAddr base = piece.base.align_up(page);
+            PhysAddr end = piece.end().align_down(page);
+            if (end > base && count < capacity) {
+                out[count++] = PhysRange{base, end - base};
+            }
+            return success();
+        });
+    }
+    return count;
+}
+
+}  // namespace
+
+bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line, const PhysRange* kept,
+                   std::size_t kept_count)
+{
+    const RootObjects& roots = root_objects();
+    auto image_size = static_cast<std::uint64_t>(rm_image_end - rm_image_start);
+    if (image_size == 0 || image_size + RM_BOOT_INFO_RESERVED_SIZE > rm_ram_size) {
+        log::error("hyp: root VM: rm.bin is {} bytes; it must fit in {} bytes with its boot info", image_size,
+                   rm_ram_size);
+        return false;
+    }
+
+    RmBootCaps caps;
+    caps.partition = roots.partition_cap;
+    caps.cspace = roots.cspace_cap;
+
+    PhysRange holes[16];
+    std::size_t hole_count = 0;
+    for (std::size_t i = 0; i < kept_count && hole_count < 8; ++i) {
+        holes[hole_count++] = pages_around(kept[i]);
+    }
+    if (!adopt_modules(info, caps, holes, hole_count)) {
+        return false;
+    }
+
+    PhysRange ram;
+    CapId ram_cap = invalid_cap_id;
+    Result<MemExtent*> ram_extent = rm_ram_extent(info, ram_cap, ram);
+    if (!ram_extent) {
+        log::error("hyp: root VM: no {} MiB of free RAM at a 2 MiB boundary for the resource manager",
+                   rm_ram_size >> 20);
+        return false;
+    }
+    caps.ram_memextent = ram_cap;
+    holes[hole_count++] = ram;
+
+    CapId as_cap = invalid_cap_id;
+    Result<AddrSpace*> as = make<AddrSpace>(as_cap);
+    if (!as) {
+        return failed("address space", as.error());
+    }
+    if (Status s = (*as)->configure(rm_vmid); !s) {
+        return failed("address space configure", s.error());
+    }
+    if (Status s = (*as)->activate(); !s) {
+        return failed("address space activate", s.error());
+    }
+    caps.addrspace = as_cap;
+    MappingAccess rwx{GUNYAH_ACCESS_RWX, GUNYAH_ACCESS_RWX};
+    if (Status s = addrspace_map(**as, **ram_extent, MappingRequest{Ipa{ram.base.raw()}}, rwx,
+                                 GUNYAH_S2_MEMTYPE_NORMAL_WB);
+        !s) {
+        return failed("mapping its RAM", s.error());
+    }
+
+    // The program, then the boot info at the top of its RAM.
+    auto* base = reinterpret_cast<char*>(ram.base.raw());
+    std::memcpy(base, rm_image_start, image_size);
+    PhysRange free_ranges[RM_BOOT_INFO_MAX_RAM_RANGES];
+    std::size_t free_count = free_ram(info, holes, hole_count, free_ranges, RM_BOOT_INFO_MAX_RAM_RANGES);
+    RmBootInfoInputs inputs;
+    inputs.platform = &info;
+    inputs.caps = caps;
+    inputs.rm_ram = ram;
+    inputs.free_ram = free_ranges;
+    inputs.free_ram_count = free_count;
+    inputs.cmdline = command_line;
+    inputs.boot_cpu = 0;
+    PhysAddr info_address = rm_boot_info_address(ram);
+    auto* boot_info = reinterpret_cast<rm_boot_info*>(info_address.raw());
+    Result<RmBootInfoReport> report = build_rm_boot_info(inputs, *boot_info);
+    if (!report) {
+        return failed("boot info", report.error());
+    }
+    if (report->options_dropped != 0 || report->bootargs_truncated != 0 || report->ram_ranges_dropped != 0) {
+        log::warn("hyp: root VM: boot info: {} rm. options did not fit, {} modules' bootargs cut, {} free RAM "
+                  "ranges left out",
+                  report->options_dropped, report->bootargs_truncated, report->ram_ranges_dropped);
+    }
+    // The RM starts with its MMU off (data cacheable through HCR_EL2.DC, instruction
+    // fetches maybe not): its code must be in memory and no stale instructions cached.
+    arch::cache_clean_range(base, image_size);
+    arch::cache_clean_range(boot_info, sizeof *boot_info);
+    arch::icache_invalidate_all();
+
+    CapId vpm_cap = invalid_cap_id;
+    Result<VpmGroup*> vpm = make<VpmGroup>(vpm_cap);
+    if (!vpm) {
+        return failed("VPM group", vpm.error());
+    }
+    if (Status s = activate_object(**vpm); !s) {
+        return failed("VPM group activate", s.error());
+    }
+    (*vpm)->set_system_power_physical(true);
+
+    CapId vcpu_cap = invalid_cap_id;
+    Result<Vcpu*> vcpu = make<Vcpu>(vcpu_cap);
+    if (!vcpu) {
+        return failed("vCPU", vcpu.error());
+    }
+    Vcpu& v = **vcpu;
+    if (Status s = v.attach_cspace(*roots.cspace); !s) {
+        return failed("vCPU cspace", s.error());
+    }
+    if (Status s = v.attach_addrspace(**as); !s) {
+        return failed("vCPU address space", s.error());
+    }
+    if (Status s = v.set_mmu_off_cacheable(); !s) {
+        return failed("vCPU options", s.error());
+    }
+    if (Status s = v.attach_vpm_group(**vpm, 0); !s) {
+        return failed("vCPU VPM group", s.error());
+    }
+    if (Status s = v.activate(); !s) {
+        return failed("vCPU activate", s.error());
+    }
+    if (Status s = v.poweron(ram.base.raw(), false, info_address.raw(), false); !s) {
+        return failed("vCPU power on", s.error());
+    }
+    (*vpm)->vcpu_powered_on(v);
+
+    log::info("hyp: root VM: resource manager ({} KiB) at {:#x}, {} MiB RAM, boot info at {:#x}", image_size / 1024,
+              ram.base, rm_ram_size >> 20, info_address);
+    return true;
+}
+
+}  // namespace hyp

@@ -1,0 +1,448 @@
+// The per-CPU run loop (see vcpu_run.h). One loop per physical CPU, always at EL2 with
+// IRQs masked except while it idles; the guest takes IRQs to EL2 (HCR_EL2.IMO), so every
+// interrupt comes back here, either through guest_run() returning `irq` or, while idle,
+// through the EL2 IRQ vector.
+//
+// Per-CPU state lives in `RunState`, touched only by its own CPU (the IRQ handlers run on
+// that CPU, with the loop interrupted only where it waits). Other CPUs reach a CPU by
+// kicks (kernel/sched/kick.h), which become the reschedule SGI.
+#include "kernel/virt/vcpu_run.h"
+
+#include <arch/el2_timer.h>
+#include <arch/gic_cpu.h>
+#include <arch/guest.h>
+#include <arch/psci.h>
+#include <arch/registers.h>
+#include <arch/sysreg.h>
+#include <arch/timer.h>
+#include <arch/vcpu_context.h>
+
+#include "hyp_api/psci.h"
+#include "kernel/core/config.h"
+#include "kernel/core/irq.h"
+#include "kernel/core/log.h"
+#include "kernel/core/percpu.h"
+#include "kernel/hypercall/trap.h"
+#include "kernel/mem/stage2_config.h"
+#include "kernel/object/addrspace.h"
+#include "kernel/object/addrspace_guest_memory.h"
+#include "kernel/object/vcpu.h"
+#include "kernel/object/vpm_group.h"
+#include "kernel/sched/kick.h"
+#include "kernel/sched/timer_queue.h"
+#include "kernel/virt/fault_injection.h"
+#include "kernel/virt/guest_trap.h"
+#include "kernel/virt/vpsci.h"
+
+namespace hyp::virt {
+namespace {
+
+using sched::Ticks;
+using sched::no_deadline;
+
+// HCR_EL2 while a guest runs: stage 2, AArch64 EL1, interrupts and SErrors to EL2, SMC
+// and WFI trapped (WFE is not: it is a spin-wait hint, cheaper left alone), IMPLEMENTATION
+// DEFINED registers trapped, set/way invalidation upgraded to clean+invalidate, and EL1's
+// TLB and I-cache maintenance broadcast, because a vCPU moves between physical CPUs.
+constexpr std::uint64_t guest_hcr = arch::hcr_el2::rw | arch::hcr::vm | arch::hcr::imo | arch::hcr::fmo |
+                                    arch::hcr::amo | arch::hcr::tsc | arch::hcr::twi | arch::hcr::tidcp |
+                                    arch::hcr::swio | arch::hcr::fb | arch::hcr::bsu_inner;
+
+// What a PSCI caller gets when its vCPU is in no VPM group (as no PSCI at all).
+constexpr std::uint64_t psci_not_supported = static_cast<std::uint64_t>(std::int64_t{PSCI_RET_NOT_SUPPORTED});
+
+struct RunState {
+    Vcpu* loaded = nullptr;  // whose registers are in the CPU; a reference held
+    bool need_schedule = true;
+    bool timer_fired = false;
+    bool timer_dirty = true;  // the EL2 timer must be programmed again
+    Ticks slice_deadline = no_deadline;
+    // Idle accounting (report_idle_time): counter ticks spent waiting in WFI.
+    std::uint64_t started = 0;
+    std::uint64_t idle_ticks = 0;
+    std::uint64_t idle_since = 0;  // non-zero while in WFI (read by the report, on another CPU)
+    std::uint64_t idle_count = 0;
+    std::uint64_t exits = 0;
+};
+
+constinit RunState run_states[HYP_MAX_CPUS];
+constinit std::uint64_t stage2_vtcr = 0;
+constinit GuestFeatures guest_features{};
+
+std::uint32_t this_cpu() { return reinterpret_cast<const PerCpu*>(arch::read_tpidr_el2())->index; }
+
+RunState& this_state() { return run_states[this_cpu()]; }
+
+void on_reschedule_sgi(std::uint32_t) { this_state().need_schedule = true; }
+
+void on_kick_sgi(std::uint32_t) {}  // it only had to end a WFI
+
+void on_el2_timer(std::uint32_t)
+{
+    arch::el2_timer::stop();  // level-triggered; programmed again by the loop
+    RunState& rs = this_state();
+    rs.timer_fired = true;
+    rs.timer_dirty = true;
+}
+
+void program_timer(RunState& rs, std::uint32_t cpu)
+{
+    rs.timer_dirty = false;
+    Ticks deadline = rs.slice_deadline;
+    Ticks event = sched::cpu_timer_queue(cpu).next_deadline();
+    if (event < deadline) {
+        deadline = event;
+    }
+    if (deadline == no_deadline) {
+        arch::el2_timer::stop();
+    } else {
+        arch::el2_timer::arm(deadline);
+    }
+}
+
+// ---- switching vCPUs ---------------------------------------------------------------
+
+void load(Vcpu& vcpu)
+{
+    VcpuState& state = vcpu.regs();
+    arch::el1_sysregs_restore(state.el1);
+    arch::fp_regs_restore(&state.fp);
+    arch::write_vttbr_el2(vcpu.addrspace()->vttbr());
+    std::uint32_t index = vcpu.vm_index() == vcpu_no_index ? 0 : vcpu.vm_index();
+    arch::write_vmpidr_el2(vcpu_vmpidr_el2(index));
+    arch::write_hcr_el2(guest_hcr | (vcpu.mmu_off_cacheable() ? arch::hcr::dc : 0));
+    arch::isb();
+}
+
+void save(Vcpu& vcpu)
+{
+    VcpuState& state = vcpu.regs();
+    arch::el1_sysregs_save(state.el1);  // also stops its virtual timer in the CPU
+    arch::fp_regs_save(&state.fp);
+}
+
+void reschedule(RunState& rs, std::uint32_t cpu)
+{
+    sched::Scheduler& scheduler = vcpu_scheduler();
+    for (;;) {
+        rs.need_schedule = false;
+        sched::Decision d = scheduler.schedule(cpu, arch::counter());
+        rs.slice_deadline = d.deadline;
+        rs.timer_dirty = true;
+        if (!d.switched) {
+            return;
+        }
+        Vcpu* previous = rs.loaded;
+        rs.loaded = nullptr;
+        if (previous != nullptr) {
+            save(*previous);
+        }
+        sched::deliver(scheduler.finish_switch(cpu));
+        if (previous != nullptr) {
+            previous->put();  // may be the last reference: it is off this CPU now
+        }
+        if (d.next == nullptr) {
+            return;
+        }
+        Vcpu& next = Vcpu::of(*d.next);
+        if (next.try_retain()) {
+            load(next);
+            rs.loaded = &next;
+            return;
+        }
+        // Its last reference is gone and its destructor waits for it to leave this CPU.
+        (void)scheduler.block(next.entity(), sched::BlockReason::killed);
+    }
+}
+
+// ---- waiting ------------------------------------------------------------------------
+
+// WFI, or PSCI CPU_SUSPEND: the vCPU waits until something would interrupt it. With no
+// virtual interrupt controller yet, that is its own virtual timer, so the wait ends at
+// the timer's deadline (or at once if the timer condition already holds), or never when
+// the timer is off or masked. The vCPU's timer registers are live in the CPU.
+void wait_for_interrupt(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, sched::BlockReason reason)
+{
+    std::uint64_t control = arch::read_cntv_ctl_el0();
+    bool armed = (control & arch::cntv_ctl::enable) != 0 && (control & arch::cntv_ctl::imask) == 0;
+    if (armed) {
+        if ((control & arch::cntv_ctl::istatus) != 0) {
+            return;  // an interrupt would be pending: WFI completes at once
+        }
+        Ticks deadline = arch::read_cntv_cval_el0() + arch::read_cntvoff_el2();
+        sched::TimerQueue& queue = sched::cpu_timer_queue(cpu);
+        if (!queue.update(vcpu.wake_timer(), deadline)) {
+            // Still armed on the CPU it last waited on: take it back from there.
+            for (sched::CpuIndex other = 0; other < HYP_MAX_CPUS; ++other) {
+                (void)sched::cpu_timer_queue(other).remove(vcpu.wake_timer());
+            }
+            (void)queue.update(vcpu.wake_timer(), deadline);
+        }
+        rs.timer_dirty = true;
+    }
+    sched::deliver(vcpu_scheduler().block(vcpu.entity(), reason));
+}
+
+// ---- traps --------------------------------------------------------------------------
+
+void inject(Vcpu& vcpu, const GuestFault& fault)
+{
+    arch::GuestRegs& gp = vcpu.regs().gp;
+    RegisterFile regs{gp.x, gp.elr, gp.spsr};
+    El1State el1{arch::read_vbar_el1(), arch::read_sctlr_el1(), guest_features};
+    Injection injection = inject_fault(regs, fault, el1);
+    if (!injection.supported) {
+        log::warn("hyp: vCPU {} of VM {} is in a state no exception can be injected into (PSTATE {:#x}); "
+                  "stopping it",
+                  vcpu.vm_index(), vcpu.addrspace()->vmid(), gp.spsr);
+        (void)vcpu.kill();
+        return;
+    }
+    arch::write_elr_el1(injection.elr_el1);
+    arch::write_spsr_el1(injection.spsr_el1);
+    arch::write_esr_el1(injection.esr_el1);
+    if (injection.write_far) {
+        arch::write_far_el1(injection.far_el1);
+    }
+}
+
+void act_on(Vcpu& vcpu, const TrapOutcome& outcome)
+{
+    if (outcome.action == TrapAction::inject) {
+        inject(vcpu, outcome.fault);
+    }
+}
+
+void psci_call(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, bool trapped_smc)
+{
+    arch::GuestRegs& gp = vcpu.regs().gp;
+    if (trapped_smc) {
+        gp.elr += 4;  // a trapped SMC returns to itself
+    }
+    VpmGroup* group = vcpu.vpm_group();
+    if (group == nullptr) {
+        gp.x[0] = psci_not_supported;
+        return;
+    }
+    const std::uint64_t args[8] = {gp.x[0], gp.x[1], gp.x[2], gp.x[3], gp.x[4], gp.x[5], gp.x[6], gp.x[7]};
+    PsciOutcome outcome = group->psci_call(vcpu, args);
+    gp.x[0] = outcome.handled ? outcome.x0 : psci_not_supported;
+    switch (outcome.effect) {
+    case PsciEffect::suspend:
+        wait_for_interrupt(vcpu, rs, cpu, sched::BlockReason::suspended);
+        break;
+    case PsciEffect::system_off:
+    case PsciEffect::system_reset:
+        if (group->system_power_physical()) {
+            bool off = outcome.effect == PsciEffect::system_off;
+            log::info("hyp: the resource manager asked for system {}", off ? "off" : "reset");
+            report_idle_time();
+            if (off) {
+                arch::psci::system_off();
+            }
+            arch::psci::system_reset();
+        }
+        break;
+    case PsciEffect::none:
+    case PsciEffect::start_vcpu:
+    case PsciEffect::stop_self:
+        break;  // the group has done it; the kicks went out as it did
+    }
+}
+
+void hypercall(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, std::uint64_t ec)
+{
+    arch::GuestRegs& gp = vcpu.regs().gp;
+    bool smccc = (gp.esr & hypercall::esr_imm16_mask) == 0;
+    if (smccc && Vpsci::is_psci_call(gp.x[0])) {
+        psci_call(vcpu, rs, cpu, ec == arch::esr_ec::smc64);
+        return;
+    }
+    hypercall::Caller caller{vcpu.cspace(), &vcpu};
+    (void)hypercall::handle_hypercall_trap(caller, gp.esr, hypercall::TrapFrame{gp.x, &gp.elr});
+    if (caller.yield_requested) {
+        vcpu_scheduler().yield(cpu);
+        rs.need_schedule = true;
+    }
+}
+
+void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
+{
+    arch::GuestRegs& gp = vcpu.regs().gp;
+    std::uint64_t ec = (gp.esr >> arch::esr::ec_shift) & arch::esr::ec_mask;
+    switch (ec) {
+    case arch::esr_ec::wfx:
+        gp.elr += 4;
+        if ((gp.esr & 1) == 0) {  // WFI; a WFE (not trapped) just goes on
+            wait_for_interrupt(vcpu, rs, cpu, sched::BlockReason::wfi);
+        }
+        return;
+    case arch::esr_ec::hvc64:
+    case arch::esr_ec::smc64:
+        hypercall(vcpu, rs, cpu, ec);
+        return;
+    case arch::esr_ec::dabt_lower: {
+        AddrSpace& as = *vcpu.addrspace();
+        AddrSpaceGuestMemory memory{as};
+        RegisterFile regs{gp.x, gp.elr, gp.spsr};
+        act_on(vcpu, handle_data_abort(as.devices().bus(), memory, regs, AbortSyndrome{gp.esr, gp.far, gp.hpfar}));
+        return;
+    }
+    case arch::esr_ec::iabt_lower: {
+        AddrSpaceGuestMemory memory{*vcpu.addrspace()};
+        act_on(vcpu, handle_instruction_abort(memory, AbortSyndrome{gp.esr, gp.far, gp.hpfar}));
+        return;
+    }
+    default:
+        // System registers the guest may not touch (EC 0x18), and every other trap: the
+        // instruction is UNDEFINED as far as the guest can tell.
+        log::debug("hyp: vCPU {} of VM {}: trap EC {:#x} ISS {:#x} at {:#x}: UNDEFINED", vcpu.vm_index(),
+                   vcpu.addrspace()->vmid(), ec, gp.esr & arch::esr::iss_mask, gp.elr);
+        act_on(vcpu, undefined_instruction());
+        return;
+    }
+}
+
+void idle(RunState& rs)
+{
+    // WFI with IRQs masked still wakes on a pending interrupt, so a kick that arrives
+    // between the checks above and the WFI is not lost; the unmask then takes it.
+    std::uint64_t start = arch::counter();
+    __atomic_store_n(&rs.idle_since, start, __ATOMIC_RELAXED);
+    arch::wfi();
+    __atomic_store_n(&rs.idle_since, std::uint64_t{0}, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&rs.idle_ticks, arch::counter() - start, __ATOMIC_RELAXED);
+    ++rs.idle_count;
+    arch::irq_enable();
+    arch::isb();
+    arch::irq_disable();
+}
+
+void configure_cpu()
+{
+    arch::write_vtcr_el2(stage2_vtcr);
+    arch::write_cptr_el2(arch::cptr_el2::res1);          // FP/SIMD switched eagerly: no traps
+    arch::write_cnthctl_el2(arch::cnthctl_el2::el1pcten);  // counter yes, EL1 physical timer no
+    arch::write_cntvoff_el2(0);
+    arch::write_vpidr_el2(arch::read_midr_el1());
+    arch::write_hcr_el2(guest_hcr);
+    arch::isb();
+}
+
+GuestFeatures read_guest_features()
+{
+    constexpr unsigned pan_shift = 20;   // ID_AA64MMFR1_EL1.PAN
+    constexpr unsigned ssbs_shift = 4;   // ID_AA64PFR1_EL1.SSBS
+    constexpr unsigned mte_shift = 8;    // ID_AA64PFR1_EL1.MTE
+    GuestFeatures features;
+    features.pan = ((arch::read_id_aa64mmfr1_el1() >> pan_shift) & 0xf) != 0;
+    std::uint64_t pfr1 = arch::read_id_aa64pfr1_el1();
+    features.ssbs = ((pfr1 >> ssbs_shift) & 0xf) != 0;
+    features.mte = ((pfr1 >> mte_shift) & 0xf) != 0;
+    return features;
+}
+
+}  // namespace
+
+bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std::uint32_t cpu_count)
+{
+    Result<std::uint64_t> vtcr = mem::stage2_vtcr(ipa_bits, pa_bits, vmid_bits);
+    if (!vtcr) {
+        log::error("hyp: stage 2 cannot be configured for {}-bit IPAs and {}-bit PAs", ipa_bits, pa_bits);
+        return false;
+    }
+    stage2_vtcr = *vtcr;
+    guest_features = read_guest_features();
+    if (!irq_register(sgi_reschedule, on_reschedule_sgi) || !irq_register(sgi_kick, on_kick_sgi) ||
+        !irq_register(irq_timer_intid(), on_el2_timer)) {
+        log::error("hyp: the run loop's interrupt handlers do not fit the IRQ table");
+        return false;
+    }
+    vcpu_scheduler().init(cpu_count, arch::counter_frequency());
+    return true;
+}
+
+void run_vcpus()
+{
+    std::uint32_t cpu = this_cpu();
+    RunState& rs = run_states[cpu];
+    configure_cpu();
+    rs.started = arch::counter();
+    for (;;) {
+        if (rs.timer_fired) {
+            rs.timer_fired = false;
+            Ticks now = arch::counter();
+            (void)sched::cpu_timer_queue(cpu).expire(now);
+            sched::TimerCheck check = vcpu_scheduler().timer_expired(cpu, now);
+            if (check.reschedule) {
+                rs.need_schedule = true;
+            } else {
+                rs.slice_deadline = check.deadline;
+            }
+        }
+        if (rs.need_schedule) {
+            reschedule(rs, cpu);
+        }
+        if (rs.timer_dirty) {
+            program_timer(rs, cpu);
+        }
+        Vcpu* vcpu = rs.loaded;
+        if (vcpu == nullptr) {
+            idle(rs);
+            continue;
+        }
+        ++rs.exits;
+        switch (arch::guest_run(&vcpu->regs().gp)) {
+        case arch::GuestExit::sync:
+            guest_sync_exception(*vcpu, rs, cpu);
+            break;
+        case arch::GuestExit::irq:
+            handle_el2_irq();
+            break;
+        case arch::GuestExit::fiq:
+        case arch::GuestExit::serror:
+            log::warn("hyp: vCPU {} of VM {}: unexpected FIQ/SError exit; resuming it", vcpu->vm_index(),
+                      vcpu->addrspace()->vmid());
+            break;
+        }
+    }
+}
+
+void report_idle_time()
+{
+    for (std::uint32_t cpu = 0; cpu < vcpu_scheduler().cpu_count(); ++cpu) {
+        const RunState& rs = run_states[cpu];
+        if (rs.started == 0) {
+            continue;
+        }
+        std::uint64_t now = arch::counter();
+        std::uint64_t total = now - rs.started;
+        std::uint64_t idle = __atomic_load_n(&rs.idle_ticks, __ATOMIC_RELAXED);
+        if (std::uint64_t since = __atomic_load_n(&rs.idle_since, __ATOMIC_RELAXED); since != 0) {
+            idle += now - since;  // waiting right now
+        }
+        std::uint64_t permille = total == 0 ? 0 : idle * 1000 / total;
+        log::info("hyp: cpu {} idle {}.{}% of {} ms ({} waits, {} exits)", cpu, permille / 10, permille % 10,
+                  total * 1000 / arch::counter_frequency(), rs.idle_count, rs.exits);
+    }
+}
+
+}  // namespace hyp::virt
+
+namespace hyp::sched {
+
+void deliver(Kick kick)
+{
+    if (!kick.needed()) {
+        return;
+    }
+    if (kick.cpu == virt::this_cpu()) {
+        virt::run_states[kick.cpu].need_schedule = true;
+    } else {
+        arch::gic_cpu::send_sgi(sgi_reschedule, per_cpu(kick.cpu).mpidr);
+    }
+}
+
+std::uint64_t kicks_delivered() { return 0; }
+
+}  // namespace hyp::sched

@@ -1,0 +1,50 @@
+// The devices the kernel itself gives every VM: the MMIO bus that data aborts on
+// unmapped IPAs are looked up in, and a vPL011 at the platform UART's address printing
+// to the hypervisor's console. One per address space (a VM has one), set up when the
+// address space is activated; later the vGIC joins the bus here.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/core/addr.h"
+#include "kernel/core/format.h"
+#include "kernel/core/result.h"
+#include "kernel/virt/line_sink.h"
+#include "kernel/virt/mmio_bus.h"
+#include "kernel/virt/vpl011.h"
+
+namespace hyp::virt {
+
+// What every VM's devices look like on this machine: set once at boot, before any
+// address space is activated. Without it (the host tests) VMs get an empty bus.
+struct VmDevicePlatform {
+    fmt::Sink* console = nullptr;  // where VMs' console bytes go
+    IpaRange uart{};               // the vPL011's registers; empty: no vPL011
+};
+void set_vm_device_platform(const VmDevicePlatform& platform);
+[[nodiscard]] const VmDevicePlatform& vm_device_platform();
+
+// The VMID whose console is printed as it is; every other VM's lines carry "[vm N] ".
+// Gunyah's resource manager gives the primary VM (HLOS) VMID 3 (gunyah-rm.md).
+inline constexpr std::uint32_t primary_vm_vmid = 3;
+
+class VmDevices {
+public:
+    VmDevices() : uart_{sink_} {}
+    VmDevices(const VmDevices&) = delete;
+    VmDevices& operator=(const VmDevices&) = delete;
+
+    // Attaches the console and puts the vPL011 on the bus, per the platform above.
+    // Nothing changes on failure (the bus refuses the range: arg_size, addr_ovfl).
+    [[nodiscard]] Status init(std::uint32_t vmid);
+
+    [[nodiscard]] MmioBus& bus() { return bus_; }
+    [[nodiscard]] Vpl011& uart() { return uart_; }
+
+private:
+    MmioBus bus_;
+    LineSink sink_;
+    Vpl011 uart_;
+};
+
+}  // namespace hyp::virt

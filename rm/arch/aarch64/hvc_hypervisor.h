@@ -1,0 +1,41 @@
+// The resource manager's Hypervisor (rm/vm/hypervisor.h) on the target: each call is the
+// hyp_api/gunyah_client.h wrapper, an HVC. And its Memory: with its MMU off the RM
+// reaches an IPA at the same address.
+#pragma once
+
+#include "rm/vm/hypervisor.h"
+
+namespace hyp::rm {
+
+class HvcHypervisor final : public Hypervisor {
+public:
+    constexpr HvcHypervisor() = default;
+
+    CapResult partition_create(ObjectKind kind, CapId partition, CapId dest_cspace) override;
+    Error object_activate(CapId object) override;
+    Error cspace_delete_cap_from(CapId cspace, CapId cap) override;
+    Error cspace_configure(CapId cspace, std::uint32_t max_caps) override;
+    Error cspace_attach_thread(CapId cspace, CapId thread) override;
+    Error addrspace_configure(CapId addrspace, std::uint32_t vmid) override;
+    Error addrspace_attach_thread(CapId addrspace, CapId thread) override;
+    Error addrspace_map(CapId addrspace, CapId memextent, std::uint64_t vbase, std::uint32_t map_attrs,
+                        std::uint32_t map_flags, std::uint64_t offset, std::uint64_t size) override;
+    Error addrspace_unmap(CapId addrspace, CapId memextent, std::uint64_t vbase, std::uint32_t map_flags,
+                          std::uint64_t offset, std::uint64_t size) override;
+    Error memextent_configure(CapId memextent, std::uint64_t phys_base, std::uint64_t size,
+                              std::uint32_t attrs) override;
+    Error memextent_modify(CapId memextent, std::uint32_t flags, std::uint64_t offset, std::uint64_t size) override;
+    Error vcpu_configure(CapId vcpu, std::uint64_t options) override;
+    Error vcpu_set_affinity(CapId vcpu, std::uint32_t cpu_index) override;
+    Error vcpu_poweron(CapId vcpu, std::uint64_t entry, std::uint64_t context, std::uint64_t flags) override;
+    Error vpm_group_attach_vcpu(CapId vpm_group, CapId vcpu, std::uint32_t index) override;
+    RunState vcpu_run_check(CapId vcpu) override;
+};
+
+class IdentityMemory final : public Memory {
+public:
+    constexpr IdentityMemory() = default;
+    std::byte* at(std::uint64_t ipa, std::uint64_t size) override;
+};
+
+}  // namespace hyp::rm

@@ -1,0 +1,131 @@
+// The resource manager program: rm_main() attaches the console to the PL011 whose
+// address boot info gives, runs the boot flow (rm/core/startup.h) with the real
+// hypercalls, then watches the primary VM every 10 ms until it powers off or resets,
+// and does the same to the machine. Target only; the logic it calls is host-tested.
+#include "rm/main.h"
+
+#include <cstddef>
+
+#include "rm/arch/aarch64/cpu.h"
+#include "rm/arch/aarch64/hvc_hypervisor.h"
+#include "rm/boot/entry_layout.h"
+#include "rm/core/console.h"
+#include "rm/core/startup.h"
+#include "rm/vm/watch.h"
+
+// The boot info fields entry.S reads before any check, and the call it makes.
+static_assert(RM_ENTRY_BOOT_INFO_MAGIC == RM_BOOT_INFO_MAGIC);
+static_assert(RM_ENTRY_BOOT_INFO_UART_OFFSET == offsetof(rm_boot_info, platform) + offsetof(rm_boot_platform, uart));
+static_assert(RM_ENTRY_BOOT_INFO_ALIGNMENT == RM_BOOT_INFO_ALIGNMENT);
+static_assert(RM_ENTRY_PSCI_SYSTEM_OFF == PSCI_FN_SYSTEM_OFF);
+
+// From linker/rm.ld: the first byte of the image (rm.bin's) and the end of BSS and stack.
+extern "C" const char __image_start[];
+extern "C" const char __image_end[];
+
+namespace hyp::rm {
+namespace {
+
+// The PL011's data register; the hypervisor emulates the device for every VM.
+class Pl011 final : public CharOut {
+public:
+    constexpr Pl011() = default;
+    void set_base(std::uint64_t base) { base_ = base; }
+    void put(char c) override { cpu::uart_put(base_, c); }
+
+private:
+    std::uint64_t base_ = 0;
+};
+
+constexpr std::uint64_t watch_period_per_second = 100;  // every 10 ms
+
+constinit Pl011 uart;
+constinit Console console;
+constinit HvcHypervisor hypervisor;
+constinit IdentityMemory memory;
+constinit PrimaryVm primary;
+constinit bool in_exception = false;
+
+std::uint64_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+// The console as soon as boot info gives a UART address: before it is checked, if it
+// at least looks like boot info and is where the RM may read it.
+void attach_console(const rm_boot_info* info, std::size_t available)
+{
+    if (available < sizeof(rm_boot_info) || info->magic != RM_BOOT_INFO_MAGIC || info->platform.uart.base == 0) {
+        return;
+    }
+    uart.set_base(info->platform.uart.base);
+    console.attach(&uart);
+}
+
+[[noreturn]] void watch(const PrimaryVm& vm)
+{
+    std::uint64_t period = cpu::counter_frequency() / watch_period_per_second;
+    if (period == 0) {
+        period = 1;
+    }
+    PrimaryWatch policy;
+    Diagnostic line;
+    for (;;) {
+        cpu::sleep_until(cpu::virtual_count() + period);
+        const WatchAction action = policy.decide(hypervisor.vcpu_run_check(vm.vcpus[0]), line);
+        if (!line.empty()) {
+            console.print("{}", line.c_str());
+        }
+        switch (action) {
+        case WatchAction::power_off: cpu::system_off();
+        case WatchAction::reset: cpu::system_reset();
+        case WatchAction::keep_watching: break;
+        }
+    }
+}
+
+// VBAR_EL1 + 0x80 * vector: four groups (where from) of four kinds.
+const char* vector_kind(std::uint64_t vector)
+{
+    static constexpr const char* kinds[] = {"synchronous", "IRQ", "FIQ", "SError"};
+    return kinds[vector & 3];
+}
+
+const char* vector_origin(std::uint64_t vector)
+{
+    static constexpr const char* origins[] = {"current EL, SP_EL0", "current EL, SP_ELx", "lower EL, AArch64",
+                                              "lower EL, AArch32"};
+    return origins[(vector / 4) & 3];
+}
+
+}  // namespace
+
+void fatal(const char* what)
+{
+    console.print("fatal: {}; powering off", what);
+    cpu::system_off();
+}
+
+}  // namespace hyp::rm
+
+extern "C" void rm_main(const rm_boot_info* info)
+{
+    using namespace hyp::rm;
+    const RmPlacement placement{address_of(__image_start), address_of(__image_end), address_of(info)};
+    attach_console(info, boot_info_available(placement));
+    if (!start_primary_vm(*info, placement, hypervisor, memory, console, primary)) {
+        cpu::system_off();
+    }
+    watch(primary);
+}
+
+extern "C" void rm_exception(std::uint64_t vector, std::uint64_t esr, std::uint64_t far, std::uint64_t elr,
+                             std::uint64_t spsr)
+{
+    using namespace hyp::rm;
+    // An exception while reporting one (the console itself faulting) goes straight off.
+    if (!in_exception) {
+        in_exception = true;
+        console.print("unexpected {} exception ({}): ESR {:#x} FAR {:#x} ELR {:#x} (rm.elf + {:#x}) SPSR {:#x}; "
+                      "powering off",
+                      vector_kind(vector), vector_origin(vector), esr, far, elr, elr - address_of(__image_start), spsr);
+    }
+    cpu::system_off();
+}

@@ -1,0 +1,86 @@
+// What building and watching a VM needs from outside the resource manager's logic: the
+// hypercalls it makes (through hyp_api/gunyah_client.h on the target, a recording fake
+// in the host tests) and access to memory it has mapped into its own address space.
+// Arguments are in register order, as in gunyah-hypercalls.md; errors are the Gunyah
+// codes as hyp::Error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hyp_api/gunyah_rights.h"
+#include "kernel/core/error.h"
+
+namespace hyp::rm {
+
+using CapId = std::uint64_t;
+inline constexpr CapId cap_invalid = GUNYAH_CAP_ID_INVALID;
+
+struct [[nodiscard]] CapResult {
+    Error error;
+    CapId cap;  // cap_invalid unless ok
+    [[nodiscard]] constexpr bool ok() const { return error == Error::ok; }
+};
+
+// vcpu_run_check: x0 error, x1 state (GUNYAH_VCPU_RUN_STATE_*), x2..x4 state data.
+struct [[nodiscard]] RunState {
+    Error error;
+    std::uint64_t state;
+    std::uint64_t data[3];
+};
+
+// The objects the RM creates (partition_create_*).
+enum class ObjectKind : std::uint8_t { cspace, addrspace, memextent, thread, vpm_group };
+
+class Hypervisor {
+public:
+    virtual CapResult partition_create(ObjectKind kind, CapId partition, CapId dest_cspace) = 0;
+    virtual Error object_activate(CapId object) = 0;
+    virtual Error cspace_delete_cap_from(CapId cspace, CapId cap) = 0;
+    virtual Error cspace_configure(CapId cspace, std::uint32_t max_caps) = 0;
+    virtual Error cspace_attach_thread(CapId cspace, CapId thread) = 0;
+    virtual Error addrspace_configure(CapId addrspace, std::uint32_t vmid) = 0;
+    virtual Error addrspace_attach_thread(CapId addrspace, CapId thread) = 0;
+    virtual Error addrspace_map(CapId addrspace, CapId memextent, std::uint64_t vbase, std::uint32_t map_attrs,
+                                std::uint32_t map_flags, std::uint64_t offset, std::uint64_t size) = 0;
+    virtual Error addrspace_unmap(CapId addrspace, CapId memextent, std::uint64_t vbase, std::uint32_t map_flags,
+                                  std::uint64_t offset, std::uint64_t size) = 0;
+    virtual Error memextent_configure(CapId memextent, std::uint64_t phys_base, std::uint64_t size,
+                                      std::uint32_t attrs) = 0;
+    virtual Error memextent_modify(CapId memextent, std::uint32_t flags, std::uint64_t offset, std::uint64_t size) = 0;
+    virtual Error vcpu_configure(CapId vcpu, std::uint64_t options) = 0;
+    virtual Error vcpu_set_affinity(CapId vcpu, std::uint32_t cpu_index) = 0;
+    virtual Error vcpu_poweron(CapId vcpu, std::uint64_t entry, std::uint64_t context, std::uint64_t flags) = 0;
+    virtual Error vpm_group_attach_vcpu(CapId vpm_group, CapId vcpu, std::uint32_t index) = 0;
+    virtual RunState vcpu_run_check(CapId vcpu) = 0;
+
+protected:
+    ~Hypervisor() = default;
+};
+
+// partition_create_<name>, for messages.
+[[nodiscard]] constexpr const char* create_call_name(ObjectKind kind)
+{
+    switch (kind) {
+    case ObjectKind::cspace: return "partition_create_cspace";
+    case ObjectKind::addrspace: return "partition_create_addrspace";
+    case ObjectKind::memextent: return "partition_create_memextent";
+    case ObjectKind::thread: return "partition_create_thread";
+    case ObjectKind::vpm_group: return "partition_create_vpm_group";
+    }
+    return "partition_create_?";
+}
+
+// Memory the RM has mapped into its own stage-2 address space. The RM runs with its MMU
+// off, so on the target an IPA is its own address; the host fake checks that the range
+// is mapped at that moment.
+class Memory {
+public:
+    // `size` bytes from `ipa`, or null when they are not mapped.
+    virtual std::byte* at(std::uint64_t ipa, std::uint64_t size) = 0;
+
+protected:
+    ~Memory() = default;
+};
+
+}  // namespace hyp::rm

@@ -1,0 +1,425 @@
+// Building the primary VM (see primary_vm.h).
+#include "rm/vm/primary_vm.h"
+
+#include "hyp_api/gunyah_memory.h"
+#include "hyp_api/gunyah_objects.h"
+#include "hyp_api/gunyah_rm_rpc.h"
+
+namespace hyp::rm {
+namespace {
+
+// The VM's RAM: normal cached memory the VM may execute.
+constexpr std::uint32_t ram_extent_attrs =
+    GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC);
+// The RM's temporary window on it (to write), on the modules (to read), and the VM's own
+// mapping. Normal write-back, as the RM's and the VM's data accesses are.
+constexpr std::uint32_t rm_write_attrs =
+    GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+constexpr std::uint32_t rm_read_attrs =
+    GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_R, GUNYAH_ACCESS_R, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+constexpr std::uint32_t vm_ram_attrs =
+    GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_ACCESS_RWX, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+
+constexpr std::uint64_t align_down(std::uint64_t v, std::uint64_t a) { return v & ~(a - 1); }
+constexpr std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+// "<call> (<what>) failed: <error>", the line the RM prints before powering off.
+Status call_failed(Diagnostic& diag, Error error, const char* call, const char* what)
+{
+    return refuse(diag, error, "{} ({}) failed: {}", call, what, error);
+}
+
+Status check(Error error, Diagnostic& diag, const char* call, const char* what)
+{
+    return error == Error::ok ? success() : call_failed(diag, error, call, what);
+}
+
+class Builder {
+public:
+    Builder(const PrimaryVmRequest& request, Hypervisor& hv, Memory& memory, PrimaryVm& vm, Diagnostic& diag)
+        : r_{request}, info_{*request.info}, hv_{hv}, memory_{memory}, vm_{vm}, diag_{diag}
+    {
+    }
+
+    Status run()
+    {
+        using Step = Status (Builder::*)();
+        constexpr Step steps[] = {&Builder::check_request, &Builder::map_modules, &Builder::read_kernel_header,
+                                  &Builder::claim_ram,     &Builder::plan_layout, &Builder::fill_ram,
+                                  &Builder::make_address_space, &Builder::make_vcpus, &Builder::power_on};
+        for (Step step : steps) {
+            Status s = (this->*step)();
+            if (!s) {
+                return s;
+            }
+        }
+        return success();
+    }
+
+private:
+    Status check_request()
+    {
+        if (r_.modules.kernel == nullptr) {
+            return refuse(diag_, Error::arg_inval, "no kernel module for the primary VM");
+        }
+        if (r_.vcpu_count == 0 || r_.vcpu_count > primary_max_vcpus) {
+            return refuse(diag_, Error::arg_inval, "{} vCPUs for the primary VM: 1 to {}", r_.vcpu_count,
+                          primary_max_vcpus);
+        }
+        return success();
+    }
+
+    // Read-only windows on the modules, at IPA = PA, for as long as the RM copies them.
+    Status map_modules()
+    {
+        const rm_boot_module* modules[] = {r_.modules.kernel, r_.modules.ramdisk};
+        const char* names[] = {"the kernel module into the RM", "the ramdisk module into the RM"};
+        for (std::size_t i = 0; i < 2; ++i) {
+            const rm_boot_module* m = modules[i];
+            if (m == nullptr) {
+                continue;
+            }
+            if (m->memextent_cap == cap_invalid) {
+                return refuse(diag_, Error::cspace_cap_null, "boot module at {:#x} has no memextent capability",
+                              m->phys.base);
+            }
+            Status s = check(hv_.addrspace_map(info_.addrspace_cap, m->memextent_cap, module_extent_base(*m),
+                                               rm_read_attrs, 0, 0, 0),
+                             diag_, "addrspace_map", names[i]);
+            if (!s) {
+                return s;
+            }
+        }
+        return success();
+    }
+
+    Status unmap_modules()
+    {
+        const rm_boot_module* modules[] = {r_.modules.kernel, r_.modules.ramdisk};
+        const char* names[] = {"the kernel module from the RM", "the ramdisk module from the RM"};
+        for (std::size_t i = 0; i < 2; ++i) {
+            const rm_boot_module* m = modules[i];
+            if (m == nullptr) {
+                continue;
+            }
+            Status s = check(hv_.addrspace_unmap(info_.addrspace_cap, m->memextent_cap, module_extent_base(*m), 0, 0, 0),
+                             diag_, "addrspace_unmap", names[i]);
+            if (!s) {
+                return s;
+            }
+        }
+        return success();
+    }
+
+    Status read_kernel_header()
+    {
+        const rm_boot_module& kernel = *r_.modules.kernel;
+        const std::byte* bytes = memory_.at(kernel.phys.base, kernel.phys.size);
+        if (bytes == nullptr) {
+            return refuse(diag_, Error::addr_inval, "the kernel module [{:#x}, +{:#x}) is not readable by the RM",
+                          kernel.phys.base, kernel.phys.size);
+        }
+        Result<KernelImage> image = parse_image_header(bytes, kernel.phys.size, diag_);
+        if (!image) {
+            return fail(image.error());
+        }
+        vm_.kernel = *image;
+        return success();
+    }
+
+    // The first 2 MiB-aligned block of ram_size bytes in the free ranges at or above `from`.
+    Result<IpaRange> candidate(std::uint64_t from)
+    {
+        PhysRange free[RM_BOOT_INFO_MAX_RAM_RANGES];
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < info_.ram_range_count && i < RM_BOOT_INFO_MAX_RAM_RANGES; ++i) {
+            const rm_boot_range& range = info_.ram_ranges[i];
+            const std::uint64_t end = range.base + range.size;
+            if (end <= from) {
+                continue;
+            }
+            const std::uint64_t base = range.base > from ? range.base : from;
+            free[count++] = PhysRange{PhysAddr{base}, end - base};
+        }
+        Result<PhysRange> chosen = choose_vm_ram(free, count, r_.ram_size, diag_);
+        if (!chosen) {
+            return fail(chosen.error());
+        }
+        return IpaRange{Ipa{chosen->base.raw()}, chosen->size};  // IPA = PA
+    }
+
+    // The RAM's memextent comes first, before any other object: the hypervisor allocates
+    // object memory from the same root partition and may have taken pages of a candidate,
+    // which activation then refuses (busy); the RM tries the next 2 MiB boundary.
+    Status claim_ram()
+    {
+        std::uint64_t from = 0;
+        for (std::size_t attempt = 0; attempt < max_ram_candidates; ++attempt) {
+            Result<IpaRange> ram = candidate(from);
+            if (!ram) {
+                if (vm_.busy_candidates != 0) {
+                    return refuse(diag_, ram.error(),
+                                  "no free RAM for the primary VM ({:#x} bytes) after {} candidates in use by the "
+                                  "hypervisor",
+                                  r_.ram_size, vm_.busy_candidates);
+                }
+                return fail(ram.error());
+            }
+            CapResult extent = hv_.partition_create(ObjectKind::memextent, info_.partition_cap, info_.cspace_cap);
+            if (!extent.ok()) {
+                return call_failed(diag_, extent.error, "partition_create_memextent", "the primary VM's RAM");
+            }
+            const char* call = "memextent_configure";
+            Error e = hv_.memextent_configure(extent.cap, ram->base.raw(), ram->size, ram_extent_attrs);
+            if (e == Error::ok) {
+                call = "object_activate";
+                e = hv_.object_activate(extent.cap);
+            }
+            if (e == Error::ok) {
+                vm_.ram_extent = extent.cap;
+                vm_.layout.ram = *ram;
+                return success();
+            }
+            if (e != Error::busy) {
+                return call_failed(diag_, e, call, "the primary VM's RAM");
+            }
+            Status s = check(hv_.cspace_delete_cap_from(info_.cspace_cap, extent.cap), diag_, "cspace_delete_cap_from",
+                             "a RAM extent the hypervisor was using");
+            if (!s) {
+                return s;
+            }
+            ++vm_.busy_candidates;
+            from = ram->base.raw() + vm_ram_alignment;
+        }
+        return refuse(diag_, Error::nomem, "no free RAM for the primary VM after {} candidates in use by the hypervisor",
+                      vm_.busy_candidates);
+    }
+
+    Status plan_layout()
+    {
+        VmLayoutRequest request;
+        request.ram = vm_.layout.ram;
+        request.kernel = vm_.kernel;
+        request.initrd_size = r_.modules.ramdisk != nullptr ? r_.modules.ramdisk->phys.size : 0;
+        Result<VmLayout> layout = plan_vm_layout(request, diag_);
+        if (!layout) {
+            return fail(layout.error());
+        }
+        vm_.layout = *layout;
+        return success();
+    }
+
+    Status copy(IpaRange to, const rm_boot_module& from, const char* what)
+    {
+        std::byte* dst = memory_.at(to.base.raw(), to.size);
+        const std::byte* src = memory_.at(from.phys.base, to.size);
+        if (dst == nullptr || src == nullptr) {
+            return refuse(diag_, Error::addr_inval, "copying the {} to {:#x}: memory not mapped in the RM", what,
+                          to.base);
+        }
+        __builtin_memcpy(dst, src, to.size);
+        return success();
+    }
+
+    Status write_dt()
+    {
+        PrimaryDtConfig config;
+        Status s = configure_primary_dt(info_, *r_.modules.kernel, vm_.layout, r_.vcpu_count, config, diag_);
+        if (!s) {
+            return s;
+        }
+        std::byte* buffer = memory_.at(vm_.layout.dtb.base.raw(), vm_.layout.dtb.size);
+        if (buffer == nullptr) {
+            return refuse(diag_, Error::addr_inval, "writing the DT at {:#x}: memory not mapped in the RM",
+                          vm_.layout.dtb.base);
+        }
+        Result<std::size_t> size = build_primary_dt(config, buffer, vm_.layout.dtb.size, diag_);
+        if (!size) {
+            return fail(size.error());
+        }
+        vm_.dtb_size = *size;
+        return success();
+    }
+
+    // The VM starts with its MMU and caches off: what the RM wrote through its cached
+    // window must reach the point of coherency first.
+    Status clean(IpaRange range, const char* what)
+    {
+        if (range.empty()) {
+            return success();
+        }
+        const std::uint64_t offset = align_down(range.base - vm_.layout.ram.base, rm_page_size);
+        const std::uint64_t end = align_up(range.end() - vm_.layout.ram.base, rm_page_size);
+        return check(hv_.memextent_modify(vm_.ram_extent, GUNYAH_MEMEXTENT_MODIFY_CACHE_CLEAN_RANGE, offset,
+                                          end - offset),
+                     diag_, "memextent_modify (cache_clean_range)", what);
+    }
+
+    Status fill_ram()
+    {
+        const VmLayout& layout = vm_.layout;
+        Status s = check(hv_.addrspace_map(info_.addrspace_cap, vm_.ram_extent, layout.ram.base.raw(), rm_write_attrs,
+                                           0, 0, 0),
+                         diag_, "addrspace_map", "the primary VM's RAM into the RM");
+        if (!s) {
+            return s;
+        }
+        s = copy(layout.kernel_file, *r_.modules.kernel, "kernel");
+        if (s && r_.modules.ramdisk != nullptr) {
+            s = copy(layout.initrd, *r_.modules.ramdisk, "initrd");
+        }
+        if (s) {
+            s = write_dt();
+        }
+        if (!s) {
+            return s;
+        }
+        const IpaRange written[] = {layout.kernel_file, IpaRange{layout.dtb.base, vm_.dtb_size}, layout.initrd};
+        const char* names[] = {"the kernel", "the DT", "the initrd"};
+        for (std::size_t i = 0; i < 3; ++i) {
+            s = clean(written[i], names[i]);
+            if (!s) {
+                return s;
+            }
+        }
+        // The RM keeps no access to the VM's memory, nor to the modules it has copied.
+        s = check(hv_.addrspace_unmap(info_.addrspace_cap, vm_.ram_extent, layout.ram.base.raw(), 0, 0, 0), diag_,
+                  "addrspace_unmap", "the primary VM's RAM from the RM");
+        if (!s) {
+            return s;
+        }
+        return unmap_modules();
+    }
+
+    Status create(ObjectKind kind, CapId& cap, const char* what)
+    {
+        CapResult created = hv_.partition_create(kind, info_.partition_cap, info_.cspace_cap);
+        if (!created.ok()) {
+            return call_failed(diag_, created.error, create_call_name(kind), what);
+        }
+        cap = created.cap;
+        return success();
+    }
+
+    // Its cspace and its address space (VMID 3, HLOS, as in gunyah-rm.md), with the RAM
+    // mapped at IPA = PA.
+    Status make_address_space()
+    {
+        Status s = create(ObjectKind::cspace, vm_.cspace, "the primary VM's cspace");
+        if (!s) {
+            return s;
+        }
+        Error e = hv_.cspace_configure(vm_.cspace, primary_cspace_caps);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "cspace_configure", "the primary VM's cspace");
+        }
+        e = hv_.object_activate(vm_.cspace);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "object_activate", "the primary VM's cspace");
+        }
+        s = create(ObjectKind::addrspace, vm_.addrspace, "the primary VM's address space");
+        if (!s) {
+            return s;
+        }
+        e = hv_.addrspace_configure(vm_.addrspace, GUNYAH_RM_VMID_HLOS);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "addrspace_configure", "the primary VM's address space, VMID 3");
+        }
+        e = hv_.object_activate(vm_.addrspace);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "object_activate", "the primary VM's address space");
+        }
+        e = hv_.addrspace_map(vm_.addrspace, vm_.ram_extent, vm_.layout.ram.base.raw(), vm_ram_attrs, 0, 0, 0);
+        return check(e, diag_, "addrspace_map", "the primary VM's RAM into its address space");
+    }
+
+    Status vcpu_failed(Error error, const char* call, std::uint32_t index)
+    {
+        return refuse(diag_, error, "{} (the primary VM's vCPU {}) failed: {}", call, index, error);
+    }
+
+    // Each vCPU is set up while in init, as Gunyah requires for the attach calls (its
+    // vpm_group_attach_vcpu answers object_state for an active thread), then activated.
+    Status make_vcpus()
+    {
+        Status s = create(ObjectKind::vpm_group, vm_.vpm_group, "the primary VM's VPM group");
+        if (!s) {
+            return s;
+        }
+        Error e = hv_.object_activate(vm_.vpm_group);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "object_activate", "the primary VM's VPM group");
+        }
+        for (std::uint32_t i = 0; i < r_.vcpu_count; ++i) {
+            CapResult vcpu = hv_.partition_create(ObjectKind::thread, info_.partition_cap, info_.cspace_cap);
+            if (!vcpu.ok()) {
+                return vcpu_failed(vcpu.error, "partition_create_thread", i);
+            }
+            vm_.vcpus[i] = vcpu.cap;
+            vm_.vcpu_count = i + 1;
+            Status configured = configure_vcpu(i, vcpu.cap);
+            if (!configured) {
+                return configured;
+            }
+        }
+        return success();
+    }
+
+    Status configure_vcpu(std::uint32_t i, CapId vcpu)
+    {
+        Error e = hv_.vcpu_configure(vcpu, GUNYAH_VCPU_OPTION_HLOS_VM);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "vcpu_configure", i);
+        }
+        e = hv_.cspace_attach_thread(vm_.cspace, vcpu);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "cspace_attach_thread", i);
+        }
+        e = hv_.addrspace_attach_thread(vm_.addrspace, vcpu);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "addrspace_attach_thread", i);
+        }
+        // More vCPUs than CPUs share them round-robin.
+        e = hv_.vcpu_set_affinity(vcpu, i % info_.platform.cpu_count);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "vcpu_set_affinity", i);
+        }
+        e = hv_.vpm_group_attach_vcpu(vm_.vpm_group, vcpu, i);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "vpm_group_attach_vcpu", i);
+        }
+        e = hv_.object_activate(vcpu);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "object_activate", i);
+        }
+        return success();
+    }
+
+    // vCPU 0 at the kernel's entry with x0 = the DT; Linux starts the others with PSCI
+    // CPU_ON.
+    Status power_on()
+    {
+        return check(hv_.vcpu_poweron(vm_.vcpus[0], vm_.layout.entry().raw(), vm_.layout.dtb_address().raw(), 0),
+                     diag_, "vcpu_poweron", "the primary VM's vCPU 0 at the kernel's entry");
+    }
+
+    const PrimaryVmRequest& r_;
+    const rm_boot_info& info_;
+    Hypervisor& hv_;
+    Memory& memory_;
+    PrimaryVm& vm_;
+    Diagnostic& diag_;
+};
+
+}  // namespace
+
+Status build_primary_vm(const PrimaryVmRequest& request, Hypervisor& hv, Memory& memory, PrimaryVm& vm,
+                        Diagnostic& diag)
+{
+    if (request.info == nullptr) {
+        return refuse(diag, Error::arg_inval, "no boot info");
+    }
+    return Builder{request, hv, memory, vm, diag}.run();
+}
+
+}  // namespace hyp::rm

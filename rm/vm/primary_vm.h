@@ -1,0 +1,68 @@
+// Building the primary VM ("HLOS") with hypercalls only: its RAM as a memextent taken
+// from the root partition, the kernel and initrd copied in and the device tree written
+// through a temporary mapping in the RM's own address space, then its cspace, address
+// space, VPM group and vCPUs, and vCPU 0 powered on at the kernel's entry with x0 = the
+// DT. Every result is checked; a failure names the call and the Gunyah error, and leaves
+// what was created in place (the RM powers the machine off).
+//
+// Portable: the hypercalls and the RM's view of memory come through rm/vm/hypervisor.h,
+// so the host tests play the whole sequence against a recording fake.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hyp_api/rm_boot_info.h"
+#include "kernel/core/result.h"
+#include "rm/boot/boot_info.h"
+#include "rm/boot/image_header.h"
+#include "rm/core/diagnostic.h"
+#include "rm/dt/primary_dt.h"
+#include "rm/vm/hypervisor.h"
+#include "rm/vm/vm_layout.h"
+
+namespace hyp::rm {
+
+// The primary VM's cspace: room for what the RM will later copy into it (message
+// queues, doorbells, its vCPUs' caps), far more than it needs now.
+inline constexpr std::uint32_t primary_cspace_caps = 256;
+// How many 2 MiB steps through the free RAM the RM takes when the hypervisor already
+// uses pages of a candidate (activation answers busy) before giving up.
+inline constexpr std::size_t max_ram_candidates = 4096;
+inline constexpr std::uint64_t rm_page_size = 4096;
+
+struct PrimaryVmRequest {
+    const rm_boot_info* info = nullptr;  // checked with check_boot_info()
+    PrimaryModules modules;              // kernel is required, ramdisk optional
+    std::uint64_t ram_size = default_primary_ram_size;
+    std::uint32_t vcpu_count = 1;        // 1..primary_max_vcpus
+};
+
+struct PrimaryVm {
+    CapId ram_extent = cap_invalid;
+    CapId cspace = cap_invalid;
+    CapId addrspace = cap_invalid;
+    CapId vpm_group = cap_invalid;
+    CapId vcpus[primary_max_vcpus] = {};
+    std::uint32_t vcpu_count = 0;
+
+    KernelImage kernel;
+    VmLayout layout;
+    std::size_t dtb_size = 0;           // bytes of the packed tree at layout.dtb
+    std::size_t busy_candidates = 0;    // RAM candidates the hypervisor was using
+};
+
+// The module's memextent covers its range rounded out to whole pages; the RM maps it at
+// IPA = the rounded-down base.
+[[nodiscard]] constexpr std::uint64_t module_extent_base(const rm_boot_module& module)
+{
+    return module.phys.base & ~(rm_page_size - 1);
+}
+
+// Reads the kernel module's Image header, chooses and claims the RAM, lays out and fills
+// it, creates the VM's objects and starts vCPU 0. `vm` holds what was created so far,
+// also on failure.
+[[nodiscard]] Status build_primary_vm(const PrimaryVmRequest& request, Hypervisor& hv, Memory& memory, PrimaryVm& vm,
+                                      Diagnostic& diag);
+
+}  // namespace hyp::rm

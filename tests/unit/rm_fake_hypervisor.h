@@ -1,0 +1,225 @@
+// A fake hypervisor for the resource manager's host tests: it records every call the RM
+// makes through rm/vm/hypervisor.h with its arguments, answers ok with fresh cap ids
+// unless a test scripts errors, and keeps just enough state to be the RM's Memory: the
+// extents' physical ranges, what is mapped in the RM's own address space, and banks of
+// host memory standing for physical RAM. Memory::at() answers only for ranges the RM has
+// mapped at that moment, so a test sees the RM touch nothing it has not mapped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rm/vm/hypervisor.h"
+
+namespace hyp::test {
+
+class FakeHypervisor final : public rm::Hypervisor, public rm::Memory {
+public:
+    using CapId = rm::CapId;
+
+    struct Call {
+        std::string name;
+        std::vector<std::uint64_t> args;
+        Error result;
+    };
+
+    explicit FakeHypervisor(CapId rm_addrspace) : rm_addrspace_{rm_addrspace} {}
+
+    // Host memory standing for physical RAM [base, base + size), zero-filled.
+    void add_ram(std::uint64_t base, std::uint64_t size) { banks_[base] = std::vector<std::byte>(size); }
+    // An extent the RM was given (a boot module's), active over [phys, phys + size).
+    void add_extent(CapId cap, std::uint64_t phys, std::uint64_t size) { extents_[cap] = Extent{phys, size}; }
+    // Physical memory, whether or not the RM has it mapped; null outside the banks.
+    std::byte* phys(std::uint64_t base, std::uint64_t size)
+    {
+        for (auto& [bank_base, bytes] : banks_) {
+            if (base >= bank_base && base - bank_base <= bytes.size() && size <= bytes.size() - (base - bank_base)) {
+                return bytes.data() + (base - bank_base);
+            }
+        }
+        return nullptr;
+    }
+
+    // The next calls named `name` answer these errors, in order, then ok again.
+    void fail_next(const std::string& name, std::initializer_list<Error> errors)
+    {
+        for (Error e : errors) {
+            scripted_[name].push_back(e);
+        }
+    }
+
+    std::vector<std::string> names() const
+    {
+        std::vector<std::string> out;
+        for (const Call& c : calls) {
+            out.push_back(c.name);
+        }
+        return out;
+    }
+    std::vector<Call> all(const std::string& name) const
+    {
+        std::vector<Call> out;
+        for (const Call& c : calls) {
+            if (c.name == name) {
+                out.push_back(c);
+            }
+        }
+        return out;
+    }
+    std::size_t rm_mapping_count() const { return rm_mappings_.size(); }
+
+    std::vector<Call> calls;
+    rm::RunState run_check_answer{Error::ok, 0, {0, 0, 0}};
+
+    // ---- rm::Hypervisor
+    rm::CapResult partition_create(rm::ObjectKind kind, CapId partition, CapId dest_cspace) override
+    {
+        Error e = record(rm::create_call_name(kind), {partition, dest_cspace});
+        if (e != Error::ok) {
+            return {e, rm::cap_invalid};
+        }
+        const CapId cap = next_cap_++;
+        calls.back().args.push_back(cap);  // the new cap, for the tests
+        if (kind == rm::ObjectKind::memextent) {
+            extents_[cap] = Extent{};
+        }
+        return {Error::ok, cap};
+    }
+    Error object_activate(CapId object) override { return record("object_activate", {object}); }
+    Error cspace_delete_cap_from(CapId cspace, CapId cap) override
+    {
+        Error e = record("cspace_delete_cap_from", {cspace, cap});
+        if (e == Error::ok) {
+            extents_.erase(cap);
+        }
+        return e;
+    }
+    Error cspace_configure(CapId cspace, std::uint32_t max_caps) override
+    {
+        return record("cspace_configure", {cspace, max_caps});
+    }
+    Error cspace_attach_thread(CapId cspace, CapId thread) override
+    {
+        return record("cspace_attach_thread", {cspace, thread});
+    }
+    Error addrspace_configure(CapId addrspace, std::uint32_t vmid) override
+    {
+        return record("addrspace_configure", {addrspace, vmid});
+    }
+    Error addrspace_attach_thread(CapId addrspace, CapId thread) override
+    {
+        return record("addrspace_attach_thread", {addrspace, thread});
+    }
+    Error addrspace_map(CapId addrspace, CapId memextent, std::uint64_t vbase, std::uint32_t map_attrs,
+                        std::uint32_t map_flags, std::uint64_t offset, std::uint64_t size) override
+    {
+        Error e = record("addrspace_map", {addrspace, memextent, vbase, map_attrs, map_flags, offset, size});
+        if (e != Error::ok) {
+            return e;
+        }
+        auto extent = extents_.find(memextent);
+        if (extent == extents_.end() || extent->second.size == 0 || map_flags != 0) {
+            return calls.back().result = Error::arg_inval;  // the RM maps whole, configured extents
+        }
+        if (addrspace == rm_addrspace_) {
+            rm_mappings_.push_back(Mapping{memextent, vbase, extent->second.size});
+        }
+        return Error::ok;
+    }
+    Error addrspace_unmap(CapId addrspace, CapId memextent, std::uint64_t vbase, std::uint32_t map_flags,
+                          std::uint64_t offset, std::uint64_t size) override
+    {
+        Error e = record("addrspace_unmap", {addrspace, memextent, vbase, map_flags, offset, size});
+        if (e != Error::ok || addrspace != rm_addrspace_) {
+            return e;
+        }
+        for (auto it = rm_mappings_.begin(); it != rm_mappings_.end(); ++it) {
+            if (it->extent == memextent && it->vbase == vbase) {
+                rm_mappings_.erase(it);
+                return Error::ok;
+            }
+        }
+        return calls.back().result = Error::addr_inval;
+    }
+    Error memextent_configure(CapId memextent, std::uint64_t phys_base, std::uint64_t size,
+                              std::uint32_t attrs) override
+    {
+        Error e = record("memextent_configure", {memextent, phys_base, size, attrs});
+        if (e == Error::ok) {
+            extents_[memextent] = Extent{phys_base, size};
+        }
+        return e;
+    }
+    Error memextent_modify(CapId memextent, std::uint32_t flags, std::uint64_t offset, std::uint64_t size) override
+    {
+        return record("memextent_modify", {memextent, flags, offset, size});
+    }
+    Error vcpu_configure(CapId vcpu, std::uint64_t options) override
+    {
+        return record("vcpu_configure", {vcpu, options});
+    }
+    Error vcpu_set_affinity(CapId vcpu, std::uint32_t cpu_index) override
+    {
+        return record("vcpu_set_affinity", {vcpu, cpu_index});
+    }
+    Error vcpu_poweron(CapId vcpu, std::uint64_t entry, std::uint64_t context, std::uint64_t flags) override
+    {
+        return record("vcpu_poweron", {vcpu, entry, context, flags});
+    }
+    Error vpm_group_attach_vcpu(CapId vpm_group, CapId vcpu, std::uint32_t index) override
+    {
+        return record("vpm_group_attach_vcpu", {vpm_group, vcpu, index});
+    }
+    rm::RunState vcpu_run_check(CapId vcpu) override
+    {
+        (void)record("vcpu_run_check", {vcpu});
+        return run_check_answer;
+    }
+
+    // ---- rm::Memory
+    std::byte* at(std::uint64_t ipa, std::uint64_t size) override
+    {
+        for (const Mapping& m : rm_mappings_) {
+            if (ipa >= m.vbase && ipa - m.vbase <= m.size && size <= m.size - (ipa - m.vbase)) {
+                return phys(extents_.at(m.extent).phys + (ipa - m.vbase), size);
+            }
+        }
+        return nullptr;
+    }
+
+private:
+    struct Extent {
+        std::uint64_t phys = 0;
+        std::uint64_t size = 0;
+    };
+    struct Mapping {
+        CapId extent;
+        std::uint64_t vbase;
+        std::uint64_t size;
+    };
+
+    Error record(const std::string& name, std::vector<std::uint64_t> args)
+    {
+        Error e = Error::ok;
+        auto it = scripted_.find(name);
+        if (it != scripted_.end() && !it->second.empty()) {
+            e = it->second.front();
+            it->second.pop_front();
+        }
+        calls.push_back(Call{name, std::move(args), e});
+        return e;
+    }
+
+    CapId rm_addrspace_;
+    CapId next_cap_ = 0x100;
+    std::map<CapId, Extent> extents_;
+    std::vector<Mapping> rm_mappings_;
+    std::map<std::uint64_t, std::vector<std::byte>> banks_;
+    std::map<std::string, std::deque<Error>> scripted_;
+};
+
+}  // namespace hyp::test

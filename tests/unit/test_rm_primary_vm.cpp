@@ -1,0 +1,496 @@
+// The resource manager starting the primary VM, played against a recording fake
+// hypervisor (tests/unit/rm_fake_hypervisor.h): the hypercalls in order with their
+// arguments, the kernel, initrd and device tree in the VM's RAM, RAM the hypervisor is
+// using skipped, failures naming the call and the error; then the whole boot flow
+// (rm/core/startup.h) with its console lines.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hyp_api/gunyah_memory.h"
+#include "hyp_api/gunyah_objects.h"
+#include "hyp_api/rm_boot_info.h"
+#include "rm/core/startup.h"
+#include "rm/vm/primary_vm.h"
+#include "tests/unit/dtb_file.h"
+#include "tests/unit/rm_fake_hypervisor.h"
+
+using namespace hyp;
+using namespace hyp::rm;
+using hyp::test::FakeHypervisor;
+
+namespace {
+
+constexpr std::uint64_t mib = std::uint64_t{1} << 20;
+constexpr std::uint64_t bank_base = 0x40000000;
+constexpr std::uint64_t kernel_at = 0x40000000;
+constexpr std::uint64_t kernel_file_size = 0x10100;  // not a whole number of pages
+constexpr std::uint64_t kernel_image_size = 0x40000;
+constexpr std::uint64_t initrd_at = 0x40100000;
+constexpr std::uint64_t initrd_size = 0x5000;
+constexpr std::uint64_t free_base = 0x40200000;
+constexpr std::uint64_t rm_ram_base = 0x7fc00000;
+constexpr rm::CapId rm_partition = 1, rm_cspace = 2, rm_addrspace = 3, kernel_cap = 10, initrd_cap = 11;
+
+std::uint8_t kernel_byte(std::size_t i) { return static_cast<std::uint8_t>(i * 7 + 3); }
+
+// A machine with 64 MiB of RAM at 0x40000000 holding the two modules, two CPUs, and the
+// rest of the RAM free for VMs.
+struct Machine {
+    std::unique_ptr<rm_boot_info> info = std::make_unique<rm_boot_info>();
+    FakeHypervisor hv{rm_addrspace};
+
+    explicit Machine(bool with_initrd = true)
+    {
+        std::memset(info.get(), 0, sizeof *info);
+        info->magic = RM_BOOT_INFO_MAGIC;
+        info->version = RM_BOOT_INFO_VERSION;
+        info->size = sizeof(rm_boot_info);
+        info->partition_cap = rm_partition;
+        info->cspace_cap = rm_cspace;
+        info->addrspace_cap = rm_addrspace;
+        info->ram_memextent_cap = 4;
+        info->ram_ipa = rm_boot_range{rm_ram_base, RM_RAM_SIZE};
+        info->ram_phys = info->ram_ipa;
+        info->ram_range_count = 1;
+        info->ram_ranges[0] = rm_boot_range{free_base, 62 * mib};
+        rm_boot_platform& p = info->platform;
+        p.gicd = rm_boot_range{0x08000000, 0x10000};
+        p.gicr = rm_boot_range{0x080a0000, 0xf60000};
+        p.uart = rm_boot_range{0x09000000, 0x1000};
+        p.uart_intid = 33;
+        p.gic_maintenance_intid = 25;
+        p.timer_secure_phys_intid = 29;
+        p.timer_nonsecure_phys_intid = 30;
+        p.timer_virt_intid = 27;
+        p.timer_hyp_phys_intid = 26;
+        p.cpu_count = 2;
+        p.cpu_mpidrs[1] = 1;
+        std::strcpy(info->options, "rm.mem=16M");
+
+        hv.add_ram(bank_base, 64 * mib);
+        add_module(RM_BOOT_MODULE_KERNEL, kernel_at, kernel_file_size, kernel_cap, "console=ttyAMA0");
+        std::uint8_t* k = bytes(kernel_at, kernel_file_size);
+        for (std::size_t i = 0; i < kernel_file_size; ++i) {
+            k[i] = kernel_byte(i);
+        }
+        std::memset(k, 0, 64);  // arm64 Image header: text_offset 0, image_size, flags 0xa
+        std::memcpy(k + 16, &kernel_image_size, 8);
+        k[24] = 0x0a;
+        std::memcpy(k + 56, "ARM\x64", 4);
+        if (with_initrd) {
+            add_module(RM_BOOT_MODULE_RAMDISK, initrd_at, initrd_size, initrd_cap, "");
+            std::memset(bytes(initrd_at, initrd_size), 0x5a, initrd_size);
+        }
+    }
+
+    void add_module(std::uint32_t kind, std::uint64_t base, std::uint64_t size, rm::CapId cap, const char* args)
+    {
+        rm_boot_module& m = info->modules[info->module_count++];
+        m.kind = kind;
+        m.phys = rm_boot_range{base, size};
+        m.memextent_cap = cap;
+        std::strcpy(m.bootargs, args);
+        hv.add_extent(cap, base & ~std::uint64_t{0xfff}, (size + 0xfff) & ~std::uint64_t{0xfff});
+    }
+
+    std::uint8_t* bytes(std::uint64_t phys, std::uint64_t size)
+    {
+        return reinterpret_cast<std::uint8_t*>(hv.phys(phys, size));
+    }
+
+    PrimaryVmRequest request(std::uint32_t vcpus = 3, std::uint64_t ram = 16 * mib)
+    {
+        PrimaryVmRequest r;
+        r.info = info.get();
+        r.modules.kernel = &info->modules[0];
+        r.modules.ramdisk = info->module_count > 1 ? &info->modules[1] : nullptr;
+        r.ram_size = ram;
+        r.vcpu_count = vcpus;
+        return r;
+    }
+
+    RmPlacement placement() const
+    {
+        return RmPlacement{rm_ram_base, rm_ram_base + 0x30000, rm_ram_base + RM_RAM_SIZE - RM_BOOT_INFO_RESERVED_SIZE};
+    }
+};
+
+struct Capture final : CharOut {
+    std::string text;
+    void put(char c) override { text += c; }
+};
+
+std::vector<std::string> vcpu_calls()
+{
+    return {"partition_create_thread", "vcpu_configure",        "cspace_attach_thread", "addrspace_attach_thread",
+            "vcpu_set_affinity",       "vpm_group_attach_vcpu", "object_activate"};
+}
+
+}  // namespace
+
+TEST_CASE("rm primary VM: the hypercalls, in order")
+{
+    Machine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status s = build_primary_vm(m.request(), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(s.ok());
+
+    std::vector<std::string> expected = {
+        // the modules, readable by the RM
+        "addrspace_map", "addrspace_map",
+        // the VM's RAM, claimed first
+        "partition_create_memextent", "memextent_configure", "object_activate",
+        // filled through the RM's window, cleaned, then the RM lets go of all of it
+        "addrspace_map", "memextent_modify", "memextent_modify", "memextent_modify", "addrspace_unmap",
+        "addrspace_unmap", "addrspace_unmap",
+        // cspace, address space with the RAM
+        "partition_create_cspace", "cspace_configure", "object_activate", "partition_create_addrspace",
+        "addrspace_configure", "object_activate", "addrspace_map",
+        // VPM group
+        "partition_create_vpm_group", "object_activate"};
+    for (int i = 0; i < 3; ++i) {
+        for (const std::string& call : vcpu_calls()) {
+            expected.push_back(call);
+        }
+    }
+    expected.push_back("vcpu_poweron");
+    CHECK(m.hv.names() == expected);
+    CHECK(m.hv.rm_mapping_count() == 0);  // the RM keeps no access to anything it mapped
+    CHECK(vm.vcpu_count == 3);
+    CHECK(vm.busy_candidates == 0);
+}
+
+TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contract says")
+{
+    Machine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+
+    // Modules mapped read-only at IPA = PA (their extents' page-aligned base).
+    auto maps = m.hv.all("addrspace_map");
+    REQUIRE(maps.size() == 4);
+    const std::uint64_t ro = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_R, GUNYAH_ACCESS_R, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+    CHECK(maps[0].args == std::vector<std::uint64_t>{rm_addrspace, kernel_cap, kernel_at, ro, 0, 0, 0});
+    CHECK(maps[1].args == std::vector<std::uint64_t>{rm_addrspace, initrd_cap, initrd_at, ro, 0, 0, 0});
+
+    // The RAM: 16 MiB (rm.mem) at the first 2 MiB boundary of the free RAM, RWX cached.
+    auto configure = m.hv.all("memextent_configure");
+    REQUIRE(configure.size() == 1);
+    const rm::CapId extent = configure[0].args[0];
+    CHECK(vm.ram_extent == extent);
+    CHECK(configure[0].args[1] == free_base);
+    CHECK(configure[0].args[2] == 16 * mib);
+    CHECK(configure[0].args[3] ==
+          GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC));
+    const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+    CHECK(maps[2].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, 0, 0, 0});
+    auto unmaps = m.hv.all("addrspace_unmap");
+    REQUIRE(unmaps.size() == 3);
+    CHECK(unmaps[0].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, 0, 0, 0});
+
+    // The VM's own objects, in the RM's cspace, from the root partition.
+    for (const char* create : {"partition_create_memextent", "partition_create_cspace", "partition_create_addrspace",
+                               "partition_create_vpm_group", "partition_create_thread"}) {
+        for (const auto& call : m.hv.all(create)) {
+            CHECK(call.args[0] == rm_partition);
+            CHECK(call.args[1] == rm_cspace);
+        }
+    }
+    CHECK(m.hv.all("cspace_configure")[0].args == std::vector<std::uint64_t>{vm.cspace, primary_cspace_caps});
+    CHECK(m.hv.all("addrspace_configure")[0].args == std::vector<std::uint64_t>{vm.addrspace, 3});  // HLOS
+    const std::uint64_t rwx = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_ACCESS_RWX, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+    CHECK(maps[3].args == std::vector<std::uint64_t>{vm.addrspace, extent, free_base, rwx, 0, 0, 0});
+
+    // vCPUs: HLOS option, attached to the VM's cspace and address space, three vCPUs
+    // round-robin over two CPUs, VPM indices in order.
+    auto configures = m.hv.all("vcpu_configure");
+    auto affinities = m.hv.all("vcpu_set_affinity");
+    auto attaches = m.hv.all("vpm_group_attach_vcpu");
+    REQUIRE(configures.size() == 3);
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        CHECK(configures[i].args == std::vector<std::uint64_t>{vm.vcpus[i], GUNYAH_VCPU_OPTION_HLOS_VM});
+        CHECK(m.hv.all("cspace_attach_thread")[i].args == std::vector<std::uint64_t>{vm.cspace, vm.vcpus[i]});
+        CHECK(m.hv.all("addrspace_attach_thread")[i].args == std::vector<std::uint64_t>{vm.addrspace, vm.vcpus[i]});
+        CHECK(affinities[i].args == std::vector<std::uint64_t>{vm.vcpus[i], i % 2});
+        CHECK(attaches[i].args == std::vector<std::uint64_t>{vm.vpm_group, vm.vcpus[i], i});
+    }
+
+    // vCPU 0 at the kernel's entry, x0 = the DT.
+    auto poweron = m.hv.all("vcpu_poweron");
+    REQUIRE(poweron.size() == 1);
+    CHECK(poweron[0].args == std::vector<std::uint64_t>{vm.vcpus[0], free_base, vm.layout.dtb_address().raw(), 0});
+}
+
+TEST_CASE("rm primary VM: the kernel, initrd and DT are in the VM's RAM and cleaned to the point of coherency")
+{
+    Machine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+    const VmLayout& layout = vm.layout;
+    CHECK(layout.entry().raw() == free_base);
+    CHECK(layout.kernel_file.size == kernel_file_size);
+    CHECK(layout.dtb.base.raw() == free_base + kernel_image_size);
+    CHECK(layout.initrd == IpaRange{Ipa{free_base + kernel_image_size + 0x10000}, initrd_size});
+
+    // IPA = PA: the bytes are at the same physical addresses.
+    const std::uint8_t* kernel = m.bytes(layout.kernel_file.base.raw(), kernel_file_size);
+    CHECK(std::memcmp(kernel, m.bytes(kernel_at, kernel_file_size), kernel_file_size) == 0);
+    CHECK(kernel[kernel_file_size - 1] == kernel_byte(kernel_file_size - 1));
+    const std::uint8_t* initrd = m.bytes(layout.initrd.base.raw(), initrd_size);
+    CHECK(initrd[0] == 0x5a);
+    CHECK(initrd[initrd_size - 1] == 0x5a);
+
+    // The DT, as the hypervisor's discovery reads it.
+    REQUIRE(vm.dtb_size > 0);
+    const std::uint8_t* dtb = m.bytes(layout.dtb.base.raw(), vm.dtb_size);
+    auto found = test::discover(test::Blob(dtb, dtb + vm.dtb_size));
+    REQUIRE(found->ok());
+    CHECK(found->info.cpu_count == 3);  // rm.vcpus, not the machine's 2
+    CHECK(found->info.memory[0] == PhysRange{PhysAddr{free_base}, 16 * mib});
+    CHECK(test::str(found->info.bootargs) == "console=ttyAMA0");
+
+    // Cleaned: page-aligned ranges (offsets in the extent) covering each thing written.
+    auto modifies = m.hv.all("memextent_modify");
+    REQUIRE(modifies.size() == 3);
+    const std::uint64_t clean = GUNYAH_MEMEXTENT_MODIFY_CACHE_CLEAN_RANGE;
+    CHECK(modifies[0].args == std::vector<std::uint64_t>{vm.ram_extent, clean, 0, 0x11000});
+    CHECK(modifies[1].args == std::vector<std::uint64_t>{vm.ram_extent, clean, kernel_image_size,
+                                                         (vm.dtb_size + 0xfff) & ~std::uint64_t{0xfff}});
+    CHECK(modifies[2].args ==
+          std::vector<std::uint64_t>{vm.ram_extent, clean, kernel_image_size + 0x10000, initrd_size});
+}
+
+TEST_CASE("rm primary VM: without an initrd there is nothing to copy, map or clean for it")
+{
+    Machine m{false};
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(1), m.hv, m.hv, vm, diag).ok());
+    CHECK(vm.layout.initrd.empty());
+    CHECK(m.hv.all("memextent_modify").size() == 2);
+    CHECK(m.hv.all("addrspace_unmap").size() == 2);
+    CHECK(m.hv.all("vcpu_set_affinity").size() == 1);
+}
+
+TEST_CASE("rm primary VM: RAM the hypervisor is using (busy) is skipped 2 MiB at a time")
+{
+    Machine m;
+    m.hv.fail_next("object_activate", {Error::busy, Error::busy});
+    m.hv.fail_next("memextent_configure", {Error::busy});
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status s = build_primary_vm(m.request(), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(s.ok());
+    CHECK(vm.busy_candidates == 3);
+    auto configure = m.hv.all("memextent_configure");
+    REQUIRE(configure.size() == 4);
+    for (std::size_t i = 0; i < 4; ++i) {
+        CHECK(configure[i].args[1] == free_base + i * 2 * mib);
+    }
+    // Each refused extent's cap is deleted before the next one is made.
+    auto deleted = m.hv.all("cspace_delete_cap_from");
+    REQUIRE(deleted.size() == 3);
+    CHECK(deleted[0].args == std::vector<std::uint64_t>{rm_cspace, configure[0].args[0]});
+    CHECK(vm.layout.ram.base.raw() == free_base + 6 * mib);
+    CHECK(m.hv.all("vcpu_poweron")[0].args[1] == free_base + 6 * mib);
+}
+
+TEST_CASE("rm primary VM: when every candidate is busy the RM says how many it tried")
+{
+    Machine m;
+    m.info->ram_ranges[0].size = 20 * mib;  // room for 16 MiB at 3 boundaries
+    m.hv.fail_next("object_activate", {Error::busy, Error::busy, Error::busy});
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).error() == Error::nomem);
+    CHECK_THAT(std::string{diag.c_str()}, Catch::Contains("after 3 candidates in use by the hypervisor"));
+}
+
+TEST_CASE("rm primary VM: a failing call is named with its Gunyah error")
+{
+    struct Case {
+        const char* call;
+        Error error;
+        int skip;  // calls of that name that succeed first
+        const char* message;
+    };
+    const Case cases[] = {
+        {"addrspace_map", Error::cspace_insuf_rights, 0,
+         "addrspace_map (the kernel module into the RM) failed: cspace_insuf_rights"},
+        {"partition_create_memextent", Error::nomem, 0,
+         "partition_create_memextent (the primary VM's RAM) failed: nomem"},
+        {"object_activate", Error::memdb_not_owner, 0, "object_activate (the primary VM's RAM) failed: memdb_not_owner"},
+        {"memextent_modify", Error::arg_align, 1, "memextent_modify (cache_clean_range) (the DT) failed: arg_align"},
+        {"addrspace_configure", Error::arg_inval, 0,
+         "addrspace_configure (the primary VM's address space, VMID 3) failed: arg_inval"},
+        {"partition_create_vpm_group", Error::unimplemented, 0,
+         "partition_create_vpm_group (the primary VM's VPM group) failed: unimplemented"},
+        {"vcpu_set_affinity", Error::arg_inval, 1, "vcpu_set_affinity (the primary VM's vCPU 1) failed: arg_inval"},
+        {"vpm_group_attach_vcpu", Error::object_state, 2,
+         "vpm_group_attach_vcpu (the primary VM's vCPU 2) failed: object_state"},
+        {"vcpu_poweron", Error::busy, 0,
+         "vcpu_poweron (the primary VM's vCPU 0 at the kernel's entry) failed: busy"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.call);
+        Machine m;
+        std::vector<Error> script(static_cast<std::size_t>(c.skip), Error::ok);
+        for (Error e : script) {
+            m.hv.fail_next(c.call, {e});
+        }
+        m.hv.fail_next(c.call, {c.error});
+        PrimaryVm vm;
+        Diagnostic diag;
+        Status s = build_primary_vm(m.request(), m.hv, m.hv, vm, diag);
+        CHECK(s.error() == c.error);
+        CHECK(std::string{diag.c_str()} == c.message);
+        CHECK(m.hv.calls.back().name == c.call);  // nothing after the failure
+    }
+}
+
+TEST_CASE("rm primary VM: a bad kernel header is refused before any RAM is claimed")
+{
+    Machine m;
+    std::memcpy(m.bytes(kernel_at + 56, 4), "\x1f\x8b\x08\x00", 4);
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK_FALSE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+    CHECK_FALSE(std::string{diag.c_str()}.empty());
+    CHECK(m.hv.all("partition_create_memextent").empty());
+}
+
+TEST_CASE("rm primary VM: a module without a memextent cap, or too many vCPUs, is refused")
+{
+    Machine m;
+    m.info->modules[0].memextent_cap = rm::cap_invalid;
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).error() == Error::cspace_cap_null);
+    CHECK_THAT(std::string{diag.c_str()}, Catch::Contains("no memextent capability"));
+    CHECK(m.hv.calls.empty());
+
+    Machine n;
+    CHECK(build_primary_vm(n.request(65), n.hv, n.hv, vm, diag).error() == Error::arg_inval);
+    CHECK(build_primary_vm(n.request(0), n.hv, n.hv, vm, diag).error() == Error::arg_inval);
+}
+
+// ---- the boot flow
+
+TEST_CASE("rm startup: banner, options, the primary VM started, in console lines")
+{
+    Machine m;
+    std::strcpy(m.info->options, "rm.mem=16M rm.vcpus=3 rm.debug");
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+    REQUIRE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK(out.text ==
+          "RM: resource manager starting (2 CPUs, 62 MiB free RAM, 2 modules)\n"
+          "RM: unknown option rm.debug ignored\n"
+          "RM: primary VM started: 3 vCPUs, 16 MiB RAM at IPA 0x40200000, kernel at 0x40200000, DT at 0x40240000, "
+          "initrd at 0x40250000\n");
+}
+
+TEST_CASE("rm startup: no kernel module: the RM says how to give one and starts nothing")
+{
+    Machine m;
+    m.info->modules[0].kind = RM_BOOT_MODULE_OTHER;
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+    CHECK_FALSE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::EndsWith("RM: no primary VM kernel: boot one with -device "
+                                         "guest-loader,addr=...,kernel=IMAGE\n"));
+    CHECK(m.hv.calls.empty());
+}
+
+TEST_CASE("rm startup: a bad option stops the RM before any hypercall")
+{
+    Machine m;
+    std::strcpy(m.info->options, "rm.vcpus=100");
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+    CHECK_FALSE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::EndsWith("RM: bad option rm.vcpus=100: rm.vcpus takes a number from 1 to 64; "
+                                         "powering off\n"));
+    CHECK(m.hv.calls.empty());
+}
+
+TEST_CASE("rm startup: warnings for what the hypervisor had to leave out")
+{
+    Machine m;
+    m.info->flags = RM_BOOT_INFO_OPTIONS_TRUNCATED | RM_BOOT_INFO_RAM_RANGES_TRUNCATED;
+    m.info->modules[0].flags = RM_BOOT_MODULE_BOOTARGS_TRUNCATED;
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+    REQUIRE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::Contains("RM: warning: some rm. options did not fit") &&
+                             Catch::Contains("RM: warning: the hypervisor has more free RAM ranges") &&
+                             Catch::Contains("RM: warning: the kernel's bootargs were longer than 1023 bytes"));
+}
+
+TEST_CASE("rm startup: a failing hypercall is printed with the reason and the VM is not started")
+{
+    Machine m;
+    m.hv.fail_next("vcpu_configure", {Error::arg_inval});
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+    CHECK_FALSE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::EndsWith("RM: cannot start the primary VM: vcpu_configure (the primary VM's vCPU 0) "
+                                         "failed: arg_inval; powering off\n"));
+    CHECK(m.hv.all("vcpu_poweron").empty());
+}
+
+TEST_CASE("rm startup: boot info that fails its checks or is not where the contract puts it is refused")
+{
+    Machine m;
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+
+    m.info->magic = 0;
+    CHECK_FALSE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::Contains("boot info: magic 0x0") && Catch::EndsWith("; powering off\n"));
+    m.info->magic = RM_BOOT_INFO_MAGIC;
+
+    RmPlacement p = m.placement();
+    p.boot_info -= 0x1000;  // in RAM, but not at the top
+    out.text.clear();
+    CHECK_FALSE(start_primary_vm(*m.info, p, m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::Contains("boot info is at 0x7fffc000, expected at the top of the RM's RAM, 0x7fffd000"));
+
+    p = m.placement();
+    p.image_start += 0x200000;  // the hypervisor says the RAM starts elsewhere
+    out.text.clear();
+    CHECK_FALSE(start_primary_vm(*m.info, p, m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::Contains("boot info says the RM's RAM is [0x7fc00000, +0x400000)"));
+
+    p = m.placement();
+    p.image_end = p.boot_info + 0x10;
+    out.text.clear();
+    CHECK_FALSE(start_primary_vm(*m.info, p, m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::Contains("the RM's image ends at"));
+    CHECK(m.hv.calls.empty());
+}
+
+TEST_CASE("rm startup: boot info is read only inside the RM's RAM")
+{
+    RmPlacement p{0x7fc00000, 0x7fc40000, 0x7fc00000 + RM_RAM_SIZE - 0x3000};
+    CHECK(boot_info_available(p) == 0x3000);
+    p.boot_info = 0x7fc00000 + RM_RAM_SIZE;
+    CHECK(boot_info_available(p) == 0);
+    p.boot_info = 0x7fb00000;
+    CHECK(boot_info_available(p) == 0);
+}
