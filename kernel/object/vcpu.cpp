@@ -215,6 +215,10 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
     if (powered_on_) {
         return fail(Error::busy);
     }
+    // Powered off but still leaving its CPU: that CPU is saving its registers into regs_
+    // right now. Wait until it has (it is kicked already and takes no lock of ours).
+    while (vcpu_scheduler().on_cpu(entity_)) {
+    }
     if (!keep_entry) {
         regs_.gp.elr = entry;
     }

@@ -47,7 +47,7 @@ bool VpmGroup::EntryCheck::is_mapped(Ipa ipa) const
 VpmGroup::VpmGroup(ObjectDestroyer destroyer) : Object(ObjectType::vpm_group, destroyer)
 {
     // Sized for every index once: vCPUs attach after activation, one at a time, and an
-    // index with no vCPU is refused before the Vpsci sees it (unattached_target). All
+    // index with no vCPU is refused before the Vpsci sees it (psci_call). All
     // off: init() makes its boot vCPU on, which no vCPU is yet.
     (void)vpsci_.init(capacity, entry_check_, 0);
     (void)vpsci_.vcpu_stopped(0);

@@ -19,16 +19,18 @@ void Console::write(const char* text, std::size_t length)
             }
             at_line_start_ = false;
         }
-        out_->put(c);
         if (c == '\n') {
+            out_->put('\r');  // a serial line end is CR LF; the hypervisor passes bytes as they are
             at_line_start_ = true;
         }
+        out_->put(c);
     }
 }
 
 void Console::end_line()
 {
     if (out_ != nullptr && !at_line_start_) {
+        out_->put('\r');
         out_->put('\n');
         at_line_start_ = true;
     }

@@ -11,9 +11,17 @@ using namespace hyp::rm;
 
 namespace {
 
+// `text` is what a terminal shows (the CR of each CR LF dropped); `raw` is every byte.
 struct Capture final : CharOut {
     std::string text;
-    void put(char c) override { text += c; }
+    std::string raw;
+    void put(char c) override
+    {
+        raw += c;
+        if (c != '\r') {
+            text += c;
+        }
+    }
 };
 
 }  // namespace
@@ -46,4 +54,12 @@ TEST_CASE("rm console: nothing is written until a UART is attached")
     CHECK(console.attached());
     console.print("kept");
     CHECK(out.text == "RM: kept\n");
+}
+
+TEST_CASE("rm console: line ends go out as CR LF, since the hypervisor passes a VM's bytes as they are")
+{
+    Capture out;
+    Console console{&out};
+    console.print("one\ntwo");
+    CHECK(out.raw == "RM: one\r\nRM: two\r\n");
 }

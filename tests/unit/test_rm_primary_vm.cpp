@@ -119,9 +119,17 @@ struct Machine {
     }
 };
 
+// `text` is what a terminal shows (the CR of each CR LF dropped); `raw` is every byte.
 struct Capture final : CharOut {
     std::string text;
-    void put(char c) override { text += c; }
+    std::string raw;
+    void put(char c) override
+    {
+        raw += c;
+        if (c != '\r') {
+            text += c;
+        }
+    }
 };
 
 std::vector<std::string> vcpu_calls()

@@ -1,6 +1,8 @@
 // vCPU power and scheduling calls: poweron, poweroff, kill, affinity, priority, timeslice.
 #include "test_vcpu_fixture.h"
 
+#include "kernel/sched/kick.h"
+
 using namespace vcputest;
 
 namespace {
@@ -31,6 +33,31 @@ TEST_CASE("poweron starts the vCPU at entry with context in x0, in EL1h with the
     CHECK(s.ready_total() == 1);
     CHECK(x.take_kick() == sched::Kick::to(2));
     CHECK(x.take_kick() == sched::Kick::none());
+}
+
+TEST_CASE("every kick a vCPU call makes is delivered as it is made, and the timer and FP state reset")
+{
+    System s;
+    CapId t = s.vcpu(1);
+    Vcpu& x = s.v(t);
+    x.regs().el1.cntv_ctl_el0 = 1;
+    x.regs().fp.fpcr = 0x1234;
+    std::uint64_t before = sched::kicks_delivered();
+    REQUIRE(s.poweron(t, 0x1000, 0) == GUNYAH_ERROR_OK);
+    CHECK(sched::kicks_delivered() == before + 1);  // CPU 1 idles: kicked
+    CHECK(x.regs().el1.cntv_ctl_el0 == 0);
+    CHECK(x.regs().fp.fpcr == 0);
+
+    SECTION("a vCPU stopped while it waited starts again runnable")
+    {
+        (void)vcpu_scheduler().block(x.entity(), sched::BlockReason::wfi);
+        x.halt(VcpuHalt::system_off);
+        CHECK(x.halted() == VcpuHalt::system_off);
+        CHECK_FALSE(x.powered_on());
+        REQUIRE(s.poweron(t, 0x1000, 0) == GUNYAH_ERROR_OK);
+        CHECK(x.halted() == VcpuHalt::none);
+        CHECK(x.entity().block_reasons().none());
+    }
 }
 
 TEST_CASE("poweron flags keep the entry point or the context from before")
