@@ -90,6 +90,9 @@ BootOptions parse_command_line(const platform::DtString& line)
             } else {
                 log::warn("hyp: loglevel=\"{}\" not understood (debug, info, warn, error)", option.value);
             }
+        } else if (option.name.length > 3 && option.name.data[0] == 'r' && option.name.data[1] == 'm' &&
+                   option.name.data[2] == '.') {
+            // The resource manager's: passed on in its boot info, and checked by it.
         } else {
             log::warn("hyp: unknown command-line option \"{}\" ignored", option.name);
         }
