@@ -9,7 +9,7 @@ void LineSink::attach(fmt::Sink& out, std::uint32_t vm_id, bool primary)
 {
     out_ = &out;
     prefix_length_ = primary ? 0 : fmt::format_buffer(line_, sizeof line_, "[vm {}] ", vm_id);
-    length_ = prefix_length_;
+    __atomic_store_n(&length_, prefix_length_, __ATOMIC_RELAXED);
 }
 
 void LineSink::put(char c)
@@ -17,20 +17,20 @@ void LineSink::put(char c)
     if (out_ == nullptr) {
         return;
     }
-    if (prefix_length_ == 0) {
-        out_->write(&c, 1);
-        return;
-    }
-    line_[length_++] = c;
-    if (c == '\n' || length_ == sizeof line_) {
+    std::size_t length = length_;
+    line_[length++] = c;
+    __atomic_store_n(&length_, length, __ATOMIC_RELAXED);  // pending() reads it unlocked
+    if (c == '\n' || length == sizeof line_) {
         flush();
     }
 }
 
 void LineSink::flush()
 {
-    out_->write(line_, length_);
-    length_ = prefix_length_;
+    if (out_ != nullptr && length_ > prefix_length_) {
+        out_->write(line_, length_);
+    }
+    __atomic_store_n(&length_, prefix_length_, __ATOMIC_RELAXED);
 }
 
 }  // namespace hyp::virt

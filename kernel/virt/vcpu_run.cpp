@@ -116,6 +116,7 @@ void load(Vcpu& vcpu)
 
 void save(Vcpu& vcpu)
 {
+    vcpu.addrspace()->devices().flush_console();
     VcpuState& state = vcpu.regs();
     arch::el1_sysregs_save(state.el1);  // also stops its virtual timer in the CPU
     arch::fp_regs_save(&state.fp);
@@ -163,6 +164,7 @@ void reschedule(RunState& rs, std::uint32_t cpu)
 // the timer is off or masked. The vCPU's timer registers are live in the CPU.
 void wait_for_interrupt(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, sched::BlockReason reason)
 {
+    vcpu.addrspace()->devices().flush_console();  // a prompt waiting for input shows now
     std::uint64_t control = arch::read_cntv_ctl_el0();
     bool armed = (control & arch::cntv_ctl::enable) != 0 && (control & arch::cntv_ctl::imask) == 0;
     if (armed) {
@@ -233,6 +235,7 @@ void psci_call(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, bool trapped_smc)
         break;
     case PsciEffect::system_off:
     case PsciEffect::system_reset:
+        vcpu.addrspace()->devices().flush_console();
         if (group->system_power_physical()) {
             bool off = outcome.effect == PsciEffect::system_off;
             log::info("hyp: the resource manager asked for system {}", off ? "off" : "reset");
@@ -371,6 +374,9 @@ void run_vcpus()
     for (;;) {
         if (rs.timer_fired) {
             rs.timer_fired = false;
+            if (rs.loaded != nullptr) {
+                rs.loaded->addrspace()->devices().flush_console();  // at most a slice late
+            }
             Ticks now = arch::counter();
             (void)sched::cpu_timer_queue(cpu).expire(now);
             sched::TimerCheck check = vcpu_scheduler().timer_expired(cpu, now);

@@ -39,6 +39,8 @@ public:
     [[nodiscard]] Status init(std::uint32_t vmid);
 
     [[nodiscard]] MmioBus& bus() { return bus_; }
+    // The console's partial line, out now (the run loop, when a vCPU stops running).
+    void flush_console() { uart_.flush_output(); }
     [[nodiscard]] Vpl011& uart() { return uart_; }
 
 private:

@@ -250,4 +250,13 @@ unsigned Vpl011::rx_count()
     return rx_count_;
 }
 
+void Vpl011::flush_output()
+{
+    if (!out_.pending()) {
+        return;
+    }
+    LockGuard held{lock_};
+    out_.flush();
+}
+
 }  // namespace hyp::virt

@@ -105,6 +105,8 @@ public:
 
     // Back to the reset state (VM reset): registers, empty FIFO, interrupt line low.
     void reset();
+    // Sends a partial output line on (see line_sink.h).
+    void flush_output();
 
     [[nodiscard]] bool irq_level();
     [[nodiscard]] unsigned rx_count();

@@ -199,6 +199,10 @@ CASES += [
     _guest("cpu-on", 2, r"^guest cpu-on: 8 vCPUs$", append="rm.vcpus=8", suffix="-8vcpus"),
     # Eight vCPUs that never yield, on fewer physical CPUs: only time slicing lets each run.
     *(_guest("timeshare", smp, r"^guest timeshare: 8 vCPUs", append="rm.vcpus=8") for smp in (1, 2, 4)),
+    # The benchmark guest must run to the end (its figures are scripts/bench's job, under -icount).
+    Case("guest-bench-runs", ("-smp", "1"), (r"^bench: null hypercall .* \d+ instructions", r"^bench: vCPU switch",
+                                              r"^guest bench: PASS$"),
+         forbid=HEALTHY + ("FAIL",), guest="bench", bootargs="bench=switch", append="rm.vcpus=2"),
     # No guest-loader module: nothing to boot.
     Case("rm-no-module", ("-smp", "2"), (r"RM: no primary VM kernel",)),
     # Debian's stock kernel (scripts/fetch-guest) as the primary VM: its first console lines

@@ -55,6 +55,7 @@ TEST_CASE("a store to the vPL011 prints and the guest steps past it", "[virt][tr
     TrapOutcome out = vm.data_abort(d, uart + pl011::dr);
     CHECK(out.action == TrapAction::resume);
     CHECK(out.reason == TrapReason::emulated);
+    vm.pl011.flush_output();  // a partial line waits for the run loop's flush
     CHECK(vm.console.text == "h");
     CHECK(vm.guest.pc == 0x40080004);
 }

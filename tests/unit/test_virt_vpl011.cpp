@@ -67,6 +67,20 @@ TEST_CASE("bytes written to UARTDR come out of the console unchanged for the pri
     CHECK(u.out.text == "Booting Linux\r\n[    0.000000] cpu0\r\n");
 }
 
+TEST_CASE("a partial line waits for the next newline or a flush, and a flush of nothing writes nothing", "[virt][pl011]")
+{
+    Uart u;
+    u.print("root@vm:~# ");
+    CHECK(u.out.text.empty());
+    u.dev.flush_output();  // the run loop: the vCPU waits for input
+    CHECK(u.out.text == "root@vm:~# ");
+    CHECK(u.out.writes == 1);
+    u.dev.flush_output();
+    CHECK(u.out.writes == 1);
+    u.print("ls\r\n");
+    CHECK(u.out.text == "root@vm:~# ls\r\n");
+}
+
 TEST_CASE("another VM's console goes out a whole line at a time, each starting with its id", "[virt][pl011]")
 {
     Uart u(2, false);
@@ -97,6 +111,7 @@ TEST_CASE("only the low byte of a UARTDR write is sent, from any access width", 
     u.write(p::dr, 0x1241, 4);
     u.write(p::dr, 0x0a42, 2);
     u.write(p::dr + 1, 0x43, 1);  // the upper lanes hold no data
+    u.dev.flush_output();
     CHECK(u.out.text == "AB");
 }
 

@@ -62,6 +62,59 @@ extern "C" GUEST_HIDDEN char __image_end[];
 u64 image_base() { return reinterpret_cast<std::uintptr_t>(__image_start); }
 u64 image_end() { return reinterpret_cast<std::uintptr_t>(__image_end); }
 
+namespace {
+u32 fdt32(const unsigned char* p) { return u32{p[0]} << 24 | u32{p[1]} << 16 | u32{p[2]} << 8 | u32{p[3]}; }
+
+bool same(const char* a, const char* b)
+{
+    for (; *a != '\0' && *a == *b; ++a, ++b) {
+    }
+    return *a == *b;
+}
+}  // namespace
+
+// A walk of the structure block, byte by byte (the MMU is off: no unaligned loads).
+const char* chosen_bootargs(u64 dt_ipa)
+{
+    constexpr u32 begin_node = 1, end_node = 2, prop = 3, nop = 4;
+    const auto* base = reinterpret_cast<const unsigned char*>(dt_ipa);
+    if (dt_ipa == 0 || fdt32(base) != 0xd00dfeed) {
+        return "";
+    }
+    const unsigned char* p = base + fdt32(base + 8);        // off_dt_struct
+    const unsigned char* const end = p + fdt32(base + 36);  // size_dt_struct
+    const char* const strings = reinterpret_cast<const char*>(base + fdt32(base + 12));
+    unsigned depth = 0;
+    bool chosen = false;
+    while (p + 4 <= end) {
+        const u32 token = fdt32(p);
+        p += 4;
+        if (token == begin_node) {
+            const char* name = reinterpret_cast<const char*>(p);
+            chosen = ++depth == 2 && same(name, "chosen");
+            std::size_t length = 0;
+            while (name[length] != '\0') {
+                ++length;
+            }
+            p += (length + 4) & ~std::size_t{3};
+        } else if (token == end_node) {
+            chosen = false;
+            --depth;
+        } else if (token == prop) {
+            const u32 size = fdt32(p);
+            const char* name = strings + fdt32(p + 4);
+            p += 8;
+            if (chosen && same(name, "bootargs")) {
+                return reinterpret_cast<const char*>(p);
+            }
+            p += (size + 3) & ~u32{3};
+        } else if (token != nop) {  // FDT_END, or something malformed
+            break;
+        }
+    }
+    return "";
+}
+
 extern "C" {
 GUEST_HIDDEN constinit BootState guest_boot_state = {};  // written by entry.S
 }

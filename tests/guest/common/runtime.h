@@ -105,6 +105,10 @@ const BootState& boot_state();
 u64 image_base();
 u64 image_end();
 
+// /chosen/bootargs of the flattened DT at `dt_ipa` (run()'s argument), or "" when it has
+// none: the guest-loader module's bootargs=, which the RM copies there.
+const char* chosen_bootargs(u64 dt_ipa);
+
 // ---- The generic timer: the virtual counter (CNTVCT_EL0) and its frequency --------------
 u64 counter();
 u64 counter_frequency();

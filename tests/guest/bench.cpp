@@ -1,0 +1,594 @@
+// bench: what the hypervisor costs a guest, in instructions, for scripts/bench. Meant for
+// QEMU's -icount shift=0,sleep=off, where virtual time advances one nanosecond per
+// instruction, so counter ticks convert to instructions (1e9 / CNTFRQ per tick: 16 at
+// QEMU's 62.5 MHz), and WFI skips time forward instead of waiting.
+//
+// What to run comes from the module's bootargs (guest-loader bootargs=, which the RM puts
+// in /chosen/bootargs): `bench=calls`, `bench=switch`, `bench=idle` or a comma list;
+// without one, all that the vCPU count allows.
+//   calls   null hypercall (native hvc #0x6000 hyp_identify), SMCCC_VERSION through
+//           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer
+//           condition already met, scheduler_yield with nobody to switch to; what one
+//           WFI that really sleeps costs the hypervisor (a sweep of short sleeps); what
+//           the hypervisor and the RM take from a busy guest per 100 ms, and what one
+//           of the RM's wake-ups costs while the guest sleeps; from those, an estimate
+//           of the hypervisor's and RM's work per 100 ms of an idle guest.
+//   switch  two vCPUs on one physical CPU (-smp 1, rm.vcpus=2) handing the CPU to each
+//           other with scheduler_yield; a shared counter shows whether each yield did.
+//   idle    ten 100 ms sleeps in WFI on the virtual timer and the wake-up latency; the
+//           hypervisor's idle report at power-off says how idle the CPU was.
+// Each figure is one line `bench: NAME N instructions (baseline B, ratio R)`: N per
+// operation, loop overhead and argument set-up subtracted; B is the null hypercall (the
+// null hypercall's own is an instruction that does not trap), measured in the same run.
+// Loops run in chunks and a figure is the best chunk, so the RM's 10 ms wake-ups do not
+// blur it; they are measured on their own ("busy guest").
+#include "hyp_api/gunyah_client.h"
+#include "hyp_api/psci.h"
+#include "hyp_api/vcpu_mpidr.h"
+#include "runtime.h"
+
+GUEST_NAME("bench");
+
+namespace {
+
+using namespace guest;
+
+constexpr unsigned chunks = 50;
+constexpr u64 per_chunk = 400;  // 20,000 operations per figure
+constexpr u64 uartfr = 0x09000018;
+constexpr u64 hundred_ms_us = 100000;
+
+// ---- Counting -----------------------------------------------------------------------------
+
+// Instructions x100 in `ticks` of the counter, per operation.
+u64 per_op_x100(u64 ticks, u64 ops) { return ticks * 100'000'000'000ull / counter_frequency() / ops; }
+
+u64 minus(u64 a, u64 b) { return a > b ? a - b : 0; }
+
+void report(const char* name, u64 value_x100, u64 baseline_x100)
+{
+    const u64 ratio_x100 = baseline_x100 == 0 ? 0 : value_x100 * 100 / baseline_x100;
+    printf("bench: %s %lu instructions (baseline %lu, ", name, (value_x100 + 50) / 100, (baseline_x100 + 50) / 100);
+    if (ratio_x100 >= 10 || baseline_x100 == 0) {
+        printf("ratio %lu.%02lu)\n", ratio_x100 / 100, ratio_x100 % 100);
+    } else {
+        printf("ratio 0.%06lu)\n", value_x100 * 1000000 / baseline_x100);
+    }
+}
+
+// Each loop runs its operation n >= 1 times; the comments give the instructions around it.
+using Loop = void (*)(u64 n);
+
+#define BENCH_CLOBBERS                                                                                        \
+    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", \
+        "x17", "cc", "memory"
+
+[[gnu::noinline]] void loop_empty(u64 n) { asm volatile("1: subs %0, %0, #1\n b.ne 1b" : "+r"(n)::"cc"); }
+
+[[gnu::noinline]] void loop_mrs(u64 n)  // the operation: one MRS that does not trap
+{
+    asm volatile("1: mrs x9, tpidr_el1\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::"x9", "cc");
+}
+
+[[gnu::noinline]] void loop_identify(u64 n)  // the operation: the HVC
+{
+    asm volatile("1: hvc #0x6000\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::BENCH_CLOBBERS);
+}
+
+[[gnu::noinline]] void loop_smccc_version(u64 n)  // set-up: 1 (x0)
+{
+    asm volatile("1: mov w0, #0x80000000\n hvc #0\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::BENCH_CLOBBERS);
+}
+
+[[gnu::noinline]] void loop_mmio(u64 n)  // the operation: the LDR that faults
+{
+    asm volatile("1: ldr w9, [%1]\n subs %0, %0, #1\n b.ne 1b" : "+r"(n) : "r"(uartfr) : "x9", "cc", "memory");
+}
+
+[[gnu::noinline]] void loop_wfi(u64 n)  // the operation: the WFI (its timer condition holds)
+{
+    asm volatile("1: wfi\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::"cc", "memory");
+}
+
+[[gnu::noinline]] void loop_yield(u64 n)  // set-up: 3 (x0 control = yield, x1, x2 = 0)
+{
+    asm volatile("1: mov x0, #0\n mov x1, #0\n mov x2, #0\n hvc #0x603b\n subs %0, %0, #1\n b.ne 1b"
+                 : "+r"(n)::BENCH_CLOBBERS);
+}
+
+// Instructions x100 per iteration of `loop`: the best of `rounds` chunks of `each`.
+u64 measure(Loop loop, unsigned rounds = chunks, u64 each = per_chunk)
+{
+    u64 best = ~u64{0};
+    for (unsigned c = 0; c < rounds; ++c) {
+        const u64 t0 = counter();
+        loop(each);
+        const u64 ticks = counter() - t0;
+        best = ticks < best ? ticks : best;
+    }
+    return per_op_x100(best, each);
+}
+
+struct Baselines {
+    u64 empty_x100;  // one empty loop iteration
+    u64 plain_x100;  // an MRS that does not trap, net
+    u64 null_x100;   // hvc #0x6000 hyp_identify, net
+};
+
+// `hypercall_rounds` chunks for the null hypercall (the others cost next to nothing).
+Baselines baselines(unsigned hypercall_rounds = chunks)
+{
+    Baselines b{};
+    b.empty_x100 = measure(loop_empty);
+    b.plain_x100 = minus(measure(loop_mrs), b.empty_x100);
+    b.null_x100 = minus(measure(loop_identify, hypercall_rounds), b.empty_x100);
+    printf("bench: counter %lu Hz: %lu instructions per tick; figures per operation, best of %u chunks of %lu, "
+           "less an empty loop iteration (%lu.%02lu) and any argument set-up\n",
+           counter_frequency(), 1000000000 / counter_frequency(), hypercall_rounds, per_chunk, b.empty_x100 / 100,
+           b.empty_x100 % 100);
+    report("instruction that does not trap (mrs tpidr_el1)", b.plain_x100, b.empty_x100);
+    report("null hypercall (hvc #0x6000 hyp_identify)", b.null_x100, b.plain_x100);
+    return b;
+}
+
+[[nodiscard]] i64 yield_once()
+{
+    return static_cast<i64>(gunyah::scheduler_yield(GUNYAH_YIELD_HINT_YIELD, 0));
+}
+
+// ---- calls --------------------------------------------------------------------------------
+
+// One sleep of `k` ticks in WFI; the ticks from before arming to after waking.
+u64 sleep_ticks(u64 k)
+{
+    u64 t0;
+    u64 t1;
+    asm volatile("isb\n mrs %0, cntvct_el0\n add x9, %0, %2\n msr cntv_cval_el0, x9\n isb\n wfi\n isb\n"
+                 " mrs %1, cntvct_el0"
+                 : "=&r"(t0), "=&r"(t1)
+                 : "r"(k)
+                 : "x9", "memory");
+    return t1 - t0;
+}
+
+constexpr unsigned sweep_max = 512;
+constinit u64 sweep[sweep_max + 1] = {};
+
+// What one WFI that sleeps costs the hypervisor, in ticks x100: the trap, blocking the
+// vCPU, switching to idle, the timer interrupt, and switching back. A sleep of k ticks
+// takes max(c, k + w): while k is shorter than the way into idle, the deadline has passed
+// before the CPU waits and nothing is skipped (c, the whole cost); beyond that the CPU
+// waits, icount skips to the deadline, and only the wake-up (w) shows. (Shorter still,
+// the deadline has passed when the hypervisor looks, and WFI returns at once.)
+struct SleepCost {
+    u64 whole_x100;  // c
+    u64 wake;        // w, whole ticks (the skip lands on a tick: no finer)
+    unsigned plateau;
+};
+
+SleepCost sleep_cost()
+{
+    asm volatile("msr cntv_ctl_el0, %0\n isb" ::"r"(u64{1}) : "memory");  // enabled, unmasked
+    for (u64 k = 1; k <= sweep_max; ++k) {
+        const u64 a = sleep_ticks(k);
+        const u64 b = sleep_ticks(k);
+        sweep[k] = a < b ? a : b;  // the RM's wake-ups only add
+    }
+    disarm_vtimer();
+    const u64 at_once = sweep[1];  // the deadline passed before the hypervisor looked
+    u64 wake = ~u64{0};
+    for (u64 k = sweep_max / 2; k <= sweep_max; ++k) {
+        wake = sweep[k] - k < wake ? sweep[k] - k : wake;
+    }
+    u64 sum = 0;
+    unsigned n = 0;
+    for (u64 k = 1; k <= sweep_max; ++k) {
+        if (sweep[k] > at_once + 2 && sweep[k] > k + wake + 1) {
+            sum += sweep[k];
+            ++n;
+        }
+    }
+    return {n == 0 ? 0 : sum * 100 / n, wake, n};
+}
+
+// A busy guest: every gap in its view of the counter is time the hypervisor took, for
+// itself (a time slice ending with nobody else to run) or to run the RM, which wakes
+// every 10 ms to look at the primary VM. With the RM's wake-ups found here, the guest
+// can sleep across one.
+struct Gap {
+    u64 start;  // the last counter value before it: the interrupt came within a tick after
+    u64 ticks;
+};
+
+constexpr u64 gap_ticks = 4;  // one iteration of the loops below is well under a tick
+constexpr unsigned max_gaps = 64;
+constinit Gap gaps[max_gaps] = {};
+
+struct Spun {
+    unsigned recorded;  // in gaps[], the last one always in gaps[recorded - 1]
+    unsigned count;     // all the gaps
+    u64 ticks;          // in all of them
+};
+
+// Spins until `end`, or until a gap of at least `stop_at` ticks.
+Spun spin(u64 end, u64 stop_at = ~u64{0})
+{
+    Spun s{};
+    u64 prev = counter();
+    while (prev < end) {
+        const u64 now = counter();
+        if (now - prev > gap_ticks) {
+            s.recorded += s.recorded < max_gaps ? 1 : 0;
+            gaps[s.recorded - 1] = {prev, now - prev};
+            ++s.count;
+            s.ticks += now - prev;
+            if (now - prev >= stop_at) {
+                break;
+            }
+        }
+        prev = now;
+    }
+    return s;
+}
+
+struct Busy {
+    Spun spun;         // in 100 ms
+    unsigned rm_count;
+    u64 rm_gap;        // the largest gap: taken to run the RM (ticks)
+    u64 rm_period;     // between the last two of those (ticks)
+};
+
+Busy busy_100ms()
+{
+    Busy b{};
+    b.spun = spin(counter() + ticks_from_us(hundred_ms_us));
+    for (unsigned i = 0; i < b.spun.recorded; ++i) {
+        b.rm_gap = gaps[i].ticks > b.rm_gap ? gaps[i].ticks : b.rm_gap;
+    }
+    u64 last = 0;
+    for (unsigned i = 0; i < b.spun.recorded; ++i) {
+        if (gaps[i].ticks >= b.rm_gap / 2) {
+            ++b.rm_count;
+            b.rm_period = last == 0 ? 0 : gaps[i].start - last;
+            last = gaps[i].start;
+        }
+    }
+    return b;
+}
+
+// The RM's wake-up while the guest sleeps, in ticks: from the RM's timer to the guest
+// running again, when the guest's own deadline comes just after the RM's. Spinning
+// across two of the RM's wake-ups gives its period while the guest runs (10 ms and the
+// RM's way to reading the counter), hence its next deadline; the guest then sleeps past
+// it and wakes once the RM has finished. Best of three; 0 when none lined up.
+u64 rm_wake(const Busy& busy, u64 wake)
+{
+    constexpr u64 after = 3;  // ticks: the guest's deadline just after the RM's
+    u64 best = 0;
+    for (unsigned attempt = 0; attempt < 3; ++attempt) {
+        const u64 limit = 3 * busy.rm_period;
+        const unsigned first = spin(counter() + limit, busy.rm_gap / 2).recorded;
+        if (first == 0 || gaps[first - 1].ticks < busy.rm_gap / 2) {
+            continue;
+        }
+        const u64 r0 = gaps[first - 1].start;
+        const unsigned second = spin(counter() + limit, busy.rm_gap / 2).recorded;
+        if (second == 0 || gaps[second - 1].ticks < busy.rm_gap / 2) {
+            continue;
+        }
+        const u64 r1 = gaps[second - 1].start;
+        const u64 rm_deadline = r1 + (r1 - r0);
+        const u64 deadline = rm_deadline + after;
+        asm volatile("msr cntv_cval_el0, %0\n msr cntv_ctl_el0, %1\n isb" ::"r"(deadline), "r"(u64{1}) : "memory");
+        u64 now;
+        do {
+            asm volatile("wfi\n isb\n mrs %0, cntvct_el0" : "=r"(now)::"memory");
+        } while (!vtimer_fired());
+        disarm_vtimer();
+        if (now - deadline > wake + 1) {  // else the guest woke first: the RM was not due yet
+            best = best == 0 || now - rm_deadline < best ? now - rm_deadline : best;
+        }
+    }
+    return best;
+}
+
+void bench_calls()
+{
+    say("calls: one vCPU");
+    const Baselines b = baselines();
+
+    const gunyah::Identity id = gunyah::hyp_identify();
+    check(id.api_version() == 1, "hyp_identify answers API version 1 (%u)", id.api_version());
+    const u64 version = smccc_hvc(GUNYAH_SMCCC_VERSION_ID).x0;
+    check(version == GUNYAH_SMCCC_VERSION_1_3, "SMCCC_VERSION answers 1.3 (%#lx)", version);
+    report("SMCCC_VERSION (hvc #0)", minus(measure(loop_smccc_version), b.empty_x100 + 100), b.null_x100);
+    const u32 fr = *reinterpret_cast<volatile u32*>(uartfr);
+    say("UARTFR reads %#x", fr);
+    report("MMIO read, emulated (ldr w, vPL011 UARTFR)", minus(measure(loop_mmio), b.empty_x100), b.null_x100);
+
+    asm volatile("msr cntv_cval_el0, xzr\n msr cntv_ctl_el0, %0\n isb" ::"r"(u64{1}) : "memory");
+    check(vtimer_fired(), "virtual timer condition met (CVAL 0)");
+    report("WFI, timer condition already met (returns at once)", minus(measure(loop_wfi), b.empty_x100),
+           b.null_x100);
+    disarm_vtimer();
+
+    const i64 r = yield_once();
+    check(r == 0, "scheduler_yield answers OK (%ld %s)", r, gunyah_error_name(r));
+    report("scheduler_yield, no other vCPU to run", minus(measure(loop_yield), b.empty_x100 + 300), b.null_x100);
+
+    const SleepCost sleep = sleep_cost();
+    if (sleep.plateau == 0) {
+        bad("WFI sweep: no sleep of 1..%u ticks cost more than the wake-up alone", sweep_max);
+    } else {
+        say("WFI sweep: %u of %u sleeps ended before the CPU went idle; wake-up %lu ticks", sleep.plateau,
+            sweep_max, sleep.wake);
+    }
+    const u64 whole_x100 = sleep.whole_x100 * 1000000000 / counter_frequency();
+    const u64 wake_x100 = sleep.wake * 100 * 1000000000 / counter_frequency();
+    report("WFI that sleeps: trap, block, idle, timer IRQ, resume", whole_x100, b.null_x100);
+    report("  of which after the timer fires (tick resolution)", wake_x100, b.null_x100);
+
+    const Busy busy = busy_100ms();
+    const u64 ns_per_tick = 1000000000 / counter_frequency();
+    say("busy guest: %u interruptions in 100 ms, %u of them to run the RM (the largest, %lu instructions, every "
+        "%lu instructions)",
+        busy.spun.count, busy.rm_count, busy.rm_gap * ns_per_tick, busy.rm_period * ns_per_tick);
+    const u64 period_x100 = hundred_ms_us * 1000 * 100;
+    report("busy guest, hyp+RM work per 100 ms", per_op_x100(busy.spun.ticks, 1), period_x100);
+    if (busy.rm_period == 0) {
+        bad("busy guest: the RM did not wake twice in 100 ms");
+        return;
+    }
+    const u64 rm = rm_wake(busy, sleep.wake);
+    if (rm == 0) {
+        bad("the RM's wake-ups could not be lined up with the guest's sleep");
+        return;
+    }
+    const u64 rm_x100 = per_op_x100(rm, 1);
+    report("RM wake-up while the guest sleeps: its timer to the guest back", rm_x100, b.null_x100);
+    // Per 100 ms asleep: the guest's one sleep and the RM's wake-ups. The figure above
+    // also holds the switch back to the guest, at most the guest's own wake-up (w), so
+    // one RM wake-up costs the idle CPU between that less w and all of it.
+    const u64 wakes_x100 = ticks_from_us(hundred_ms_us) * 100 / busy.rm_period;
+    report("idle guest, hyp+RM work per 100 ms asleep (estimate, low)",
+           wakes_x100 * minus(rm_x100, wake_x100) / 100 + whole_x100, period_x100);
+    report("idle guest, hyp+RM work per 100 ms asleep (estimate, high)", wakes_x100 * rm_x100 / 100 + whole_x100,
+           period_x100);
+}
+
+// ---- switch -------------------------------------------------------------------------------
+
+constexpr u64 pp_chunk = 64;      // round trips between vCPU 0's timestamps
+constexpr u64 pp_chunks = 160;    // 10,240 yields each: 20,480 in all
+constexpr u64 pp_overhead = 12;   // instructions of a turn other than its HVC
+constexpr u64 pp_probe = 4;       // untimed turns first, to see that the yields switch
+
+constinit u64 turns = 0;  // odd after vCPU 0's turn, even after vCPU 1's
+constinit u64 ready = 0;
+constinit u64 done = 0;
+constinit u64 stale_of_1 = 0;
+constinit u64 stop = 0;  // set by vCPU 0: the other ends its turns when it next finds none
+constinit u64 stamps[pp_chunks + 1] = {};
+
+// `n` turns of vCPU `me`: add one to `turns` when its parity says it is this vCPU's turn,
+// then yield. Returns the times the other vCPU had not run since this one's last yield
+// (when `stop` is set, the first such time ends the turns).
+[[gnu::noinline]] u64 ping_pong(u64 me, u64 n)
+{
+    u64 stale = 0;
+    u64* const p = &turns;
+    u64* const s = &stop;
+    asm volatile("1: ldr x9, [%[p]]\n and x10, x9, #1\n cmp x10, %[me]\n b.ne 2f\n"
+                 " add x9, x9, #1\n str x9, [%[p]]\n sub %[n], %[n], #1\n b 3f\n"
+                 "2: ldr x11, [%[s]]\n cbnz x11, 4f\n add %[stale], %[stale], #1\n"
+                 "3: mov x0, #0\n mov x1, #0\n mov x2, #0\n hvc #0x603b\n cbnz %[n], 1b\n"
+                 "4:"
+                 : [n] "+r"(n), [stale] "+r"(stale)
+                 : [p] "r"(p), [s] "r"(s), [me] "r"(me)
+                 : BENCH_CLOBBERS);
+    return stale;
+}
+
+// Until vCPU 1 has said it has finished (or 10 s of virtual time).
+void wait_for_second_vcpu()
+{
+    const u64 start = counter();
+    while (load(done) == 0) {
+        (void)yield_once();
+        if (counter() - start > ticks_from_us(10'000'000)) {
+            fail("vCPU 1 did not finish within 10 s of virtual time");
+        }
+    }
+    dsb();
+}
+
+void second_vcpu(u64, unsigned, u64)
+{
+    store(ready, u64{1});
+    dsb();
+    while (load(turns) == 0) {
+        (void)yield_once();
+    }
+    store(stale_of_1, ping_pong(1, pp_probe + pp_chunk * pp_chunks));
+    dsb();
+    store(done, u64{1});
+    dsb();
+}
+
+void bench_switch(unsigned vcpus)
+{
+    say("switch: %u vCPUs; vCPU 1 on CPU_ON, the two yield to each other", vcpus);
+    const Baselines b = baselines();
+    const u64 alone_x100 = minus(measure(loop_yield), b.empty_x100 + 300);
+    report("scheduler_yield, no other vCPU to run", alone_x100, b.null_x100);
+
+    set_secondary_handler(second_vcpu);
+    const i64 on = psci_cpu_on(hyp_abi::vcpu_mpidr(1), secondary_entry(0), 1);
+    if (on != PSCI_RET_SUCCESS) {
+        fail("CPU_ON(vCPU 1) -> %ld %s", on, psci_result_name(on));
+    }
+    const u64 t_on = counter();
+    while (load(ready) == 0) {
+        (void)yield_once();
+        if (counter() - t_on > ticks_from_us(10'000'000)) {
+            fail("vCPU 1 did not start within 10 s of virtual time");
+        }
+    }
+    // A few turns first: if a yield comes back before the other vCPU has run, the two do
+    // not share a physical CPU (-smp 2 or more), and there is no switch to measure. (QEMU
+    // under -icount runs its CPUs one at a time: each of our turns would wait for one of
+    // its, and the run would take minutes.)
+    u64 stale = ping_pong(0, pp_probe);
+    if (stale != 0) {
+        store(stop, u64{1});
+        dsb();
+        wait_for_second_vcpu();
+        say("no vCPU switch to measure: vCPUs 0 and 1 do not share a physical CPU (in %lu turns, %lu yields came "
+            "back with the other not having run); the switch figures need -smp 1",
+            pp_probe, stale);
+        return;
+    }
+    stamps[0] = counter();
+    for (u64 c = 0; c < pp_chunks; ++c) {
+        stale += ping_pong(0, pp_chunk);
+        stamps[c + 1] = counter();
+    }
+    wait_for_second_vcpu();
+
+    const u64 yields = 2 * pp_chunk * pp_chunks;
+    const u64 count = load(turns) - 2 * pp_probe;
+    const u64 stale1 = load(stale_of_1);
+    check(count == yields, "the shared counter advanced by %lu (%lu)", yields, count);
+    if (stale == 0 && stale1 == 0) {
+        say("each of the %lu yields came back only after the other vCPU had taken its turn (the counter "
+            "alternated)",
+            yields);
+    } else {
+        say("%lu of vCPU 0's and %lu of vCPU 1's yields came back with the other vCPU not having run", stale,
+            stale1);
+    }
+    u64 best = ~u64{0};
+    for (u64 c = 0; c < pp_chunks; ++c) {
+        const u64 t = stamps[c + 1] - stamps[c];
+        best = t < best ? t : best;
+    }
+    unsigned slow = 0;  // chunks with more in them than the yields: the RM, a slice renewed
+    u64 extra = 0;
+    for (u64 c = 0; c < pp_chunks; ++c) {
+        const u64 t = stamps[c + 1] - stamps[c];
+        slow += t > best + gap_ticks ? 1 : 0;
+        extra += t > best + gap_ticks ? t - best : 0;
+    }
+    const u64 ns_per_tick = 1000000000 / counter_frequency();
+    const u64 total = stamps[pp_chunks] - stamps[0];
+    const u64 mean_x100 = minus(per_op_x100(total, yields), pp_overhead * 100);
+    say("%lu yields in %lu instructions, %u of the %lu chunks of %lu yields longer than the best by %lu instructions "
+        "in all (the RM's wake-ups, time slices renewed)",
+        yields, total * ns_per_tick, slow, pp_chunks, 2 * pp_chunk, extra * ns_per_tick);
+    const u64 switch_x100 = minus(per_op_x100(best, 2 * pp_chunk), pp_overhead * 100);
+    report("scheduler_yield that switches vCPUs", switch_x100, b.null_x100);
+    report("scheduler_yield that switches vCPUs, mean of all", mean_x100, b.null_x100);
+    report("vCPU switch: yield that switches less the null hypercall", minus(switch_x100, b.null_x100),
+           b.null_x100);
+    report("vCPU switch: yield that switches less one that does not", minus(switch_x100, alone_x100), b.null_x100);
+}
+
+// ---- idle ---------------------------------------------------------------------------------
+
+constexpr unsigned idle_periods = 10;
+
+void bench_idle()
+{
+    say("idle: %u periods of 100 ms asleep in WFI on the virtual timer", idle_periods);
+    // A small baseline: this run is for the hypervisor's idle figure, which it dilutes.
+    const Baselines b = baselines(3);
+    const u64 period = ticks_from_us(hundred_ms_us);
+    asm volatile("msr cntv_ctl_el0, %0\n isb" ::"r"(u64{1}) : "memory");  // enabled, unmasked
+    u64 deadline = counter();
+    u64 late = 0;
+    u64 latest = 0;
+    u64 wfis = 0;
+    for (unsigned i = 0; i < idle_periods; ++i) {
+        deadline += period;
+        asm volatile("msr cntv_cval_el0, %0\n isb" ::"r"(deadline) : "memory");
+        u64 now;
+        do {
+            asm volatile("wfi\n isb\n mrs %0, cntvct_el0" : "=r"(now)::"memory");
+            ++wfis;
+        } while (!vtimer_fired());
+        late += now - deadline;
+        latest = now - deadline > latest ? now - deadline : latest;
+    }
+    disarm_vtimer();
+    say("%u periods, %lu WFIs; woke at most %lu ticks after the deadline", idle_periods, wfis, latest);
+    report("idle guest, wake-up latency (timer deadline to the guest, tick resolution)",
+           per_op_x100(late, idle_periods), b.null_x100);
+}
+
+// ---- Which: the bench= word of the bootargs ------------------------------------------------
+
+// What follows `bench=` in `args`, or nullptr when no word starts with it.
+const char* bench_list(const char* args)
+{
+    constexpr char key[] = "bench=";
+    for (const char* w = args; *w != '\0'; ++w) {
+        if (w != args && w[-1] != ' ') {
+            continue;
+        }
+        std::size_t i = 0;
+        while (key[i] != '\0' && w[i] == key[i]) {
+            ++i;
+        }
+        if (key[i] == '\0') {
+            return w + i;
+        }
+    }
+    return nullptr;
+}
+
+// Whether the comma-separated `list` (up to a space) names `what`.
+bool listed(const char* list, const char* what)
+{
+    for (const char* item = list;;) {
+        const char* a = item;
+        const char* b = what;
+        for (; *b != '\0' && *a == *b; ++a, ++b) {
+        }
+        if (*b == '\0' && (*a == ',' || *a == ' ' || *a == '\0')) {
+            return true;
+        }
+        while (*a != ',' && *a != ' ' && *a != '\0') {
+            ++a;
+        }
+        if (*a != ',') {
+            return false;
+        }
+        item = a + 1;
+    }
+}
+
+}  // namespace
+
+void guest::run(u64 dt_ipa)
+{
+    if (!on_gunyah()) {
+        fail("not on Gunyah: nothing to measure");
+    }
+    const char* args = chosen_bootargs(dt_ipa);
+    const unsigned vcpus = count_vcpus();
+    say("bootargs \"%s\", %u vCPUs", args, vcpus);
+    const char* list = bench_list(args);
+    if (list == nullptr ? true : listed(list, "calls")) {
+        bench_calls();
+    }
+    if (list == nullptr ? vcpus >= 2 : listed(list, "switch")) {
+        if (vcpus < 2) {
+            bad("switch needs two vCPUs (rm.vcpus=2), the VM has %u", vcpus);
+        } else {
+            bench_switch(vcpus);
+        }
+    }
+    if (list == nullptr ? true : listed(list, "idle")) {
+        bench_idle();
+    }
+}
