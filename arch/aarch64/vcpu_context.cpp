@@ -2,7 +2,9 @@
 // register is named once, in one table, so save and restore cannot drift apart.
 #include <arch/vcpu_context.h>
 
+#include <arch/registers.h>
 #include <arch/sysreg.h>
+#include <arch/vcpu_hw.h>
 
 namespace hyp::arch {
 
@@ -36,5 +38,82 @@ void el1_sysregs_restore(const El1SysRegs& regs)
 }
 
 #undef HYP_EL1_SYSREGS
+
+// ---- the run loop's hardware side (arch/vcpu_hw.h) --------------------------------
+
+std::uint64_t guest_hcr(bool mmu_off_cacheable)
+{
+    std::uint64_t hcr = hcr_el2::rw | hcr::vm | hcr::imo | hcr::fmo | hcr::amo | hcr::tsc | hcr::twi | hcr::tidcp |
+                        hcr::swio | hcr::fb | hcr::bsu_inner;
+    return mmu_off_cacheable ? hcr | hcr::dc : hcr;
+}
+
+void guest_cpu_init(std::uint64_t vtcr)
+{
+    write_vtcr_el2(vtcr);
+    write_cptr_el2(cptr_el2::res1);          // FP/SIMD switched eagerly: no traps
+    write_cnthctl_el2(cnthctl_el2::el1pcten);  // the counter yes, the EL1 physical timer no
+    write_cntvoff_el2(0);
+    write_vpidr_el2(read_midr_el1());
+    write_hcr_el2(guest_hcr(false));
+    isb();
+}
+
+void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const VcpuHwConfig& config)
+{
+    el1_sysregs_restore(el1);
+    fp_regs_restore(&fp);
+    write_vttbr_el2(config.vttbr);
+    write_vmpidr_el2(config.vmpidr);
+    write_hcr_el2(config.hcr);
+    isb();
+}
+
+void vcpu_save(El1SysRegs& el1, FpRegs& fp)
+{
+    el1_sysregs_save(el1);
+    fp_regs_save(&fp);
+}
+
+VtimerWait vtimer_wait()
+{
+    std::uint64_t control = read_cntv_ctl_el0();
+    VtimerWait wait;
+    wait.armed = (control & cntv_ctl::enable) != 0 && (control & cntv_ctl::imask) == 0;
+    if (wait.armed) {
+        wait.pending = (control & cntv_ctl::istatus) != 0;
+        wait.deadline = read_cntv_cval_el0() + read_cntvoff_el2();
+    }
+    return wait;
+}
+
+std::uint64_t guest_vbar_el1() { return read_vbar_el1(); }
+
+std::uint64_t guest_sctlr_el1() { return read_sctlr_el1(); }
+
+void guest_exception_registers(std::uint64_t elr, std::uint64_t spsr, std::uint64_t esr, bool write_far,
+                               std::uint64_t far)
+{
+    write_elr_el1(elr);
+    write_spsr_el1(spsr);
+    write_esr_el1(esr);
+    if (write_far) {
+        write_far_el1(far);
+    }
+}
+
+GuestPstateFeatures guest_pstate_features()
+{
+    constexpr unsigned pan_shift = 20;  // ID_AA64MMFR1_EL1.PAN
+    constexpr unsigned ssbs_shift = 4;  // ID_AA64PFR1_EL1.SSBS
+    constexpr unsigned mte_shift = 8;   // ID_AA64PFR1_EL1.MTE
+    constexpr std::uint64_t field = 0xf;
+    GuestPstateFeatures features;
+    features.pan = ((read_id_aa64mmfr1_el1() >> pan_shift) & field) != 0;
+    std::uint64_t pfr1 = read_id_aa64pfr1_el1();
+    features.ssbs = ((pfr1 >> ssbs_shift) & field) != 0;
+    features.mte = ((pfr1 >> mte_shift) & field) != 0;
+    return features;
+}
 
 }  // namespace hyp::arch

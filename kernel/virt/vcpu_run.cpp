@@ -8,6 +8,7 @@
 // kicks (kernel/sched/kick.h), which become the reschedule SGI.
 #include "kernel/virt/vcpu_run.h"
 
+#include <arch/cpu.h>
 #include <arch/el2_timer.h>
 #include <arch/gic_cpu.h>
 #include <arch/guest.h>
@@ -15,7 +16,7 @@
 #include <arch/registers.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
-#include <arch/vcpu_context.h>
+#include <arch/vcpu_hw.h>
 
 #include "hyp_api/psci.h"
 #include "kernel/core/config.h"
@@ -40,14 +41,6 @@ namespace {
 using sched::Ticks;
 using sched::no_deadline;
 
-// HCR_EL2 while a guest runs: stage 2, AArch64 EL1, interrupts and SErrors to EL2, SMC
-// and WFI trapped (WFE is not: it is a spin-wait hint, cheaper left alone), IMPLEMENTATION
-// DEFINED registers trapped, set/way invalidation upgraded to clean+invalidate, and EL1's
-// TLB and I-cache maintenance broadcast, because a vCPU moves between physical CPUs.
-constexpr std::uint64_t guest_hcr = arch::hcr_el2::rw | arch::hcr::vm | arch::hcr::imo | arch::hcr::fmo |
-                                    arch::hcr::amo | arch::hcr::tsc | arch::hcr::twi | arch::hcr::tidcp |
-                                    arch::hcr::swio | arch::hcr::fb | arch::hcr::bsu_inner;
-
 // What a PSCI caller gets when its vCPU is in no VPM group (as no PSCI at all).
 constexpr std::uint64_t psci_not_supported = static_cast<std::uint64_t>(std::int64_t{PSCI_RET_NOT_SUPPORTED});
 
@@ -69,7 +62,7 @@ constinit RunState run_states[HYP_MAX_CPUS];
 constinit std::uint64_t stage2_vtcr = 0;
 constinit GuestFeatures guest_features{};
 
-std::uint32_t this_cpu() { return reinterpret_cast<const PerCpu*>(arch::read_tpidr_el2())->index; }
+std::uint32_t this_cpu() { return arch::current_cpu_index(); }
 
 RunState& this_state() { return run_states[this_cpu()]; }
 
@@ -105,21 +98,19 @@ void program_timer(RunState& rs, std::uint32_t cpu)
 void load(Vcpu& vcpu)
 {
     VcpuState& state = vcpu.regs();
-    arch::el1_sysregs_restore(state.el1);
-    arch::fp_regs_restore(&state.fp);
-    arch::write_vttbr_el2(vcpu.addrspace()->vttbr());
     std::uint32_t index = vcpu.vm_index() == vcpu_no_index ? 0 : vcpu.vm_index();
-    arch::write_vmpidr_el2(vcpu_vmpidr_el2(index));
-    arch::write_hcr_el2(guest_hcr | (vcpu.mmu_off_cacheable() ? arch::hcr::dc : 0));
-    arch::isb();
+    arch::VcpuHwConfig config;
+    config.hcr = arch::guest_hcr(vcpu.mmu_off_cacheable());
+    config.vttbr = vcpu.addrspace()->vttbr();
+    config.vmpidr = vcpu_vmpidr_el2(index);
+    arch::vcpu_load(state.el1, state.fp, config);
 }
 
 void save(Vcpu& vcpu)
 {
     vcpu.addrspace()->devices().flush_console();
     VcpuState& state = vcpu.regs();
-    arch::el1_sysregs_save(state.el1);  // also stops its virtual timer in the CPU
-    arch::fp_regs_save(&state.fp);
+    arch::vcpu_save(state.el1, state.fp);
 }
 
 void reschedule(RunState& rs, std::uint32_t cpu)
@@ -165,13 +156,12 @@ void reschedule(RunState& rs, std::uint32_t cpu)
 void wait_for_interrupt(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, sched::BlockReason reason)
 {
     vcpu.addrspace()->devices().flush_console();  // a prompt waiting for input shows now
-    std::uint64_t control = arch::read_cntv_ctl_el0();
-    bool armed = (control & arch::cntv_ctl::enable) != 0 && (control & arch::cntv_ctl::imask) == 0;
-    if (armed) {
-        if ((control & arch::cntv_ctl::istatus) != 0) {
+    arch::VtimerWait timer = arch::vtimer_wait();
+    if (timer.armed) {
+        if (timer.pending) {
             return;  // an interrupt would be pending: WFI completes at once
         }
-        Ticks deadline = arch::read_cntv_cval_el0() + arch::read_cntvoff_el2();
+        Ticks deadline = timer.deadline;
         sched::TimerQueue& queue = sched::cpu_timer_queue(cpu);
         if (!queue.update(vcpu.wake_timer(), deadline)) {
             // Still armed on the CPU it last waited on: take it back from there.
@@ -191,7 +181,7 @@ void inject(Vcpu& vcpu, const GuestFault& fault)
 {
     arch::GuestRegs& gp = vcpu.regs().gp;
     RegisterFile regs{gp.x, gp.elr, gp.spsr};
-    El1State el1{arch::read_vbar_el1(), arch::read_sctlr_el1(), guest_features};
+    El1State el1{arch::guest_vbar_el1(), arch::guest_sctlr_el1(), guest_features};
     Injection injection = inject_fault(regs, fault, el1);
     if (!injection.supported) {
         log::warn("hyp: vCPU {} of VM {} is in a state no exception can be injected into (PSTATE {:#x}); "
@@ -200,12 +190,8 @@ void inject(Vcpu& vcpu, const GuestFault& fault)
         (void)vcpu.kill();
         return;
     }
-    arch::write_elr_el1(injection.elr_el1);
-    arch::write_spsr_el1(injection.spsr_el1);
-    arch::write_esr_el1(injection.esr_el1);
-    if (injection.write_far) {
-        arch::write_far_el1(injection.far_el1);
-    }
+    arch::guest_exception_registers(injection.elr_el1, injection.spsr_el1, injection.esr_el1, injection.write_far,
+                                    injection.far_el1);
 }
 
 void act_on(Vcpu& vcpu, const TrapOutcome& outcome)
@@ -321,30 +307,6 @@ void idle(RunState& rs)
     arch::irq_disable();
 }
 
-void configure_cpu()
-{
-    arch::write_vtcr_el2(stage2_vtcr);
-    arch::write_cptr_el2(arch::cptr_el2::res1);          // FP/SIMD switched eagerly: no traps
-    arch::write_cnthctl_el2(arch::cnthctl_el2::el1pcten);  // counter yes, EL1 physical timer no
-    arch::write_cntvoff_el2(0);
-    arch::write_vpidr_el2(arch::read_midr_el1());
-    arch::write_hcr_el2(guest_hcr);
-    arch::isb();
-}
-
-GuestFeatures read_guest_features()
-{
-    constexpr unsigned pan_shift = 20;   // ID_AA64MMFR1_EL1.PAN
-    constexpr unsigned ssbs_shift = 4;   // ID_AA64PFR1_EL1.SSBS
-    constexpr unsigned mte_shift = 8;    // ID_AA64PFR1_EL1.MTE
-    GuestFeatures features;
-    features.pan = ((arch::read_id_aa64mmfr1_el1() >> pan_shift) & 0xf) != 0;
-    std::uint64_t pfr1 = arch::read_id_aa64pfr1_el1();
-    features.ssbs = ((pfr1 >> ssbs_shift) & 0xf) != 0;
-    features.mte = ((pfr1 >> mte_shift) & 0xf) != 0;
-    return features;
-}
-
 }  // namespace
 
 bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std::uint32_t cpu_count)
@@ -355,7 +317,8 @@ bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std:
         return false;
     }
     stage2_vtcr = *vtcr;
-    guest_features = read_guest_features();
+    arch::GuestPstateFeatures features = arch::guest_pstate_features();
+    guest_features = GuestFeatures{features.pan, features.ssbs, features.mte};
     if (!irq_register(sgi_reschedule, on_reschedule_sgi) || !irq_register(sgi_kick, on_kick_sgi) ||
         !irq_register(irq_timer_intid(), on_el2_timer)) {
         log::error("hyp: the run loop's interrupt handlers do not fit the IRQ table");
@@ -369,7 +332,7 @@ void run_vcpus()
 {
     std::uint32_t cpu = this_cpu();
     RunState& rs = run_states[cpu];
-    configure_cpu();
+    arch::guest_cpu_init(stage2_vtcr);
     rs.started = arch::counter();
     for (;;) {
         if (rs.timer_fired) {
