@@ -11,8 +11,8 @@
  * above the image, BSS and stack: otherwise relocating or zeroing BSS could destroy it.
  */
 #include "rm/boot/entry_layout.h"
+#include "arch/aarch64/self_relocate.h"
 
-#define R_AARCH64_RELATIVE 1027
 #define CPACR_EL1_FPEN_NO_TRAP (3 << 20)    /* FP/SIMD at EL1: Debian's libfdt may use it */
 
 /* Position-independent address of a symbol (+-4 GiB), usable before relocation. */
@@ -85,31 +85,13 @@ placement_message:
     .asciz  "RM: boot info (x0) is not 4 KiB aligned or lies inside the RM's image, BSS or stack; powering off\n"
     .balign 4
 
-/* Rebase the image: for each RELATIVE entry, *(base + offset) = base + addend. */
 apply_relocations:
-    adr_l   x9, _start              /* where we run; linked at 0 */
-    adr_l   x10, __rela_start
-    adr_l   x11, __rela_end
-1:  cmp     x10, x11
-    b.hs    2f
-    ldp     x12, x13, [x10]         /* r_offset, r_info */
-    ldr     x14, [x10, #16]         /* r_addend */
-    add     x10, x10, #24
-    cmp     x13, #R_AARCH64_RELATIVE
-    b.ne    1b                      /* a static PIE has no other kind */
-    add     x14, x14, x9
-    str     x14, [x12, x9]
-    b       1b
-2:  ret
+    apply_relative_relocations _start, __rela_start, __rela_end
+    ret
 
 clear_bss:
-    adr_l   x0, __bss_start
-    adr_l   x1, __bss_end
-1:  cmp     x0, x1
-    b.hs    2f
-    stp     xzr, xzr, [x0], #16
-    b       1b
-2:  ret
+    zero_range __bss_start, __bss_end
+    ret
 
     .section .bss.stack, "aw", %nobits
     .balign 16

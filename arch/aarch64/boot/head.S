@@ -11,8 +11,8 @@
  */
 #include "kernel/core/config.h"
 #include <arch/asm.h>
+#include "arch/aarch64/self_relocate.h"
 
-#define R_AARCH64_RELATIVE 1027
 #define SCTLR_EL2_RES1_MMU_OFF 0x30c50830   /* RES1 bits only: MMU, caches, alignment checks off */
 #define CPTR_EL2_NO_TRAPS 0x33ff            /* RES1 bits only: FP/SIMD not trapped */
 
@@ -102,31 +102,13 @@ ENTRY(el2_mmu_enable)
     ret
 END(el2_mmu_enable)
 
-/* Rebase the image: for each RELATIVE entry, *(base + offset) = base + addend. */
 apply_relocations:
-    adr_l   x9, _start              /* where we run; linked at 0 */
-    adr_l   x10, __rela_start
-    adr_l   x11, __rela_end
-1:  cmp     x10, x11
-    b.hs    2f
-    ldp     x12, x13, [x10]         /* r_offset, r_info */
-    ldr     x14, [x10, #16]         /* r_addend */
-    add     x10, x10, #24
-    cmp     x13, #R_AARCH64_RELATIVE
-    b.ne    1b                      /* the linker emits nothing else for a static PIE */
-    add     x14, x14, x9
-    str     x14, [x12, x9]
-    b       1b
-2:  ret
+    apply_relative_relocations _start, __rela_start, __rela_end
+    ret
 
 clear_bss:
-    adr_l   x0, __bss_start
-    adr_l   x1, __bss_end
-1:  cmp     x0, x1
-    b.hs    2f
-    stp     xzr, xzr, [x0], #16
-    b       1b
-2:  ret
+    zero_range __bss_start, __bss_end
+    ret
 
 ENTRY(halt)
     wfe
