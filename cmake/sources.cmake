@@ -19,6 +19,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/table.cpp
   kernel/hypercall/trap.cpp
   kernel/hypercall/vcpu_calls.cpp
+  kernel/hypercall/vic_calls.cpp
   kernel/hypercall/vpm_calls.cpp
   kernel/mem/stage1_map.cpp
   kernel/mem/stage2_config.cpp
@@ -37,6 +38,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/object/object.cpp
   kernel/object/partition.cpp
   kernel/object/vcpu.cpp
+  kernel/object/vic.cpp
   kernel/object/vpm_group.cpp
   kernel/virt/fault_injection.cpp
   kernel/virt/guest_trap.cpp
@@ -46,6 +48,11 @@ set(HYP_PORTABLE_SOURCES
   kernel/virt/vpl011.cpp
   kernel/virt/vm_devices.cpp
   kernel/virt/vpsci.cpp
+  kernel/virt/vgic/vgic.cpp
+  kernel/virt/vgic/vgic_dist.cpp
+  kernel/virt/vgic/vgic_lr.cpp
+  kernel/virt/vgic/vgic_redist.cpp
+  kernel/virt/vgic/vgic_regs.cpp
   kernel/sched/run_queue.cpp
   kernel/sched/scheduler.cpp
   kernel/sched/timer_queue.cpp
@@ -74,6 +81,7 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/el2_timer.cpp
   arch/aarch64/exception.cpp
   arch/aarch64/gic_cpu.cpp
+  arch/aarch64/gic_virt.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
   arch/aarch64/stage2_probe.cpp

@@ -14,6 +14,17 @@ constinit std::uintptr_t pl011_base = board::early_uart_pl011;
 
 void console_use_pl011(std::uintptr_t base) { pl011_base = base; }
 
+bool console_enable_input()
+{
+    if (pl011_base == 0) {
+        return false;
+    }
+    pl011::enable_rx_interrupt(pl011_base);
+    return true;
+}
+
+int console_read() { return pl011_base == 0 ? -1 : pl011::get_char(pl011_base); }
+
 void console_write(const char* text, std::size_t length)
 {
     std::uintptr_t base = pl011_base;

@@ -12,6 +12,11 @@ void console_write(const char* text, std::size_t length);
 // Bytes exactly as given: a guest's console output, whose line ends are its own business.
 void console_write_raw(const char* text, std::size_t length);
 
+// Console input: turns on the UART's receive interrupt (false when the console cannot
+// receive), and reads what arrived, a byte at a time (-1 when nothing is left).
+[[nodiscard]] bool console_enable_input();
+[[nodiscard]] int console_read();
+
 // Switches output to a PL011 at `base` (already mapped). A null base silences output.
 void console_use_pl011(std::uintptr_t base);
 

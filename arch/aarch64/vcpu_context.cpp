@@ -87,6 +87,12 @@ VtimerWait vtimer_wait()
     return wait;
 }
 
+void vtimer_mask()
+{
+    write_cntv_ctl_el0(read_cntv_ctl_el0() | cntv_ctl::imask);
+    isb();
+}
+
 std::uint64_t guest_vbar_el1() { return read_vbar_el1(); }
 
 std::uint64_t guest_sctlr_el1() { return read_sctlr_el1(); }

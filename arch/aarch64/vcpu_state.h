@@ -62,4 +62,12 @@ struct FpRegs {
 };
 static_assert(sizeof(FpRegs) == 32 * 16 + 16, "fp_context.S lays out FpRegs by offset");
 
+// A vCPU's virtual GIC CPU interface beyond its list registers: ICH_VMCR_EL2 (the guest's
+// group enables, priority mask, binary points) and the active-priority registers.
+struct GicCpuInterfaceState {
+    std::uint64_t vmcr = 0;
+    std::uint32_t ap0r[4] = {};
+    std::uint32_t ap1r[4] = {};
+};
+
 }  // namespace hyp::arch

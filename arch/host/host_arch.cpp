@@ -18,6 +18,10 @@ void console_write_raw(const char* text, std::size_t length) { std::fwrite(text,
 
 void console_use_pl011(std::uintptr_t) {}
 
+bool console_enable_input() { return false; }
+
+int console_read() { return -1; }
+
 }  // namespace platform
 
 namespace {

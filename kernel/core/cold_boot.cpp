@@ -187,10 +187,18 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     devices.console = &log::console();
     if (platform_info.console.kind == platform::ConsoleKind::pl011) {
         devices.uart = IpaRange{Ipa{platform_info.console.regs.base.raw()}, virt::pl011::region_size};
+        devices.uart_intid = platform_info.console.intid;
     } else {
         log::warn("hyp: the console is not a PL011: VMs get no virtual UART");
     }
+    // A VM's virtual GIC sits where the real one is, so its device tree can say the same.
+    devices.gic_distributor = IpaRange{Ipa{platform_info.gic.distributor.base.raw()}, 0x10000};
+    devices.gic_redistributors = Ipa{platform_info.gic.redistributor_regions[0].base.raw()};
+    devices.vtimer_intid = irq_vtimer_intid();
     virt::set_vm_device_platform(devices);
+    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+        virt::console_input_init(platform_info.console.intid);
+    }
     if (!start_root_vm(platform_info, fmt::StrView{platform_info.bootargs.data, platform_info.bootargs.length}, kept,
                        2)) {
         fatal("cannot start the resource manager");

@@ -23,6 +23,11 @@ struct Slot {
 
 constinit Slot slots[max_handlers] = {};
 constinit std::uint32_t timer_intid = 0;
+constinit std::uint32_t vtimer_intid = 0;
+constinit std::uint32_t maintenance_intid = 0;
+// The GICv3 spec's recommended PPI for the virtual CPU interface's maintenance interrupt
+// (SBSA: INTID 25), for a device tree that does not name one.
+constexpr std::uint32_t default_maintenance_intid = 25;
 constinit std::uint32_t cpus_up = 0;
 constinit std::uint64_t unhandled = 0;
 
@@ -53,6 +58,9 @@ void irq_init_boot(const platform::GicInfo& gic, const platform::TimerInfo& time
         arch::psci::system_off();
     }
     timer_intid = timer.hyp_phys_intid;
+    vtimer_intid = timer.virt_intid >= 16 && timer.virt_intid < 32 ? timer.virt_intid : 0;
+    maintenance_intid = gic.maintenance_intid >= 16 && gic.maintenance_intid < 32 ? gic.maintenance_intid
+                                                                                   : default_maintenance_intid;
     if (const char* error = platform::gicv3::distributor_init(gic, boot_mpidr)) {
         fatal(error, boot_mpidr);
     }
@@ -69,13 +77,25 @@ void irq_init_cpu()
     arch::write_hcr_el2(arch::read_hcr_el2() | arch::hcr::imo);
     arch::isb();
 
+    // The virtual CPU interface's maintenance interrupt too (it fires only while a vCPU
+    // with a virtual GIC runs), and the EL1 virtual timer's PPI at its priority but off:
+    // the run loop turns it on while a vCPU whose virtual GIC takes it is loaded.
     const platform::gicv3::PrivateIrq irqs[] = {
         {sgi_reschedule, irq_priority_sgi},
         {sgi_kick, irq_priority_sgi},
         {timer_intid, irq_priority_timer},
+        {maintenance_intid, irq_priority_guest},
+        {vtimer_intid, irq_priority_guest},
     };
-    if (const char* error = platform::gicv3::redistributor_init(mpidr, irqs, sizeof irqs / sizeof irqs[0])) {
+    std::size_t count = sizeof irqs / sizeof irqs[0];
+    if (vtimer_intid == 0) {
+        --count;  // no virtual timer PPI in the device tree
+    }
+    if (const char* error = platform::gicv3::redistributor_init(mpidr, irqs, count)) {
         fatal(error, mpidr);
+    }
+    if (vtimer_intid != 0) {
+        platform::gicv3::enable_private(vtimer_intid, false);
     }
     if (!arch::gic_cpu::init()) {
         fatal("the CPU interface has no system-register access (ICC_SRE_EL2.SRE stays 0)", mpidr);
@@ -90,6 +110,14 @@ void irq_report()
 }
 
 std::uint32_t irq_timer_intid() { return timer_intid; }
+
+std::uint32_t irq_vtimer_intid() { return vtimer_intid; }
+
+std::uint32_t irq_maintenance_intid() { return maintenance_intid; }
+
+void irq_enable_local(std::uint32_t intid, bool enabled) { platform::gicv3::enable_private(intid, enabled); }
+
+void irq_enable_spi(std::uint32_t intid, std::uint8_t priority) { platform::gicv3::enable_spi(intid, priority); }
 
 bool irq_register(std::uint32_t intid, IrqHandler handler)
 {

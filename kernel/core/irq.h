@@ -19,6 +19,7 @@ inline constexpr std::uint32_t sgi_kick = 1;        // wake a CPU from WFI; the 
 // GIC priorities (lower is more urgent); the CPU interface's mask lets all of them in.
 inline constexpr std::uint8_t irq_priority_timer = 0x80;
 inline constexpr std::uint8_t irq_priority_sgi = 0x90;
+inline constexpr std::uint8_t irq_priority_guest = 0xa0;  // the virtual timer, GIC maintenance
 
 using IrqHandler = void (*)(std::uint32_t intid);
 
@@ -35,6 +36,15 @@ void irq_report();
 
 // The EL2 physical timer's PPI (from the device tree).
 [[nodiscard]] std::uint32_t irq_timer_intid();
+// The EL1 virtual timer's PPI (from the device tree; 0 when it names none) and the GIC's
+// maintenance PPI (the device tree's, or 25). Both are enabled on every CPU.
+[[nodiscard]] std::uint32_t irq_vtimer_intid();
+[[nodiscard]] std::uint32_t irq_maintenance_intid();
+
+// Turns a PPI of this CPU on or off (its priority set at init).
+void irq_enable_local(std::uint32_t intid, bool enabled);
+// Turns an SPI on, at `priority`, delivered to the boot CPU.
+void irq_enable_spi(std::uint32_t intid, std::uint8_t priority);
 
 // Installs `handler` for `intid` on every CPU (SGIs and PPIs are per CPU, the handler
 // is shared). Setup code calls it, one CPU at a time. False when the table is full or the INTID is not one we deliver.

@@ -58,6 +58,11 @@ Return vcpu_set_timeslice(Caller& caller, const Args& args);
 Return vcpu_run_check(Caller& caller, const Args& args);
 Return scheduler_yield(Caller& caller, const Args& args);
 
+// vic_calls.cpp: the virtual interrupt controller object.
+Return partition_create_vic(Caller& caller, const Args& args);
+Return vic_configure(Caller& caller, const Args& args);
+Return vic_attach_vcpu(Caller& caller, const Args& args);
+
 // vpm_calls.cpp: the VPM group object.
 Return partition_create_vpm_group(Caller& caller, const Args& args);
 Return vpm_group_configure(Caller& caller, const Args& args);

@@ -53,6 +53,9 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_VCPU_SET_PRIORITY, vcpu_set_priority, 2, none);
     t.add(GUNYAH_HC_VCPU_SET_TIMESLICE, vcpu_set_timeslice, 2, none);
     t.add(GUNYAH_HC_VCPU_RUN_CHECK, vcpu_run_check, 2, 1);
+    t.add(GUNYAH_HC_PARTITION_CREATE_VIC, partition_create_vic, 3, 2);
+    t.add(GUNYAH_HC_VIC_CONFIGURE, vic_configure, 5, none);
+    t.add(GUNYAH_HC_VIC_ATTACH_VCPU, vic_attach_vcpu, 4, 3);
     t.add(GUNYAH_HC_PARTITION_CREATE_VPM_GROUP, partition_create_vpm_group, 3, 2);
     t.add(GUNYAH_HC_VPM_GROUP_CONFIGURE, vpm_group_configure, 3, 2);
     t.add(GUNYAH_HC_VPM_GROUP_ATTACH_VCPU, vpm_group_attach_vcpu, 4, 3);

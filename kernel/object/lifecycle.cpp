@@ -7,6 +7,7 @@
 #include "kernel/object/memextent.h"
 #include "kernel/object/partition.h"
 #include "kernel/object/vcpu.h"
+#include "kernel/object/vic.h"
 #include "kernel/object/vpm_group.h"
 
 namespace hyp {
@@ -76,6 +77,14 @@ Result<Object*> create_object(Partition& partition, ObjectType type)
         object = *v;
         break;
     }
+    case ObjectType::vic: {
+        Result<Vic*> v = partition.create<Vic>();
+        if (!v) {
+            return fail(v.error());
+        }
+        object = *v;
+        break;
+    }
     case ObjectType::vpm_group: {
         Result<VpmGroup*> g = partition.create<VpmGroup>();
         if (!g) {
@@ -110,6 +119,8 @@ Status activate_object(Object& object)
         return static_cast<Vcpu&>(object).activate();
     case ObjectType::vpm_group:
         return static_cast<VpmGroup&>(object).activate();
+    case ObjectType::vic:
+        return static_cast<Vic&>(object).activate();
     default:
         return fail(Error::unimplemented);
     }

@@ -6,6 +6,7 @@
 
 #include "kernel/object/addrspace.h"
 #include "kernel/object/cspace.h"
+#include "kernel/object/vic.h"
 #include "kernel/object/vpm_group.h"
 #include "kernel/sched/kick.h"
 
@@ -28,6 +29,10 @@ Vcpu::Vcpu(ObjectDestroyer destroyer)
 void vcpu_wake_timer_fired(sched::TimerEvent& event, sched::Ticks)
 {
     Vcpu& vcpu = *static_cast<Vcpu*>(event.context());
+    if (Vic* vic = vcpu.vic(); vic != nullptr) {
+        vic->vgic().raise_edge(vcpu.vm_index(), vic->vtimer_intid());  // wakes it (Vic::interrupt_pending)
+        return;
+    }
     sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), sched::BlockReason::wfi));
     sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), sched::BlockReason::suspended));
 }
@@ -52,6 +57,10 @@ Vcpu::~Vcpu()
     if (vpm_group_ != nullptr) {
         vpm_group_->remove_vcpu(vm_index_, *this);
         vpm_group_->put();
+    }
+    if (vic_ != nullptr) {
+        vic_->remove_vcpu(vm_index_, *this);
+        vic_->put();
     }
     if (cspace_ != nullptr) {
         cspace_->put();
@@ -182,6 +191,11 @@ Status Vcpu::activate()
     if (!scheduler_up()) {
         return fail(Error::failure);
     }
+    if (vic_ != nullptr) {
+        if (Status s = vic_->vcpu_activated(*addrspace_); !s) {
+            return s;  // arg_inval: its vic serves another address space
+        }
+    }
     // Blocked all along: powered_off replaces inactive, nothing can be kicked.
     (void)vcpu_scheduler().block(entity_, sched::BlockReason::powered_off);
     (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::inactive);
@@ -276,6 +290,27 @@ Vcpu& Vcpu::of(sched::Entity& entity)
     return *reinterpret_cast<Vcpu*>(reinterpret_cast<std::uintptr_t>(&entity) - offset);
 }
 
+Status Vcpu::attach_vic(Vic& vic, std::uint32_t index)
+{
+    Locked<Vcpu> held(*this);
+    if (Status s = require_init(); !s) {
+        return s;
+    }
+    if (vic_ != nullptr) {
+        return fail(Error::busy);
+    }
+    if (vm_index_ != vcpu_no_index && vm_index_ != index) {
+        return fail(Error::arg_inval);  // its VPM group knows it by another index
+    }
+    if (Status s = vic.add_vcpu(index, *this); !s) {
+        return s;
+    }
+    vic.retain();
+    vic_ = &vic;
+    vm_index_ = index;
+    return success();
+}
+
 Status Vcpu::attach_vpm_group(VpmGroup& group, std::uint32_t index)
 {
     Locked<Vcpu> held(*this);
@@ -284,6 +319,9 @@ Status Vcpu::attach_vpm_group(VpmGroup& group, std::uint32_t index)
     }
     if (vpm_group_ != nullptr) {
         return fail(Error::busy);
+    }
+    if (vm_index_ != vcpu_no_index && vm_index_ != index) {
+        return fail(Error::arg_inval);  // its vic knows it by another index
     }
     if (Status s = group.add_vcpu(index, *this); !s) {
         return s;

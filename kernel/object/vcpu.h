@@ -30,6 +30,7 @@ namespace hyp {
 
 class AddrSpace;
 class CSpace;
+class Vic;
 class VpmGroup;
 
 // The scheduler vCPUs are scheduled by: one per kernel. The boot code (and the host
@@ -44,6 +45,7 @@ struct VcpuState {
     arch::GuestRegs gp;    // x0-x30, SP_EL1, PC (elr), PSTATE (spsr), the last exit's syndrome
     arch::El1SysRegs el1;  // the EL1 system registers, SP_EL0 and the virtual timer
     arch::FpRegs fp;       // Q0-Q31, FPSR, FPCR
+    arch::GicCpuInterfaceState gic;  // its virtual GIC CPU interface, with a vic
 };
 
 // Why a powered-off vCPU stopped, as vcpu_run_check reports it.
@@ -87,6 +89,10 @@ public:
     // keeps a plain pointer, which the vCPU's destructor takes back. busy if it is in a
     // group already.
     [[nodiscard]] Status attach_vpm_group(VpmGroup& group, std::uint32_t index);
+    // vic_attach_vcpu: joins the VM's virtual interrupt controller as GIC CPU `index`
+    // (which must equal its VPM group index, if it has one: arg_inval otherwise). The vCPU
+    // holds a reference to the vic, which keeps a plain pointer back. busy if attached.
+    [[nodiscard]] Status attach_vic(Vic& vic, std::uint32_t index);
     // Kernel-only, for the resource manager's vCPU: with its EL1 MMU off, data accesses
     // are Normal write-back (HCR_EL2.DC), so a program needs no page tables of its own.
     [[nodiscard]] Status set_mmu_off_cacheable();
@@ -120,6 +126,7 @@ public:
     [[nodiscard]] bool last_vcpu() const { return last_vcpu_; }
     [[nodiscard]] VcpuHalt halted() const { return halt_; }
     [[nodiscard]] VpmGroup* vpm_group() const { return vpm_group_; }
+    [[nodiscard]] Vic* vic() const { return vic_; }
     [[nodiscard]] bool mmu_off_cacheable() const { return mmu_off_cacheable_; }
     // Armed by the run loop while the vCPU waits (WFI, CPU_SUSPEND) with its virtual
     // timer set: fires at the timer's deadline and wakes it. Its context is the Vcpu.
@@ -144,6 +151,7 @@ private:
     CSpace* cspace_ = nullptr;    // a reference held
     AddrSpace* addrspace_ = nullptr;  // a reference held
     VpmGroup* vpm_group_ = nullptr;   // a reference held
+    Vic* vic_ = nullptr;              // a reference held
     std::uint32_t vm_index_ = vcpu_no_index;
     sched::Kick kick_ = sched::Kick::none();
     bool powered_on_ = false;
@@ -154,7 +162,8 @@ private:
     sched::TimerEvent wake_timer_;
 };
 
-// The wake timer's handler (above): ends the vCPU's wait, delivering the kick.
+// The wake timer's handler (above): ends the vCPU's wait, delivering the kick; with a
+// vic, by raising its virtual timer's interrupt, which wakes it.
 void vcpu_wake_timer_fired(sched::TimerEvent& event, sched::Ticks now);
 
 // Gunyah's VCPU_MAX_PRIORITY: 63 is kept for the hypervisor's own threads.

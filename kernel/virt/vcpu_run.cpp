@@ -11,6 +11,7 @@
 #include <arch/cpu.h>
 #include <arch/el2_timer.h>
 #include <arch/gic_cpu.h>
+#include <arch/gic_virt.h>
 #include <arch/guest.h>
 #include <arch/psci.h>
 #include <arch/registers.h>
@@ -28,12 +29,15 @@
 #include "kernel/object/addrspace.h"
 #include "kernel/object/addrspace_guest_memory.h"
 #include "kernel/object/vcpu.h"
+#include "kernel/object/vic.h"
 #include "kernel/object/vpm_group.h"
 #include "kernel/sched/kick.h"
 #include "kernel/sched/timer_queue.h"
 #include "kernel/virt/fault_injection.h"
 #include "kernel/virt/guest_trap.h"
+#include "kernel/virt/vm_devices.h"
 #include "kernel/virt/vpsci.h"
+#include "platform/console.h"
 
 namespace hyp::virt {
 namespace {
@@ -49,6 +53,7 @@ struct RunState {
     bool need_schedule = true;
     bool timer_fired = false;
     bool timer_dirty = true;  // the EL2 timer must be programmed again
+    bool vtimer_ppi_on = false;  // the virtual timer's PPI is enabled in this CPU's redistributor
     Ticks slice_deadline = no_deadline;
     // Idle accounting (report_idle_time): counter ticks spent waiting in WFI.
     std::uint64_t started = 0;
@@ -60,6 +65,7 @@ struct RunState {
 
 constinit RunState run_states[HYP_MAX_CPUS];
 constinit std::uint64_t stage2_vtcr = 0;
+constinit unsigned list_registers = 0;  // ICH_VTR_EL2.ListRegs + 1 (the same on every CPU)
 constinit GuestFeatures guest_features{};
 
 std::uint32_t this_cpu() { return arch::current_cpu_index(); }
@@ -69,6 +75,67 @@ RunState& this_state() { return run_states[this_cpu()]; }
 void on_reschedule_sgi(std::uint32_t) { this_state().need_schedule = true; }
 
 void on_kick_sgi(std::uint32_t) {}  // it only had to end a WFI
+
+// The list registers ran low or a level-sensitive interrupt was EOId: the exit itself is
+// the point (the loop folds and refills the list registers before the next entry).
+void on_gic_maintenance(std::uint32_t) {}
+
+// The loaded vCPU's virtual timer fired while it ran: hand it to its virtual GIC and mask
+// it in the CPU until the guest programs it again. Only enabled while a vCPU with a vic is
+// loaded; one that arrives just after the switch to another vCPU is dropped.
+void on_vtimer(std::uint32_t intid)
+{
+    Vcpu* vcpu = this_state().loaded;
+    if (vcpu == nullptr || vcpu->vic() == nullptr) {
+        return;
+    }
+    arch::vtimer_mask();
+    vcpu->vic()->vgic().raise_edge(vcpu->vm_index(), intid);
+}
+
+// The physical UART received something: it is the primary VM's console input. What does
+// not fit in its receive FIFO is dropped (and counted): a person typing never fills it.
+constinit std::uint64_t console_input_dropped = 0;
+
+void on_console_input(std::uint32_t)
+{
+    for (int c = platform::console_read(); c >= 0; c = platform::console_read()) {
+        if (!console_input(static_cast<char>(c))) {
+            __atomic_fetch_add(&console_input_dropped, 1, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+void set_vtimer_ppi(RunState& rs, bool on)
+{
+    if (rs.vtimer_ppi_on != on && irq_vtimer_intid() != 0) {
+        irq_enable_local(irq_vtimer_intid(), on);
+        rs.vtimer_ppi_on = on;
+    }
+}
+
+// The vGIC's part of entering and leaving the guest: list registers in before, out after.
+void vgic_enter(Vcpu& vcpu, Vic& vic)
+{
+    virt::Vgic::Flush flush = vic.vgic().flush(vcpu.vm_index(), list_registers);
+    for (unsigned n = 0; n < list_registers; ++n) {
+        arch::gic_virt::write_lr(n, n < flush.used ? flush.lrs[n] : 0);
+    }
+    arch::gic_virt::write_hcr(arch::gic_virt::ich_hcr::en | (flush.more_pending ? arch::gic_virt::ich_hcr::uie : 0));
+}
+
+void vgic_exit(Vcpu& vcpu, Vic& vic)
+{
+    std::uint64_t lrs[arch::gic_virt::max_list_registers];
+    for (unsigned n = 0; n < list_registers; ++n) {
+        lrs[n] = arch::gic_virt::read_lr(n);
+    }
+    // Off until the next entry: with the interface enabled, an EOId level-sensitive
+    // interrupt's list register keeps the maintenance interrupt asserted until it is
+    // rewritten, and EL2 would take it again and again.
+    arch::gic_virt::write_hcr(0);
+    vic.vgic().fold(vcpu.vm_index(), lrs, list_registers);
+}
 
 void on_el2_timer(std::uint32_t)
 {
@@ -104,6 +171,12 @@ void load(Vcpu& vcpu)
     config.vttbr = vcpu.addrspace()->vttbr();
     config.vmpidr = vcpu_vmpidr_el2(index);
     arch::vcpu_load(state.el1, state.fp, config);
+    if (vcpu.vic() != nullptr) {
+        arch::gic_virt::restore(state.gic);
+    } else {
+        arch::gic_virt::write_hcr(0);
+    }
+    set_vtimer_ppi(this_state(), vcpu.vic() != nullptr);
 }
 
 void save(Vcpu& vcpu)
@@ -111,6 +184,10 @@ void save(Vcpu& vcpu)
     vcpu.addrspace()->devices().flush_console();
     VcpuState& state = vcpu.regs();
     arch::vcpu_save(state.el1, state.fp);
+    if (vcpu.vic() != nullptr) {
+        arch::gic_virt::save(state.gic);  // the list registers were folded at the exit
+        arch::gic_virt::write_hcr(0);
+    }
 }
 
 void reschedule(RunState& rs, std::uint32_t cpu)
@@ -156,9 +233,14 @@ void reschedule(RunState& rs, std::uint32_t cpu)
 void wait_for_interrupt(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, sched::BlockReason reason)
 {
     vcpu.addrspace()->devices().flush_console();  // a prompt waiting for input shows now
+    Vic* vic = vcpu.vic();
     arch::VtimerWait timer = arch::vtimer_wait();
     if (timer.armed) {
         if (timer.pending) {
+            if (vic != nullptr) {  // its interrupt, not yet taken: into the vGIC with it
+                arch::vtimer_mask();
+                vic->vgic().raise_edge(vcpu.vm_index(), vic->vtimer_intid());
+            }
             return;  // an interrupt would be pending: WFI completes at once
         }
         Ticks deadline = timer.deadline;
@@ -172,7 +254,15 @@ void wait_for_interrupt(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, sched::Bloc
         }
         rs.timer_dirty = true;
     }
+    if (vic != nullptr && vic->vgic().has_deliverable(vcpu.vm_index())) {
+        return;  // an interrupt is already waiting for it
+    }
     sched::deliver(vcpu_scheduler().block(vcpu.entity(), reason));
+    // An interrupt that became pending between the check and the block found the vCPU
+    // not yet waiting and did not wake it: look again now that it is.
+    if (vic != nullptr && vic->vgic().has_deliverable(vcpu.vm_index())) {
+        sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), reason));
+    }
 }
 
 // ---- traps --------------------------------------------------------------------------
@@ -255,6 +345,27 @@ void hypercall(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, std::uint64_t ec)
     }
 }
 
+// A write to one of the GICv3 SGI registers (trapped through HCR_EL2.IMO): ICC_SGI1R_EL1
+// goes to the vGIC; the group 0 and alias registers are ignored (the VM's interrupts are
+// all group 1). False for any other register.
+bool sgi_register_write(Vcpu& vcpu, arch::GuestRegs& gp)
+{
+    std::uint64_t iss = gp.esr & arch::esr::iss_mask;
+    std::uint64_t reg = iss & arch::esr_sys64::register_mask;
+    bool sgi1r = reg == arch::esr_sys64::icc_sgi1r_el1;
+    if ((iss & arch::esr_sys64::direction_read) != 0 ||
+        (!sgi1r && reg != arch::esr_sys64::icc_asgi1r_el1 && reg != arch::esr_sys64::icc_sgi0r_el1)) {
+        return false;
+    }
+    if (sgi1r) {
+        auto rt = static_cast<unsigned>((iss >> arch::esr_sys64::rt_shift) & arch::esr_sys64::rt_mask);
+        std::uint64_t value = rt < 31 ? gp.x[rt] : 0;
+        vcpu.vic()->vgic().write_sgi1r(vcpu.vm_index(), value);
+    }
+    gp.elr += 4;
+    return true;
+}
+
 void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
 {
     arch::GuestRegs& gp = vcpu.regs().gp;
@@ -282,6 +393,11 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
         act_on(vcpu, handle_instruction_abort(memory, AbortSyndrome{gp.esr, gp.far, gp.hpfar}));
         return;
     }
+    case arch::esr_ec::sys64:
+        if (vcpu.vic() != nullptr && sgi_register_write(vcpu, gp)) {
+            return;
+        }
+        [[fallthrough]];
     default:
         // System registers the guest may not touch (EC 0x18), and every other trap: the
         // instruction is UNDEFINED as far as the guest can tell.
@@ -319,13 +435,24 @@ bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std:
     stage2_vtcr = *vtcr;
     arch::GuestPstateFeatures features = arch::guest_pstate_features();
     guest_features = GuestFeatures{features.pan, features.ssbs, features.mte};
+    list_registers = arch::gic_virt::list_register_count();
     if (!irq_register(sgi_reschedule, on_reschedule_sgi) || !irq_register(sgi_kick, on_kick_sgi) ||
-        !irq_register(irq_timer_intid(), on_el2_timer)) {
+        !irq_register(irq_timer_intid(), on_el2_timer) || !irq_register(irq_maintenance_intid(), on_gic_maintenance) ||
+        (irq_vtimer_intid() != 0 && !irq_register(irq_vtimer_intid(), on_vtimer))) {
         log::error("hyp: the run loop's interrupt handlers do not fit the IRQ table");
         return false;
     }
     vcpu_scheduler().init(cpu_count, arch::counter_frequency());
     return true;
+}
+
+void console_input_init(std::uint32_t uart_intid)
+{
+    if (uart_intid < 32 || !irq_register(uart_intid, on_console_input) || !platform::console_enable_input()) {
+        log::warn("hyp: no console input for VMs (UART interrupt {})", uart_intid);
+        return;
+    }
+    irq_enable_spi(uart_intid, irq_priority_guest);
 }
 
 void run_vcpus()
@@ -361,7 +488,15 @@ void run_vcpus()
             continue;
         }
         ++rs.exits;
-        switch (arch::guest_run(&vcpu->regs().gp)) {
+        Vic* vic = vcpu->vic();
+        if (vic != nullptr) {
+            vgic_enter(*vcpu, *vic);
+        }
+        arch::GuestExit exit = arch::guest_run(&vcpu->regs().gp);
+        if (vic != nullptr) {
+            vgic_exit(*vcpu, *vic);
+        }
+        switch (exit) {
         case arch::GuestExit::sync:
             guest_sync_exception(*vcpu, rs, cpu);
             break;

@@ -14,6 +14,10 @@ namespace hyp::virt {
 // when stage 2 cannot be set up.
 [[nodiscard]] bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std::uint32_t cpu_count);
 
+// Boot CPU, after run_loop_init(): the physical console's received bytes become the
+// primary VM's console input (its vPL011), through the UART's interrupt `uart_intid`.
+void console_input_init(std::uint32_t uart_intid);
+
 // Every CPU, once run_loop_init() has returned true: runs vCPUs for ever.
 [[noreturn]] void run_vcpus();
 

@@ -20,6 +20,11 @@ namespace hyp::virt {
 struct VmDevicePlatform {
     fmt::Sink* console = nullptr;  // where VMs' console bytes go
     IpaRange uart{};               // the vPL011's registers; empty: no vPL011
+    std::uint32_t uart_intid = 0;  // its SPI in a VM's vGIC (the platform UART's)
+    // Where a VM's vGIC sits (its "default addresses"): the platform's GICv3 regions.
+    IpaRange gic_distributor{};    // empty: VMs get no vGIC
+    Ipa gic_redistributors{};
+    std::uint32_t vtimer_intid = 27;  // the EL1 virtual timer's PPI
 };
 void set_vm_device_platform(const VmDevicePlatform& platform);
 [[nodiscard]] const VmDevicePlatform& vm_device_platform();
@@ -28,9 +33,16 @@ void set_vm_device_platform(const VmDevicePlatform& platform);
 // Gunyah's resource manager gives the primary VM (HLOS) VMID 3 (gunyah-rm.md).
 inline constexpr std::uint32_t primary_vm_vmid = 3;
 
+// Console input goes to the primary VM's vPL011 (the one whose VM has primary_vm_vmid),
+// from whichever CPU takes the physical UART's interrupt. False when the byte could not
+// be taken (no primary VM, or its receive FIFO is full): the caller drops it.
+[[nodiscard]] bool console_input(char byte);
+
 class VmDevices {
 public:
     VmDevices() : uart_{sink_} {}
+    // Stops being the console input's target, if it was.
+    ~VmDevices();
     VmDevices(const VmDevices&) = delete;
     VmDevices& operator=(const VmDevices&) = delete;
 
@@ -42,11 +54,14 @@ public:
     // The console's partial line, out now (the run loop, when a vCPU stops running).
     void flush_console() { uart_.flush_output(); }
     [[nodiscard]] Vpl011& uart() { return uart_; }
+    // Whether init() put the vPL011 on the bus.
+    [[nodiscard]] bool has_uart() const { return has_uart_; }
 
 private:
     MmioBus bus_;
     LineSink sink_;
     Vpl011 uart_;
+    bool has_uart_ = false;
 };
 
 }  // namespace hyp::virt

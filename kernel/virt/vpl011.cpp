@@ -250,6 +250,15 @@ unsigned Vpl011::rx_count()
     return rx_count_;
 }
 
+void Vpl011::set_irq(IrqLine* irq)
+{
+    LockGuard held{lock_};
+    irq_ = irq;
+    if (irq_ != nullptr) {
+        irq_->set_level(line_);
+    }
+}
+
 void Vpl011::flush_output()
 {
     if (!out_.pending()) {

@@ -105,6 +105,9 @@ public:
 
     // Back to the reset state (VM reset): registers, empty FIFO, interrupt line low.
     void reset();
+    // Connects (or with null, disconnects) the interrupt output, and drives it to the
+    // current level. For the vGIC, once it exists.
+    void set_irq(IrqLine* irq);
     // Sends a partial output line on (see line_sink.h).
     void flush_output();
 

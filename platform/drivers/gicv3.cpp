@@ -1,6 +1,9 @@
 // GICv3 distributor and redistributor bring-up (see gicv3.h).
 #include "platform/drivers/gicv3.h"
 
+#include "kernel/core/config.h"
+
+#include <arch/cpu.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 
@@ -128,6 +131,13 @@ const char* distributor_init(const GicInfo& gic, std::uint64_t boot_mpidr)
     return nullptr;
 }
 
+// Each CPU's own redistributor frame, by logical CPU index, once it has run
+// redistributor_init().
+struct LocalRedistributors {
+    std::uintptr_t base[HYP_MAX_CPUS];
+};
+constinit LocalRedistributors local_redistributors{};
+
 std::size_t redistributor_count() { return redistributors; }
 
 const char* redistributor_init(std::uint64_t mpidr, const PrivateIrq* irqs, std::size_t count)
@@ -167,7 +177,27 @@ const char* redistributor_init(std::uint64_t mpidr, const PrivateIrq* irqs, std:
     }
     arch::dsb_sy();
     reg32(rd + gicr_isenabler0) = enable;
+    local_redistributors.base[arch::current_cpu_index()] = rd;
     return nullptr;
+}
+
+void enable_spi(std::uint32_t intid, std::uint8_t priority)
+{
+    if (intid < private_count || intid >= 1020) {
+        return;
+    }
+    *reinterpret_cast<volatile std::uint8_t*>(gicd() + gicd_ipriorityr + intid) = priority;
+    arch::dsb_sy();
+    reg32(gicd() + gicd_isenabler + (intid / 32) * 4) = 1u << (intid % 32);
+}
+
+void enable_private(std::uint32_t intid, bool enabled)
+{
+    std::uintptr_t rd = local_redistributors.base[arch::current_cpu_index()];
+    if (rd == 0 || intid >= private_count) {
+        return;
+    }
+    reg32(rd + (enabled ? gicr_isenabler0 : gicr_icenabler0)) = 1u << intid;
 }
 
 }  // namespace hyp::platform::gicv3

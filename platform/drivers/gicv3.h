@@ -16,6 +16,7 @@ namespace hyp::platform::gicv3 {
 inline constexpr std::uintptr_t gicd_ctlr = 0x0000;
 inline constexpr std::uintptr_t gicd_typer = 0x0004;
 inline constexpr std::uintptr_t gicd_igroupr = 0x0080;     // one bit per INTID
+inline constexpr std::uintptr_t gicd_isenabler = 0x0100;   // one bit per INTID
 inline constexpr std::uintptr_t gicd_icenabler = 0x0180;   // one bit per INTID
 inline constexpr std::uintptr_t gicd_icpendr = 0x0280;     // one bit per INTID
 inline constexpr std::uintptr_t gicd_ipriorityr = 0x0400;  // one byte per INTID
@@ -92,5 +93,12 @@ struct PrivateIrq {
 // put in group 1, then `irqs` enabled with their priorities. Returns nullptr, or what
 // went wrong.
 [[nodiscard]] const char* redistributor_init(std::uint64_t mpidr, const PrivateIrq* irqs, std::size_t count);
+
+// Enables SPI `intid` at `priority` (routed to the boot CPU, as distributor_init() left it).
+void enable_spi(std::uint32_t intid, std::uint8_t priority);
+
+// Enables or disables one SGI or PPI in this CPU's redistributor (redistributor_init()
+// must have run on this CPU).
+void enable_private(std::uint32_t intid, bool enabled);
 
 }  // namespace hyp::platform::gicv3

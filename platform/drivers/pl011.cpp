@@ -25,4 +25,18 @@ void flush(std::uintptr_t base)
     }
 }
 
+void enable_rx_interrupt(std::uintptr_t base)
+{
+    reg(base, reg_icr) = int_rx | int_rt;
+    reg(base, reg_imsc) = reg(base, reg_imsc) | int_rx | int_rt;
+}
+
+int get_char(std::uintptr_t base)
+{
+    if ((reg(base, reg_fr) & fr_rxfe) != 0) {
+        return -1;
+    }
+    return static_cast<int>(reg(base, reg_dr) & 0xff);
+}
+
 }  // namespace hyp::platform::pl011

@@ -30,7 +30,7 @@ struct [[nodiscard]] RunState {
 };
 
 // The objects the RM creates (partition_create_*).
-enum class ObjectKind : std::uint8_t { cspace, addrspace, memextent, thread, vpm_group };
+enum class ObjectKind : std::uint8_t { cspace, addrspace, memextent, thread, vpm_group, vic };
 
 class Hypervisor {
 public:
@@ -52,6 +52,9 @@ public:
     virtual Error vcpu_set_affinity(CapId vcpu, std::uint32_t cpu_index) = 0;
     virtual Error vcpu_poweron(CapId vcpu, std::uint64_t entry, std::uint64_t context, std::uint64_t flags) = 0;
     virtual Error vpm_group_attach_vcpu(CapId vpm_group, CapId vcpu, std::uint32_t index) = 0;
+    virtual Error vic_configure(CapId vic, std::uint32_t max_vcpus, std::uint32_t max_virqs, std::uint64_t options,
+                                std::uint32_t max_msis) = 0;
+    virtual Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) = 0;
     virtual RunState vcpu_run_check(CapId vcpu) = 0;
 
 protected:
@@ -67,6 +70,7 @@ protected:
     case ObjectKind::memextent: return "partition_create_memextent";
     case ObjectKind::thread: return "partition_create_thread";
     case ObjectKind::vpm_group: return "partition_create_vpm_group";
+    case ObjectKind::vic: return "partition_create_vic";
     }
     return "partition_create_?";
 }

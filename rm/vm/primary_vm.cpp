@@ -338,8 +338,28 @@ private:
         return refuse(diag_, error, "{} (the primary VM's vCPU {}) failed: {}", call, index, error);
     }
 
+    // The virtual GIC, for all the VM's vCPUs; active before any vCPU is attached to it
+    // (vic_attach_vcpu needs an active vic).
+    Status make_vic()
+    {
+        Status s = create(ObjectKind::vic, vm_.vic, "the primary VM's virtual GIC");
+        if (!s) {
+            return s;
+        }
+        Error e = hv_.vic_configure(vm_.vic, r_.vcpu_count, primary_vic_spis, 0, 0);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "vic_configure", "the primary VM's virtual GIC");
+        }
+        e = hv_.object_activate(vm_.vic);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "object_activate", "the primary VM's virtual GIC");
+        }
+        return success();
+    }
+
     // Each vCPU is set up while in init, as Gunyah requires for the attach calls (its
-    // vpm_group_attach_vcpu answers object_state for an active thread), then activated.
+    // vpm_group_attach_vcpu and vic_attach_vcpu answer object_state for an active
+    // thread), then activated.
     Status make_vcpus()
     {
         Status s = create(ObjectKind::vpm_group, vm_.vpm_group, "the primary VM's VPM group");
@@ -349,6 +369,10 @@ private:
         Error e = hv_.object_activate(vm_.vpm_group);
         if (e != Error::ok) {
             return call_failed(diag_, e, "object_activate", "the primary VM's VPM group");
+        }
+        s = make_vic();
+        if (!s) {
+            return s;
         }
         for (std::uint32_t i = 0; i < r_.vcpu_count; ++i) {
             CapResult vcpu = hv_.partition_create(ObjectKind::thread, info_.partition_cap, info_.cspace_cap);
@@ -387,6 +411,11 @@ private:
         e = hv_.vpm_group_attach_vcpu(vm_.vpm_group, vcpu, i);
         if (e != Error::ok) {
             return vcpu_failed(e, "vpm_group_attach_vcpu", i);
+        }
+        // The same index in the vic as in the VPM group, as the kernel requires.
+        e = hv_.vic_attach_vcpu(vm_.vic, vcpu, i);
+        if (e != Error::ok) {
+            return vcpu_failed(e, "vic_attach_vcpu", i);
         }
         e = hv_.object_activate(vcpu);
         if (e != Error::ok) {

@@ -1,8 +1,8 @@
 // Building the primary VM ("HLOS") with hypercalls only: its RAM as a memextent taken
 // from the root partition, the kernel and initrd copied in and the device tree written
 // through a temporary mapping in the RM's own address space, then its cspace, address
-// space, VPM group and vCPUs, and vCPU 0 powered on at the kernel's entry with x0 = the
-// DT. Every result is checked; a failure names the call and the Gunyah error, and leaves
+// space, VPM group, virtual GIC (vic) and vCPUs, and vCPU 0 powered on at the kernel's
+// entry with x0 = the DT. Every result is checked; a failure names the call and the Gunyah error, and leaves
 // what was created in place (the RM powers the machine off).
 //
 // Portable: the hypercalls and the RM's view of memory come through rm/vm/hypervisor.h,
@@ -26,6 +26,12 @@ namespace hyp::rm {
 // The primary VM's cspace: room for what the RM will later copy into it (message
 // queues, doorbells, its vCPUs' caps), far more than it needs now.
 inline constexpr std::uint32_t primary_cspace_caps = 256;
+// The primary VM's virtual GIC: its SPIs (vic_configure's max_virqs; INTIDs 32 up, the
+// kernel rounds to a multiple of 32). 64 holds the vPL011's (platform.uart_intid, 33 on
+// QEMU virt) and leaves room for the SPIs of the RM's message queues and doorbells the
+// VM will be given later; the vGIC itself sits at the platform's GICD/GICR addresses,
+// which the primary DT already shows.
+inline constexpr std::uint32_t primary_vic_spis = 64;
 // How many 2 MiB steps through the free RAM the RM takes when the hypervisor already
 // uses pages of a candidate (activation answers busy) before giving up.
 inline constexpr std::size_t max_ram_candidates = 4096;
@@ -43,6 +49,7 @@ struct PrimaryVm {
     CapId cspace = cap_invalid;
     CapId addrspace = cap_invalid;
     CapId vpm_group = cap_invalid;
+    CapId vic = cap_invalid;
     CapId vcpus[primary_max_vcpus] = {};
     std::uint32_t vcpu_count = 0;
 

@@ -52,3 +52,33 @@ hyp_apt_candidate() {
 hyp_usage() {
     awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
 }
+
+# The first 2 MiB-aligned address after an arm64 Image loaded at address $1 (hex or
+# decimal), from file $2: past the file and past the header's image_size (the kernel's
+# whole footprint, BSS included), e.g. for an initrd. Prints it in hex.
+hyp_after_image() {
+    local base=$1 file=$2 size image_size
+    size=$(stat -c %s "$file")
+    # image_size: little-endian 64-bit at offset 16; 0 in very old kernels.
+    image_size=$((16#$(od -An -tx1 -j16 -N8 "$file" | awk '{ for (i = NF; i >= 1; i--) printf "%s", $i }')))
+    [ "$image_size" -gt "$size" ] && size=$image_size
+    printf '%#x\n' $(( (base + size + 0x1fffff) & ~0x1fffff ))
+}
+
+# Makes sure Debian's kernel (.cache/debian/Image) and the initramfs archives
+# (.cache/initramfs/*.cpio.gz) are there and current: runs scripts/fetch-guest when one
+# is missing or a source under tests/initramfs/ is newer than the archives' stamp.
+hyp_ensure_guest() {
+    local f stale=0 stamp="${HYP_CACHE}/initramfs/.stamp"
+    for f in "${HYP_CACHE}/debian/Image" "$stamp" "${HYP_CACHE}/initramfs/"{shell,check,boot}.cpio.gz; do
+        [ -f "$f" ] || stale=1
+    done
+    if [ "$stale" = 0 ] && [ -n "$(find "${HYP_ROOT}/tests/initramfs" -type f ! -name '*.md' \
+            ! -name '*.pyc' -newer "$stamp" -print -quit)" ]; then
+        stale=1
+    fi
+    if [ "$stale" = 1 ]; then
+        hyp_log "fetching the guest kernel and building the initramfs (scripts/fetch-guest)"
+        "${HYP_ROOT}/scripts/fetch-guest" >&2 || hyp_die "scripts/fetch-guest failed"
+    fi
+}

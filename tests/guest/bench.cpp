@@ -7,8 +7,8 @@
 // in /chosen/bootargs): `bench=calls`, `bench=switch`, `bench=idle` or a comma list;
 // without one, all that the vCPU count allows.
 //   calls   null hypercall (native hvc #0x6000 hyp_identify), SMCCC_VERSION through
-//           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer
-//           condition already met, scheduler_yield with nobody to switch to; what one
+//           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer's
+//           interrupt already pending, scheduler_yield with nobody to switch to; what one
 //           WFI that really sleeps costs the hypervisor (a sweep of short sleeps); what
 //           the hypervisor and the RM take from a busy guest per 100 ms, and what one
 //           of the RM's wake-ups costs while the guest sleeps; from those, an estimate
@@ -22,6 +22,11 @@
 // null hypercall's own is an instruction that does not trap), measured in the same run.
 // Loops run in chunks and a figure is the best chunk, so the RM's 10 ms wake-ups do not
 // blur it; they are measured on their own ("busy guest").
+//
+// The timer wakes a sleep through the (virtual) GIC, as on hardware: the guest sets up
+// its PPI first (runtime.h), sleeps with PSTATE.I masked until an interrupt is pending
+// (ISR_EL1.I), and then acknowledges and ends it with the timer disabled, outside what
+// is timed.
 #include "hyp_api/gunyah_client.h"
 #include "hyp_api/psci.h"
 #include "hyp_api/vcpu_mpidr.h"
@@ -85,7 +90,7 @@ using Loop = void (*)(u64 n);
     asm volatile("1: ldr w9, [%1]\n subs %0, %0, #1\n b.ne 1b" : "+r"(n) : "r"(uartfr) : "x9", "cc", "memory");
 }
 
-[[gnu::noinline]] void loop_wfi(u64 n)  // the operation: the WFI (its timer condition holds)
+[[gnu::noinline]] void loop_wfi(u64 n)  // the operation: the WFI (the timer's interrupt is pending)
 {
     asm volatile("1: wfi\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::"cc", "memory");
 }
@@ -131,6 +136,30 @@ Baselines baselines(unsigned hypercall_rounds = chunks)
     return b;
 }
 
+// After a wake-up by the timer: its interrupt acknowledged (ICC_IAR1_EL1), the timer
+// disabled, the interrupt ended. Any answer but INTID 27 is counted, for check_wakes().
+constinit u64 timer_wakes = 0;
+constinit u64 wrong_wakes = 0;
+constinit u32 wrong_intid = 0;
+
+void end_timer_wake()
+{
+    const u32 intid = gic_acknowledge();
+    ++timer_wakes;
+    if (intid != vtimer_intid) {
+        ++wrong_wakes;
+        wrong_intid = intid;
+    }
+    vtimer_done(intid);
+}
+
+void check_wakes(const char* what)
+{
+    check(wrong_wakes == 0, "%s: each of %lu wake-ups acknowledged the timer's INTID %u (%lu did not, the last %u)",
+          what, timer_wakes, vtimer_intid, wrong_wakes, wrong_intid);
+    timer_wakes = wrong_wakes = 0;
+}
+
 [[nodiscard]] i64 yield_once()
 {
     return static_cast<i64>(gunyah::scheduler_yield(GUNYAH_YIELD_HINT_YIELD, 0));
@@ -138,16 +167,18 @@ Baselines baselines(unsigned hypercall_rounds = chunks)
 
 // ---- calls --------------------------------------------------------------------------------
 
-// One sleep of `k` ticks in WFI; the ticks from before arming to after waking.
+// One sleep of `k` ticks in WFI, until the timer's interrupt is pending; the ticks from
+// before arming to after waking. Then the interrupt is ended and the timer off.
 u64 sleep_ticks(u64 k)
 {
     u64 t0;
     u64 t1;
-    asm volatile("isb\n mrs %0, cntvct_el0\n add x9, %0, %2\n msr cntv_cval_el0, x9\n isb\n wfi\n isb\n"
-                 " mrs %1, cntvct_el0"
+    asm volatile("isb\n mrs %0, cntvct_el0\n add x9, %0, %2\n msr cntv_cval_el0, x9\n msr cntv_ctl_el0, %3\n isb\n"
+                 "1: wfi\n mrs x9, isr_el1\n tbz x9, #7, 1b\n isb\n mrs %1, cntvct_el0"
                  : "=&r"(t0), "=&r"(t1)
-                 : "r"(k)
+                 : "r"(k), "r"(u64{1})  // CNTV_CTL_EL0: enabled, unmasked
                  : "x9", "memory");
+    end_timer_wake();
     return t1 - t0;
 }
 
@@ -155,7 +186,8 @@ constexpr unsigned sweep_max = 512;
 constinit u64 sweep[sweep_max + 1] = {};
 
 // What one WFI that sleeps costs the hypervisor, in ticks x100: the trap, blocking the
-// vCPU, switching to idle, the timer interrupt, and switching back. A sleep of k ticks
+// vCPU, switching to idle, the timer interrupt, injecting the virtual one, and switching
+// back. A sleep of k ticks
 // takes max(c, k + w): while k is shorter than the way into idle, the deadline has passed
 // before the CPU waits and nothing is skipped (c, the whole cost); beyond that the CPU
 // waits, icount skips to the deadline, and only the wake-up (w) shows. (Shorter still,
@@ -168,13 +200,12 @@ struct SleepCost {
 
 SleepCost sleep_cost()
 {
-    asm volatile("msr cntv_ctl_el0, %0\n isb" ::"r"(u64{1}) : "memory");  // enabled, unmasked
     for (u64 k = 1; k <= sweep_max; ++k) {
         const u64 a = sleep_ticks(k);
         const u64 b = sleep_ticks(k);
         sweep[k] = a < b ? a : b;  // the RM's wake-ups only add
     }
-    disarm_vtimer();
+    check_wakes("WFI sweep");
     const u64 at_once = sweep[1];  // the deadline passed before the hypervisor looked
     u64 wake = ~u64{0};
     for (u64 k = sweep_max / 2; k <= sweep_max; ++k) {
@@ -283,8 +314,8 @@ u64 rm_wake(const Busy& busy, u64 wake)
         u64 now;
         do {
             asm volatile("wfi\n isb\n mrs %0, cntvct_el0" : "=r"(now)::"memory");
-        } while (!vtimer_fired());
-        disarm_vtimer();
+        } while (!interrupt_pending());
+        end_timer_wake();
         if (now - deadline > wake + 1) {  // else the guest woke first: the RM was not due yet
             best = best == 0 || now - rm_deadline < best ? now - rm_deadline : best;
         }
@@ -308,9 +339,14 @@ void bench_calls()
 
     asm volatile("msr cntv_cval_el0, xzr\n msr cntv_ctl_el0, %0\n isb" ::"r"(u64{1}) : "memory");
     check(vtimer_fired(), "virtual timer condition met (CVAL 0)");
-    report("WFI, timer condition already met (returns at once)", minus(measure(loop_wfi), b.empty_x100),
+    const u64 t_pending = counter();
+    while (!interrupt_pending() && counter() - t_pending < ticks_from_us(10'000)) {
+    }
+    check(interrupt_pending(), "its interrupt pending (ISR_EL1.I) within %lu ticks", counter() - t_pending);
+    report("WFI, timer's interrupt already pending (returns at once)", minus(measure(loop_wfi), b.empty_x100),
            b.null_x100);
-    disarm_vtimer();
+    end_timer_wake();
+    check_wakes("WFI with the interrupt pending");
 
     const i64 r = yield_once();
     check(r == 0, "scheduler_yield answers OK (%ld %s)", r, gunyah_error_name(r));
@@ -344,6 +380,7 @@ void bench_calls()
         bad("the RM's wake-ups could not be lined up with the guest's sleep");
         return;
     }
+    check_wakes("RM wake-ups");
     const u64 rm_x100 = per_op_x100(rm, 1);
     report("RM wake-up while the guest sleeps: its timer to the guest back", rm_x100, b.null_x100);
     // Per 100 ms asleep: the guest's one sleep and the RM's wake-ups. The figure above
@@ -503,23 +540,24 @@ void bench_idle()
     // A small baseline: this run is for the hypervisor's idle figure, which it dilutes.
     const Baselines b = baselines(3);
     const u64 period = ticks_from_us(hundred_ms_us);
-    asm volatile("msr cntv_ctl_el0, %0\n isb" ::"r"(u64{1}) : "memory");  // enabled, unmasked
     u64 deadline = counter();
     u64 late = 0;
     u64 latest = 0;
     u64 wfis = 0;
     for (unsigned i = 0; i < idle_periods; ++i) {
         deadline += period;
-        asm volatile("msr cntv_cval_el0, %0\n isb" ::"r"(deadline) : "memory");
+        // Enabled, unmasked; until the timer's interrupt is pending.
+        asm volatile("msr cntv_cval_el0, %0\n msr cntv_ctl_el0, %1\n isb" ::"r"(deadline), "r"(u64{1}) : "memory");
         u64 now;
         do {
             asm volatile("wfi\n isb\n mrs %0, cntvct_el0" : "=r"(now)::"memory");
             ++wfis;
-        } while (!vtimer_fired());
+        } while (!interrupt_pending());
+        end_timer_wake();
         late += now - deadline;
         latest = now - deadline > latest ? now - deadline : latest;
     }
-    disarm_vtimer();
+    check_wakes("idle");
     say("%u periods, %lu WFIs; woke at most %lu ticks after the deadline", idle_periods, wfis, latest);
     report("idle guest, wake-up latency (timer deadline to the guest, tick resolution)",
            per_op_x100(late, idle_periods), b.null_x100);
@@ -577,6 +615,13 @@ void guest::run(u64 dt_ipa)
     const char* args = chosen_bootargs(dt_ipa);
     const unsigned vcpus = count_vcpus();
     say("bootargs \"%s\", %u vCPUs", args, vcpus);
+    // The virtual timer's PPI, for the sleeps (only the boot vCPU sleeps).
+    if (const char* e = gic_enable_distributor()) {
+        fail("GIC distributor at %#lx: %s", gicd_base, e);
+    }
+    if (const char* e = gic_enable_vtimer()) {
+        fail("GIC set-up for the virtual timer's PPI: %s", e);
+    }
     const char* list = bench_list(args);
     if (list == nullptr ? true : listed(list, "calls")) {
         bench_calls();

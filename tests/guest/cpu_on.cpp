@@ -7,8 +7,10 @@
 //   3. CPU_ON errors: ALREADY_ON (itself), INVALID_PARAMETERS (MPIDRs no vCPU has),
 //      INVALID_ADDRESS (entry points outside the VM's RAM), each changing nothing;
 //   4. turns them all on again, at the other entry point: while they wait, CPU_ON says
-//      ALREADY_ON and AFFINITY_INFO ON; each sleeps once in WFI and once in CPU_SUSPEND
-//      with its virtual timer armed and must come back; then they CPU_OFF again.
+//      ALREADY_ON and AFFINITY_INFO ON; each sets up the GIC for its virtual timer's PPI
+//      (the boot vCPU enabled Group 1 at the distributor), sleeps once in WFI and once in
+//      CPU_SUSPEND with its virtual timer armed, must be woken by the timer's interrupt
+//      (INTID 27, acknowledged with ICC_IAR1_EL1 and ended), and CPU_OFFs again.
 // Prints `guest cpu-on: N vCPUs`.
 #include "hyp_api/psci.h"
 #include "hyp_api/vcpu_mpidr.h"
@@ -31,10 +33,16 @@ struct Arrival {
     u64 sctlr;
     // Round 2: sleeping with the virtual timer armed.
     u64 sleep_done;
-    u64 wfi_fired;
+    u64 sleep_stage;  // where it is: for the report when it does not come back
+    u64 gic_error;  // gic_enable_vtimer()'s answer: 0, or the address of what went wrong
+    u64 wfi_fired;  // CNTV_CTL_EL0.ISTATUS on waking
     u64 wfi_us;
+    u64 wfi_count;
+    u64 wfi_intid;  // acknowledged on waking
     u64 suspend_result;
     u64 suspend_us;
+    u64 suspend_count;
+    u64 suspend_intid;
 };
 
 constinit Arrival arrivals[max_vcpus] = {};
@@ -45,6 +53,18 @@ constexpr u64 context_magic = 0x5eed000000000000ull;
 constexpr u64 daif_all_masked = 0x3c0;  // D, A, I, F: bits 9..6
 constexpr u64 sctlr_m = 1;
 constexpr u64 sleep_us = 2000;
+enum SleepStage : unsigned { stage_none, stage_gic, stage_wfi, stage_wfi_end, stage_suspend, stage_suspend_end };
+const char* stage_name(u64 stage)
+{
+    switch (stage) {
+    case stage_gic: return "setting up the GIC";
+    case stage_wfi: return "in WFI";
+    case stage_wfi_end: return "ending the interrupt that woke it from WFI (timer off, EOI)";
+    case stage_suspend: return "in CPU_SUSPEND";
+    case stage_suspend_end: return "ending the interrupt that woke it from CPU_SUSPEND (timer off, EOI)";
+    default: return "not started";
+    }
+}
 
 constexpr u64 context_for(unsigned round, unsigned index) { return context_magic | u64{round} << 16 | index; }
 constexpr unsigned index_of_context(u64 context) { return static_cast<unsigned>(context & 0xffff); }
@@ -71,23 +91,53 @@ void secondary(u64 context, unsigned entry_id, u64 daif_on_entry)
     store(a.marker, context);
     dsb();
     if (round_of_context(context) == 2) {
-        if (load(test_sleep)) {
-            // WFI until the timer condition holds: each WFI must end (the timer wakes it).
+        store(a.sleep_stage, u64{stage_gic});
+        dsb();
+        const char* gic = load(test_sleep) ? gic_enable_vtimer() : "not tested";
+        store(a.gic_error, static_cast<u64>(reinterpret_cast<std::uintptr_t>(gic)));
+        if (gic == nullptr) {
+            // WFI until an interrupt is pending (PSTATE.I stays masked), which must be the
+            // timer's: each sleep must end, woken by it.
+            store(a.sleep_stage, u64{stage_wfi});
+            dsb();
             u64 start = counter();
             arm_vtimer(ticks_from_us(sleep_us));
-            while (!vtimer_fired()) {
+            u64 wfis = 0;
+            u32 intid = gic_spurious_intid;
+            while (intid == gic_spurious_intid) {
                 asm volatile("wfi" ::: "memory");
+                ++wfis;
+                intid = gic_acknowledge();
             }
             store(a.wfi_us, us_from_ticks(counter() - start));
-            store(a.wfi_fired, u64{1});
+            store(a.wfi_fired, u64{vtimer_fired()});
+            store(a.wfi_count, wfis);
+            store(a.wfi_intid, u64{intid});
+            store(a.sleep_stage, u64{stage_wfi_end});
+            dsb();
+            vtimer_done(intid);
             // CPU_SUSPEND, standby, power level 0 (original power_state format): returns
-            // SUCCESS once something wakes the vCPU; here, its timer again.
+            // SUCCESS once something wakes the vCPU; here, its timer's interrupt again. A
+            // standby may end early (PSCI): then the vCPU suspends again.
+            store(a.sleep_stage, u64{stage_suspend});
+            dsb();
             start = counter();
             arm_vtimer(ticks_from_us(sleep_us));
-            const i64 r = psci_cpu_suspend(0);
+            u64 suspends = 0;
+            i64 r = PSCI_RET_SUCCESS;
+            intid = gic_spurious_intid;
+            while (r == PSCI_RET_SUCCESS && intid == gic_spurious_intid) {
+                r = psci_cpu_suspend(0);
+                ++suspends;
+                intid = gic_acknowledge();
+            }
             store(a.suspend_us, us_from_ticks(counter() - start));
             store(a.suspend_result, static_cast<u64>(r));
-            disarm_vtimer();
+            store(a.suspend_count, suspends);
+            store(a.suspend_intid, u64{intid});
+            store(a.sleep_stage, u64{stage_suspend_end});
+            dsb();
+            vtimer_done(intid);
         }
         dsb();
         store(a.sleep_done, u64{1});
@@ -134,6 +184,7 @@ void start_all(unsigned round, unsigned count, unsigned self)
         }
         store(arrivals[i].marker, u64{0});
         store(arrivals[i].sleep_done, u64{0});
+        store(arrivals[i].sleep_stage, u64{stage_none});
         store(release[i], u64{0});
         dsb();
         const i64 r = psci_cpu_on(hyp_abi::vcpu_mpidr(i), entry, context_for(round, i));
@@ -222,9 +273,12 @@ void guest::run(u64)
 
     // 4. Everyone on again: a vCPU comes back after CPU_OFF.
     if (count > 1) {
-        // Bare QEMU does not deliver the timer's wake-up to WFI while its GIC is
-        // unconfigured; the hypervisor's VM has no GIC yet and wakes WFI on the timer.
-        store(test_sleep, gunyah);
+        // The timer's interrupt wakes a sleeping vCPU only through the GIC: Group 1 on at
+        // the distributor, here; each vCPU sets up its own redistributor and CPU interface.
+        const char* gicd = gic_enable_distributor();
+        check(gicd == nullptr, "GIC distributor at %#lx: Group 1 enabled%s%s", gicd_base, gicd == nullptr ? "" : ": ",
+              gicd == nullptr ? "" : gicd);
+        store(test_sleep, gicd == nullptr);
         dsb();
         start_all(2, count, self);
         for (unsigned i = 0; i < count; ++i) {
@@ -243,21 +297,40 @@ void guest::run(u64)
             }
             const Arrival& a = arrivals[i];
             if (!wait_for([&] { return load(a.sleep_done) != 0; }, arrival_timeout_us)) {
-                bad("vCPU %u did not come back from WFI / CPU_SUSPEND with its timer armed (%lu us) within %lu s", i,
-                    sleep_us, arrival_timeout_us / 1000000);
+                const u64 stage = load(a.sleep_stage);
+                if (stage >= stage_wfi_end) {
+                    bad("vCPU %u did not come back from WFI / CPU_SUSPEND with its timer armed (%lu us) within %lu s: "
+                        "stuck %s (WFI woke with INTID %lu acknowledged)",
+                        i, sleep_us, arrival_timeout_us / 1000000, stage_name(stage), load(a.wfi_intid));
+                } else {
+                    bad("vCPU %u did not come back from WFI / CPU_SUSPEND with its timer armed (%lu us) within %lu s: "
+                        "stuck %s",
+                        i, sleep_us, arrival_timeout_us / 1000000, stage_name(stage));
+                }
                 continue;
             }
             dsb();
-            if (gunyah) {
-                check(load(a.wfi_fired) != 0 && load(a.wfi_us) >= sleep_us,
-                      "vCPU %u: WFI until its timer fired: %lu us (timer at %lu us)", i, load(a.wfi_us), sleep_us);
-                const i64 r = static_cast<i64>(load(a.suspend_result));
-                check(r == PSCI_RET_SUCCESS, "vCPU %u: CPU_SUSPEND(standby) with its timer armed -> %ld %s after %lu us",
-                      i, r, psci_result_name(r), load(a.suspend_us));
+            if (!load(test_sleep)) {
+                continue;
             }
+            const char* gic = reinterpret_cast<const char*>(static_cast<std::uintptr_t>(load(a.gic_error)));
+            if (!check(gic == nullptr, "vCPU %u: GIC set up for its virtual timer (redistributor at %#lx)%s%s", i,
+                       gic_redistributor(i), gic == nullptr ? "" : ": ", gic == nullptr ? "" : gic)) {
+                continue;
+            }
+            check(load(a.wfi_intid) == vtimer_intid && load(a.wfi_fired) != 0 && load(a.wfi_us) >= sleep_us,
+                  "vCPU %u: WFI until its timer fired: %lu us (timer at %lu us), WFIs %lu, acknowledged INTID %lu "
+                  "(want %u), ISTATUS %lu",
+                  i, load(a.wfi_us), sleep_us, load(a.wfi_count), load(a.wfi_intid), vtimer_intid, load(a.wfi_fired));
+            const i64 r = static_cast<i64>(load(a.suspend_result));
+            check(r == PSCI_RET_SUCCESS && load(a.suspend_intid) == vtimer_intid && load(a.suspend_us) >= sleep_us,
+                  "vCPU %u: CPU_SUSPEND(standby) with its timer armed -> %ld %s after %lu us, calls %lu, acknowledged "
+                  "INTID %lu (want %u)",
+                  i, r, psci_result_name(r), load(a.suspend_us), load(a.suspend_count), load(a.suspend_intid),
+                  vtimer_intid);
         }
-        if (!gunyah) {
-            say("skipped: WFI and CPU_SUSPEND woken by the virtual timer (bare QEMU's GIC is not set up)");
+        if (!load(test_sleep)) {
+            say("skipped: WFI and CPU_SUSPEND woken by the virtual timer (the GIC's distributor could not be set up)");
         }
         for (unsigned i = 0; i < count; ++i) {
             store(release[i], u64{1});

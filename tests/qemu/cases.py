@@ -15,7 +15,12 @@ The image's output is a contract with the hypervisor:
   * with a guest-loader kernel module, the resource manager boots it as the primary VM
     (tests/guest: each test guest ends with one line `guest NAME: PASS` or
     `guest NAME: FAIL: ...` and powers off; the RM then powers the machine off); with
-    none, it says `RM: no primary VM kernel` and powers off.
+    none, it says `RM: no primary VM kernel` and powers off;
+  * Debian's kernel with check.cpio.gz (tests/initramfs) as the primary VM prints one
+    `initramfs-check: PASS ...` line, or `initramfs-check: FAIL: ...`, and powers off;
+    with shell.cpio.gz it answers commands typed on the serial port (`interact`) and
+    `poweroff -f` ends QEMU with status 0. Cases with `direct=True` boot the same
+    without the hypervisor.
 """
 
 from __future__ import annotations
@@ -63,6 +68,19 @@ class Case:
     # End QEMU as soon as every expect pattern has matched (a kernel that cannot finish
     # booting yet); the exit status is then not checked.
     stop_when_matched: bool = False
+    # The primary VM's initramfs, loaded by a second guest-loader (initrd=) at the first
+    # 2 MiB boundary after the kernel ({cache} as for `kernel`).
+    initrd: str | None = None
+    # Boot `kernel` (and `initrd`, with `bootargs` as -append) directly on QEMU, without
+    # the hypervisor: what the guest does on its own, to compare with.
+    direct: bool = False
+    # A conversation on the serial console: for each (regex, text) in turn, once the regex
+    # matches the log after the previous step's match, the harness writes text to QEMU's
+    # stdin (the serial port). Every step must happen before the timeout.
+    interact: tuple[tuple[str, str], ...] = ()
+    # False keeps the case out of ctest (registered there as DISABLED) and out of --all;
+    # --case NAME still runs it.
+    enabled: bool = True
 
 
 def _online(n: int) -> str:
@@ -211,6 +229,65 @@ CASES += [
     Case("debian-early", ("-smp", "2"), (r"Booting Linux on physical CPU", r"Linux version"),
          kernel="{cache}/debian/Image", bootargs="earlycon console=ttyAMA0", needs=("{cache}/debian/Image",),
          stop_when_matched=True),
+]
+
+
+# Debian's kernel with the initramfs archives of tests/initramfs (scripts/fetch-guest
+# builds them into .cache/initramfs/), under the hypervisor and directly on QEMU, on
+# cortex-a72 (under -cpu max QEMU's pointer-authentication emulation makes Linux several
+# times slower). check.cpio.gz ends with one `initramfs-check: PASS ...` or
+# `initramfs-check: FAIL: ...` line and powers off; shell.cpio.gz is driven through the
+# serial port. The cases through the hypervisor wait for its virtual GIC (Linux stops at
+# the GIC without one): LINUX_UNDER_HYPERVISOR enables them when it lands.
+LINUX_UNDER_HYPERVISOR = True  # True once the vGIC lands: enables linux-check-smp1/4, linux-shell
+DEBIAN_IMAGE = "{cache}/debian/Image"
+LINUX_FORBID = HEALTHY + ("Kernel panic", "initramfs-check: FAIL", r"^slept")
+SHELL_PROMPT = r"hyp-demo:/# "
+
+
+def _initramfs(name: str) -> str:
+    return f"{{cache}}/initramfs/{name}.cpio.gz"
+
+
+def _linux(name: str, smp: int, initrd: str, bootargs: str, *expect: str, direct: bool = False,
+           interact: tuple[tuple[str, str], ...] = (), enabled: bool = True) -> Case:
+    # Generous: Linux takes seconds directly on QEMU, more through the hypervisor.
+    return Case(name, ("-cpu", "cortex-a72", "-smp", str(smp)), expect, forbid=LINUX_FORBID,
+                timeout=90 if direct else 180, cores=2 if smp >= 4 else 1, kernel=DEBIAN_IMAGE,
+                initrd=_initramfs(initrd), bootargs=f"console=ttyAMA0 earlycon panic=-1 {bootargs}".strip(),
+                needs=(DEBIAN_IMAGE, _initramfs(initrd)), direct=direct, interact=interact,
+                enabled=enabled, machine="virt,gic-version=3" if direct else DEFAULT_MACHINE)
+
+
+def _linux_check(smp: int, direct: bool = False) -> Case:
+    return _linux(f"linux-check{'-direct' if direct else ''}-smp{smp}", smp, "check", f"check.cpus={smp}",
+                  rf"^initramfs-check: cpus: online \S+ = {smp}, expected {smp}$",
+                  rf"^initramfs-check: PASS {smp}/{smp} CPUs online", direct=direct,
+                  enabled=direct or LINUX_UNDER_HYPERVISOR)
+
+
+# Type a command and read its answer, interrupt a foreground job with Ctrl-C (the shell
+# and init survive it), check the shell still answers, then power off from the shell.
+SHELL_SESSION = (
+    (SHELL_PROMPT, "cat /proc/cpuinfo\r"),
+    (r"^processor\s*:\s*1\b[\s\S]*?" + SHELL_PROMPT, "sleep 30; echo slept\r"),
+    (r"sleep 30; echo slept\n", "\x03"),
+    (SHELL_PROMPT, "echo shell-$((6 * 7))\r"),
+    (r"^shell-42$[\s\S]*?" + SHELL_PROMPT, "poweroff -f\r"),
+)
+
+
+def _linux_shell(direct: bool = False) -> Case:
+    return _linux(f"linux-shell{'-direct' if direct else ''}", 2, "shell", "",
+                  r"Gunyah-style hypervisor demo: Debian \S+ on 2 CPUs", r"^processor\s*:\s*1\b",
+                  r"^shell-42$", r"reboot: Power down", direct=direct, interact=SHELL_SESSION,
+                  enabled=direct or LINUX_UNDER_HYPERVISOR)
+
+
+CASES += [
+    _linux_check(1), _linux_check(4), _linux_shell(),
+    # The same directly on QEMU: tests the initramfs and the harness (a few seconds each).
+    _linux_check(1, direct=True), _linux_check(4, direct=True), _linux_shell(direct=True),
 ]
 
 BY_NAME = {c.name: c for c in CASES}

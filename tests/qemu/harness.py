@@ -11,7 +11,11 @@ skipped (a file it needs is missing, e.g. Debian's kernel before scripts/fetch-g
 
 A case may boot a kernel as the primary VM through QEMU's guest-loader: a test guest
 of the same build (guest="identify": --guest-dir/guest-identify.Image, by default
-tests/guest/ beside --image) or a file in the download cache (--cache-dir, .cache/).
+tests/guest/ beside --image) or a file in the download cache (--cache-dir, .cache/),
+with an initramfs (a second guest-loader); or boot that kernel directly on QEMU without
+the hypervisor (direct=True). A case may also converse with the guest through the serial
+port (interact=((regex, text), ...): once regex shows up in the log, text goes to QEMU's
+stdin); ad hoc runs do the same with --send REGEX TEXT.
 
 Named cases (tests/qemu/cases.py), as ctest runs them:
     tests/qemu/harness.py --image build/qemu-virt/hyp.bin --case 'smp4 cpu max'
@@ -21,11 +25,15 @@ Ad hoc (the defaults below, then anything after -- ; later QEMU options win):
     tests/qemu/harness.py --image build/qemu-virt/hyp.bin --expect 'cpus online: 4/4' -- -smp 4
     tests/qemu/harness.py --image build/qemu-virt/hyp.bin --bad-dt no-gic --no-default-forbid \\
         --expect 'fatal:.*GIC' -- -smp 2
+    tests/qemu/harness.py --image build/qemu-virt/hyp.bin --machine virt,gic-version=3 \\
+        --send 'hyp-demo:/# ' 'poweroff -f\\r' --timeout 60 -- -cpu cortex-a72 -smp 2 \\
+        -kernel .cache/debian/Image -initrd .cache/initramfs/shell.cpio.gz -append console=ttyAMA0
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import math
 import os
 import re
@@ -67,33 +75,96 @@ def read_log(log_path: Path) -> str:
     return re.sub(r"\r+\n", "\n", text).replace("\r", "\n")
 
 
+class LogReader:
+    """read_log, incrementally: each call reads only what QEMU wrote since the last, so
+    that watching a long (or flooding) log while QEMU runs stays cheap."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.file = open(log_path, "rb")
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.held = ""  # trailing CRs: a CR LF may be split across reads
+        self.text = ""
+
+    def read(self) -> str:
+        chunk = self.held + self.decoder.decode(self.file.read())
+        body = chunk.rstrip("\r")
+        self.held = chunk[len(body):]
+        self.text += re.sub(r"\r+\n", "\n", body).replace("\r", "\n")
+        return self.text
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class Interaction:
+    """A conversation with the guest over the serial port: steps of (regex, text). Once
+    a step's regex matches the log after where the previous step's matched, its text is
+    written to QEMU's stdin, and the next step waits."""
+
+    def __init__(self, steps: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> None:
+        self.steps = [(re.compile(pattern, re.MULTILINE), text) for pattern, text in steps]
+        self.done = 0  # steps whose text has been sent
+        self.pos = 0  # where the next step's regex starts looking
+
+    def poll(self, log: str, stdin) -> None:
+        while self.done < len(self.steps):
+            pattern, text = self.steps[self.done]
+            m = pattern.search(log, self.pos)
+            if not m:
+                return
+            try:
+                stdin.write(text.encode())
+                stdin.flush()
+            except (BrokenPipeError, OSError):
+                return  # QEMU has gone; problems() says which step was not sent
+            self.pos = m.end()
+            self.done += 1
+
+    def problems(self) -> list[str]:
+        if self.done == len(self.steps):
+            return []
+        pattern, text = self.steps[self.done]
+        where = f" after step {self.done}'s match" if self.done else ""
+        return [f"interaction step {self.done + 1} of {len(self.steps)}: /{pattern.pattern}/ not seen"
+                f"{where}, so {text!r} was not sent"]
+
+
 def run_qemu(cmd: list[str], timeout: float, log_path: Path,
-             stop_when: Callable[[str], bool] | None = None) -> tuple[int | None, float, str, bool]:
+             stop_when: Callable[[str], bool] | None = None,
+             interaction: Interaction | None = None) -> tuple[int | None, float, str, bool]:
     """Runs QEMU with its stdout (the serial console) going to log_path.
 
     With stop_when, the log is read while QEMU runs and QEMU is ended as soon as
-    stop_when(log) is true. Returns (exit status or None on timeout or stop, seconds
-    taken, QEMU's stderr, whether stop_when ended it)."""
+    stop_when(log) is true. With an interaction, QEMU's stdin (the serial port's input)
+    is a pipe that the interaction's steps write to as the log shows what they wait for.
+    Returns (exit status or None on timeout or stop, seconds taken, QEMU's stderr,
+    whether stop_when ended it)."""
     start = time.monotonic()
     stopped = False
     with open(log_path, "wb") as log, tempfile.TemporaryFile() as err:
         # A session of its own, so that a timeout kills QEMU and anything it started;
-        # no stdin, so that -nographic neither waits for a terminal nor changes one.
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=err,
-                                start_new_session=True)
+        # no stdin (unless the case talks to the guest), so that -nographic neither
+        # waits for a terminal nor changes one.
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if interaction else subprocess.DEVNULL,
+                                stdout=log, stderr=err, start_new_session=True)
         try:
-            if stop_when is None:
+            if stop_when is None and interaction is None:
                 status = proc.wait(timeout=timeout)
             else:
                 status = None
                 deadline = start + timeout
+                reader = LogReader(log_path)
                 while status is None and time.monotonic() < deadline:
                     try:
                         status = proc.wait(timeout=POLL_SECONDS)
                     except subprocess.TimeoutExpired:
-                        if stop_when(read_log(log_path)):
+                        text = reader.read()
+                        if interaction:
+                            interaction.poll(text, proc.stdin)
+                        if stop_when and stop_when(text):
                             stopped = True
                             break
+                reader.close()
         except subprocess.TimeoutExpired:
             status = None
         except KeyboardInterrupt:
@@ -102,6 +173,11 @@ def run_qemu(cmd: list[str], timeout: float, log_path: Path,
         finally:
             if proc.poll() is None:
                 _kill_group(proc)
+            if proc.stdin:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     return status, time.monotonic() - start, stderr, stopped
@@ -150,10 +226,11 @@ def _line_at(text: str, index: int) -> str:
     return text[start:end if end >= 0 else len(text)]
 
 
-def run(name: str, *, image: str, qemu: str, dtc: str, machine: str, args: list[str],
+def run(name: str, *, image: str | None, qemu: str, dtc: str, machine: str, args: list[str],
         expect: list[str], forbid: list[str], ordered: bool, status: int, timeout: float,
         bad_dt_kind: str | None, files: dict[str, bytes], log_path: Path | None,
-        verbose: bool, stop_when_matched: bool = False) -> bool:
+        verbose: bool, stop_when_matched: bool = False,
+        interact: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()) -> bool:
     with tempfile.TemporaryDirectory(prefix="hyp-qemu-") as tmp:
         for fname, data in files.items():
             (Path(tmp) / fname).write_bytes(data)
@@ -177,10 +254,11 @@ def run(name: str, *, image: str, qemu: str, dtc: str, machine: str, args: list[
             print("+ " + shlex.join(cmd), flush=True)
 
         stop_when = (lambda text: all_expected(text, expect, ordered)) if stop_when_matched else None
-        exit_status, elapsed, stderr, stopped = run_qemu(cmd, timeout, log_path, stop_when)
+        interaction = Interaction(interact) if interact else None
+        exit_status, elapsed, stderr, stopped = run_qemu(cmd, timeout, log_path, stop_when, interaction)
         log = read_log(log_path)
 
-    problems = []
+    problems = interaction.problems() if interaction else []
     if stopped:
         pass  # ended by the harness once every expected line was seen: no exit status
     elif exit_status is None:
@@ -191,7 +269,8 @@ def run(name: str, *, image: str, qemu: str, dtc: str, machine: str, args: list[
 
     if not problems:
         how = "QEMU ended by the harness once all were seen" if stopped else f"exit {exit_status}"
-        print(f"PASS {name}: {len(expect)} expected pattern(s) seen, none forbidden, "
+        talk = f"{len(interaction.steps)} interaction step(s) done, " if interaction else ""
+        print(f"PASS {name}: {talk}{len(expect)} expected pattern(s) seen, none forbidden, "
               f"{how}, {elapsed:.1f} s{keep_note}")
         if verbose:
             print(log, end="" if log.endswith("\n") else "\n")
@@ -222,9 +301,22 @@ def _qemu_opt_value(value: str) -> str:
     return value.replace(",", ",,")
 
 
+def after_image(base: int, image: Path) -> int:
+    """The first 2 MiB boundary after an arm64 Image loaded at base: past the file and
+    past the header's image_size (the kernel's whole footprint, BSS included)."""
+    size = image.stat().st_size
+    with open(image, "rb") as f:
+        header = f.read(24)
+    if len(header) == 24:
+        size = max(size, int.from_bytes(header[16:24], "little"))
+    align = 2 << 20
+    return (base + size + align - 1) // align * align
+
+
 def primary_vm_args(case: cases.Case, guest_dir: Path, cache_dir: Path) -> list[str]:
-    """The QEMU options a case adds for its primary VM's kernel and the hypervisor's
-    command line: `-device guest-loader,...` and `-append ...`."""
+    """The QEMU options a case adds for its primary VM's kernel, its initramfs and the
+    hypervisor's command line: `-device guest-loader,...` and `-append ...`; for a
+    direct case, `-kernel`, `-initrd` and `-append` (the kernel's command line)."""
     args: list[str] = []
     if case.guest and case.kernel:
         raise ValueError(f"case {case.name}: guest and kernel are exclusive")
@@ -237,11 +329,30 @@ def primary_vm_args(case: cases.Case, guest_dir: Path, cache_dir: Path) -> list[
         kernel = Path(_expand(case.kernel, cache_dir))
         if not kernel.is_file():
             raise FileNotFoundError(f"kernel {kernel} not found")
+    initrd = None
+    if case.initrd:
+        initrd = Path(_expand(case.initrd, cache_dir))
+        if not initrd.is_file():
+            raise FileNotFoundError(f"initrd {initrd} not found")
+    if case.direct:
+        if kernel is None:
+            raise ValueError(f"case {case.name}: direct needs a kernel or guest")
+        args += ["-kernel", str(kernel)]
+        if initrd is not None:
+            args += ["-initrd", str(initrd)]
+        if case.bootargs:
+            args += ["-append", case.bootargs]
+        return args
     if kernel is not None:
         loader = f"guest-loader,addr={cases.MODULE_ADDR:#x},kernel={_qemu_opt_value(str(kernel))}"
         if case.bootargs:
             loader += f",bootargs={_qemu_opt_value(case.bootargs)}"
         args += ["-device", loader]
+        if initrd is not None:
+            addr = after_image(cases.MODULE_ADDR, kernel)
+            args += ["-device", f"guest-loader,addr={addr:#x},initrd={_qemu_opt_value(str(initrd))}"]
+    elif initrd is not None:
+        raise ValueError(f"case {case.name}: an initrd needs a kernel")
     if case.append:
         args += ["-append", case.append]
     return args
@@ -271,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"ad hoc runs: do not forbid {', '.join(cases.HEALTHY)} "
                          f"(still forbid {', '.join(cases.NO_CRASH)})")
     ap.add_argument("--ordered", action="store_true", help="the --expect patterns must match in order")
+    ap.add_argument("--send", nargs=2, action="append", default=[], metavar=("RE", "TEXT"),
+                    help="once RE matches the log (after the previous --send's match), write TEXT "
+                         "to the serial port; Python escapes such as \\r and \\x03 are decoded "
+                         "(repeatable, in order)")
     ap.add_argument("--status", type=int, default=0, help="QEMU's expected exit status (default 0)")
     ap.add_argument("--timeout", type=float, help="seconds before QEMU is killed (default 60, or the case's)")
     ap.add_argument("--machine", default=DEFAULT_MACHINE, help="the -M value for ad hoc runs (default: %(default)s)")
@@ -289,40 +404,47 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv[:cut])
     a.qemu_args = argv[cut + 1:]
 
-    if a.list_cmake:  # for tests/qemu/CMakeLists.txt: name|timeout|cores
+    if a.list_cmake:  # for tests/qemu/CMakeLists.txt: name|timeout|cores|enabled (1 or 0)
         for c in cases.CASES:
-            print(f"{c.name}|{math.ceil(c.timeout)}|{c.cores}")
+            print(f"{c.name}|{math.ceil(c.timeout)}|{c.cores}|{int(c.enabled)}")
         return 0
     if a.list:
         for c in cases.CASES:
-            what = f"bad dt {c.bad_dt}, " if c.bad_dt else ""
+            what = "DISABLED, " if not c.enabled else ""
+            what += "direct, " if c.direct else ""
+            what += f"bad dt {c.bad_dt}, " if c.bad_dt else ""
             what += f"guest {c.guest}, " if c.guest else ""
             what += f"kernel {c.kernel}, " if c.kernel else ""
+            what += f"initrd {c.initrd}, " if c.initrd else ""
+            what += f"{len(c.interact)} interaction steps, " if c.interact else ""
             extra = ["-append", c.append] if c.append else []
             print(f"{c.name:26} {what}-M {c.machine} {shlex.join(list(c.args) + extra)}")
         return 0
     if not a.image:
         ap.error("--image is required")
-    if not Path(a.image).is_file():
-        print(f"FAIL: image {a.image} not found (build it: scripts/build qemu-virt)")
-        return 1
 
-    for pattern in a.expect + a.forbid:
+    for pattern in a.expect + a.forbid + [re_ for re_, _ in a.send]:
         try:
             re.compile(pattern)
         except re.error as e:
             ap.error(f"bad regex {pattern!r}: {e}")
 
-    selected = list(cases.CASES) if a.all else []
+    # --all leaves out the disabled cases (ctest does too); --case runs any.
+    selected = [c for c in cases.CASES if c.enabled] if a.all else []
     for name in a.case:
         if name not in cases.BY_NAME:
             ap.error(f"no case named {name!r}; --list shows them")
         selected.append(cases.BY_NAME[name])
 
+    # Direct cases boot no hypervisor: they run without one built.
+    if not Path(a.image).is_file() and (not selected or not all(c.direct for c in selected)):
+        print(f"FAIL: image {a.image} not found (build it: scripts/build qemu-virt)")
+        return 1
+
     ok = True
     if selected:
-        if a.expect or a.forbid or a.qemu_args or a.bad_dt:
-            ap.error("--case/--all take no --expect, --forbid, --bad-dt or QEMU options")
+        if a.expect or a.forbid or a.qemu_args or a.bad_dt or a.send:
+            ap.error("--case/--all take no --expect, --forbid, --send, --bad-dt or QEMU options")
         guest_dir = a.guest_dir or Path(a.image).parent / "tests" / "guest"
         ran = 0
         for c in selected:
@@ -332,11 +454,13 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             ran += 1
             log = a.log_dir / f"{_slug(c.name)}.log" if a.log_dir else None
-            # A case may boot another image of the same build (hyp-selftest.bin).
+            # A case may boot another image of the same build (hyp-selftest.bin), or none.
             image = str(Path(a.image).with_name(c.image)) if c.image else a.image
+            if c.direct:
+                image = None
             try:
                 vm_args = primary_vm_args(c, guest_dir, a.cache_dir)
-            except FileNotFoundError as e:
+            except (FileNotFoundError, ValueError) as e:
                 print(f"FAIL qemu: {c.name}: {e}")
                 ok = False
                 continue
@@ -344,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
                       args=list(c.args) + vm_args, expect=list(c.expect), forbid=list(c.forbid),
                       ordered=c.ordered, status=c.status, timeout=a.timeout or c.timeout,
                       bad_dt_kind=c.bad_dt, files=c.files, log_path=log, verbose=a.verbose,
-                      stop_when_matched=c.stop_when_matched)
+                      stop_when_matched=c.stop_when_matched, interact=c.interact)
         if ok and ran == 0:
             return SKIP_STATUS
     else:
@@ -352,7 +476,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = run("ad hoc", image=a.image, qemu=a.qemu, dtc=a.dtc, machine=a.machine,
                  args=a.qemu_args, expect=a.expect, forbid=forbid, ordered=a.ordered,
                  status=a.status, timeout=a.timeout or 60, bad_dt_kind=a.bad_dt, files={},
-                 log_path=a.log, verbose=a.verbose)
+                 log_path=a.log, verbose=a.verbose,
+                 interact=[(re_, text.encode("latin-1", "backslashreplace").decode("unicode_escape"))
+                           for re_, text in a.send])
     return 0 if ok else 1
 
 

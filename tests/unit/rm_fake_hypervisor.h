@@ -174,6 +174,15 @@ public:
     {
         return record("vpm_group_attach_vcpu", {vpm_group, vcpu, index});
     }
+    Error vic_configure(CapId vic, std::uint32_t max_vcpus, std::uint32_t max_virqs, std::uint64_t options,
+                        std::uint32_t max_msis) override
+    {
+        return record("vic_configure", {vic, max_vcpus, max_virqs, options, max_msis});
+    }
+    Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) override
+    {
+        return record("vic_attach_vcpu", {vic, vcpu, index});
+    }
     rm::RunState vcpu_run_check(CapId vcpu) override
     {
         (void)record("vcpu_run_check", {vcpu});

@@ -135,7 +135,7 @@ struct Capture final : CharOut {
 std::vector<std::string> vcpu_calls()
 {
     return {"partition_create_thread", "vcpu_configure",        "cspace_attach_thread", "addrspace_attach_thread",
-            "vcpu_set_affinity",       "vpm_group_attach_vcpu", "object_activate"};
+            "vcpu_set_affinity",       "vpm_group_attach_vcpu", "vic_attach_vcpu",      "object_activate"};
 }
 
 }  // namespace
@@ -160,8 +160,8 @@ TEST_CASE("rm primary VM: the hypercalls, in order")
         // cspace, address space with the RAM
         "partition_create_cspace", "cspace_configure", "object_activate", "partition_create_addrspace",
         "addrspace_configure", "object_activate", "addrspace_map",
-        // VPM group
-        "partition_create_vpm_group", "object_activate"};
+        // VPM group, virtual GIC
+        "partition_create_vpm_group", "object_activate", "partition_create_vic", "vic_configure", "object_activate"};
     for (int i = 0; i < 3; ++i) {
         for (const std::string& call : vcpu_calls()) {
             expected.push_back(call);
@@ -205,7 +205,7 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
 
     // The VM's own objects, in the RM's cspace, from the root partition.
     for (const char* create : {"partition_create_memextent", "partition_create_cspace", "partition_create_addrspace",
-                               "partition_create_vpm_group", "partition_create_thread"}) {
+                               "partition_create_vpm_group", "partition_create_vic", "partition_create_thread"}) {
         for (const auto& call : m.hv.all(create)) {
             CHECK(call.args[0] == rm_partition);
             CHECK(call.args[1] == rm_cspace);
@@ -234,6 +234,55 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
     auto poweron = m.hv.all("vcpu_poweron");
     REQUIRE(poweron.size() == 1);
     CHECK(poweron[0].args == std::vector<std::uint64_t>{vm.vcpus[0], free_base, vm.layout.dtb_address().raw(), 0});
+}
+
+TEST_CASE("rm primary VM: a virtual GIC for all its vCPUs, each attached at its VPM index before it is activated")
+{
+    for (std::uint32_t vcpus : {1u, 3u}) {
+        INFO(vcpus << " vCPUs");
+        Machine m;
+        PrimaryVm vm;
+        Diagnostic diag;
+        REQUIRE(build_primary_vm(m.request(vcpus), m.hv, m.hv, vm, diag).ok());
+
+        auto created = m.hv.all("partition_create_vic");
+        REQUIRE(created.size() == 1);
+        CHECK(created[0].args == std::vector<std::uint64_t>{rm_partition, rm_cspace, vm.vic});
+        CHECK(vm.vic != rm::cap_invalid);
+        // max_vcpus = the VM's vCPUs, 64 SPIs (the UART's, 33, among them), no options, no MSIs.
+        auto configured = m.hv.all("vic_configure");
+        REQUIRE(configured.size() == 1);
+        CHECK(configured[0].args == std::vector<std::uint64_t>{vm.vic, vcpus, 64, 0, 0});
+        CHECK(primary_vic_spis == 64);
+        CHECK(m.info->platform.uart_intid < 32 + primary_vic_spis);
+
+        // The vic is active before the first attach; each vCPU is attached with its VPM
+        // group index, and only then activated.
+        const auto& calls = m.hv.calls;
+        std::size_t vic_activated = calls.size();
+        for (std::size_t k = 0; k < calls.size(); ++k) {
+            if (calls[k].name == "object_activate" && calls[k].args[0] == vm.vic) {
+                vic_activated = k;
+            }
+        }
+        std::uint32_t attached = 0;
+        for (std::size_t k = 0; k < calls.size(); ++k) {
+            if (calls[k].name != "vic_attach_vcpu") {
+                continue;
+            }
+            CHECK(k > vic_activated);
+            const std::uint64_t vcpu = calls[k].args[1];
+            CHECK(calls[k].args == std::vector<std::uint64_t>{vm.vic, vm.vcpus[attached], attached});
+            REQUIRE(k >= 1);
+            CHECK(calls[k - 1].name == "vpm_group_attach_vcpu");
+            CHECK(calls[k - 1].args == std::vector<std::uint64_t>{vm.vpm_group, vcpu, attached});
+            REQUIRE(k + 1 < calls.size());
+            CHECK(calls[k + 1].name == "object_activate");
+            CHECK(calls[k + 1].args[0] == vcpu);
+            ++attached;
+        }
+        CHECK(attached == vcpus);
+    }
 }
 
 TEST_CASE("rm primary VM: the kernel, initrd and DT are in the VM's RAM and cleaned to the point of coherency")
@@ -342,9 +391,16 @@ TEST_CASE("rm primary VM: a failing call is named with its Gunyah error")
          "addrspace_configure (the primary VM's address space, VMID 3) failed: arg_inval"},
         {"partition_create_vpm_group", Error::unimplemented, 0,
          "partition_create_vpm_group (the primary VM's VPM group) failed: unimplemented"},
+        {"partition_create_vic", Error::nomem, 0,
+         "partition_create_vic (the primary VM's virtual GIC) failed: nomem"},
+        {"vic_configure", Error::unimplemented, 0,
+         "vic_configure (the primary VM's virtual GIC) failed: unimplemented"},
+        // the RAM, cspace, address space and VPM group are activated first
+        {"object_activate", Error::nomem, 4, "object_activate (the primary VM's virtual GIC) failed: nomem"},
         {"vcpu_set_affinity", Error::arg_inval, 1, "vcpu_set_affinity (the primary VM's vCPU 1) failed: arg_inval"},
         {"vpm_group_attach_vcpu", Error::object_state, 2,
          "vpm_group_attach_vcpu (the primary VM's vCPU 2) failed: object_state"},
+        {"vic_attach_vcpu", Error::object_state, 1, "vic_attach_vcpu (the primary VM's vCPU 1) failed: object_state"},
         {"vcpu_poweron", Error::busy, 0,
          "vcpu_poweron (the primary VM's vCPU 0 at the kernel's entry) failed: busy"},
     };

@@ -23,6 +23,7 @@ CapResult HvcHypervisor::partition_create(ObjectKind kind, CapId partition, CapI
     case ObjectKind::memextent: return to_cap(gunyah::partition_create_memextent(partition, dest_cspace));
     case ObjectKind::thread: return to_cap(gunyah::partition_create_thread(partition, dest_cspace));
     case ObjectKind::vpm_group: return to_cap(gunyah::partition_create_vpm_group(partition, dest_cspace));
+    case ObjectKind::vic: return to_cap(gunyah::partition_create_vic(partition, dest_cspace));
     }
     return CapResult{Error::arg_inval, cap_invalid};
 }
@@ -95,6 +96,17 @@ Error HvcHypervisor::vcpu_poweron(CapId vcpu, std::uint64_t entry, std::uint64_t
 Error HvcHypervisor::vpm_group_attach_vcpu(CapId vpm_group, CapId vcpu, std::uint32_t index)
 {
     return to_error(gunyah::vpm_group_attach_vcpu(vpm_group, vcpu, index));
+}
+
+Error HvcHypervisor::vic_configure(CapId vic, std::uint32_t max_vcpus, std::uint32_t max_virqs, std::uint64_t options,
+                                   std::uint32_t max_msis)
+{
+    return to_error(gunyah::vic_configure(vic, max_vcpus, max_virqs, options, max_msis));
+}
+
+Error HvcHypervisor::vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index)
+{
+    return to_error(gunyah::vic_attach_vcpu(vic, vcpu, index));
 }
 
 RunState HvcHypervisor::vcpu_run_check(CapId vcpu)

@@ -29,6 +29,9 @@ public:
     Error vcpu_set_affinity(CapId vcpu, std::uint32_t cpu_index) override;
     Error vcpu_poweron(CapId vcpu, std::uint64_t entry, std::uint64_t context, std::uint64_t flags) override;
     Error vpm_group_attach_vcpu(CapId vpm_group, CapId vcpu, std::uint32_t index) override;
+    Error vic_configure(CapId vic, std::uint32_t max_vcpus, std::uint32_t max_virqs, std::uint64_t options,
+                        std::uint32_t max_msis) override;
+    Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) override;
     RunState vcpu_run_check(CapId vcpu) override;
 };
 

@@ -82,8 +82,9 @@ inline void store(T& v, T value)
 }
 
 // The EL1 virtual timer. arm_vtimer() sets CNTV_CVAL_EL0 = now + ticks and enables it
-// unmasked (the interrupt goes nowhere while DAIF is masked and there is no GIC, but the
-// timer condition still wakes WFI); vtimer_fired() reads CNTV_CTL_EL0.ISTATUS.
+// unmasked; vtimer_fired() reads CNTV_CTL_EL0.ISTATUS; disarm_vtimer() writes
+// CNTV_CTL_EL0 = 0. Its interrupt (PPI 27) wakes WFI or CPU_SUSPEND only once the GIC
+// takes it: gic_enable_distributor() and gic_enable_vtimer() below.
 void arm_vtimer(u64 ticks_from_now);
 bool vtimer_fired();
 void disarm_vtimer();
@@ -115,6 +116,51 @@ u64 counter_frequency();
 u64 ticks_from_us(u64 us);
 u64 us_from_ticks(u64 ticks);
 void delay_us(u64 us);
+
+// ---- The GIC (GICv3) ---------------------------------------------------------------------
+// QEMU virt's GICv3, where the VM's device tree puts its (virtual) GIC: the distributor,
+// then the redistributors, one 128 KiB pair of frames (RD_base, SGI_base) per vCPU in vCPU
+// order. Like the UART's address, a property of the board.
+inline constexpr u64 gicd_base = 0x08000000;
+inline constexpr u64 gicr_base = 0x080a0000;
+inline constexpr u64 gicr_stride = 0x20000;
+inline constexpr u64 gicr_sgi_offset = 0x10000;  // SGI_base, from RD_base
+inline constexpr u32 vtimer_intid = 27;          // the EL1 virtual timer's PPI
+inline constexpr u32 gic_special_intids = 1020;  // INTIDs 1020..1023 are not interrupts
+inline constexpr u32 gic_spurious_intid = 1023;  // what ICC_IAR1_EL1 reads with nothing pending
+
+// A vCPU sleeping in WFI or CPU_SUSPEND wakes only for an interrupt that is pending and
+// enabled, in an enabled group, at a priority its CPU interface lets through: exactly as
+// on hardware. The least set-up for the virtual timer to wake it, as Linux would do it;
+// PSTATE.I stays masked (a pending interrupt ends WFI anyway) and the guest acknowledges
+// the interrupt itself, after the wake:
+//     arm_vtimer(t); u32 intid = wfi_for_interrupt(); vtimer_done(intid);   // intid 27
+// The two enables return nullptr, or what went wrong (for the boot vCPU to report).
+//
+// Once, on the boot vCPU: GICD_CTLR.EnableGrp1 (and ARE first if it was off, as on bare
+// QEMU; the hypervisor's vGIC has it on always).
+const char* gic_enable_distributor();
+// On each vCPU that sleeps on its timer: ICC_SRE_EL1.SRE; its redistributor (checked by
+// GICR_TYPER's affinity) awake (GICR_WAKER.ProcessorSleep clear, ChildrenAsleep cleared);
+// INTID 27 Group 1, priority 0xa0, enabled; ICC_PMR_EL1 = 0xff, ICC_IGRPEN1_EL1 = 1.
+const char* gic_enable_vtimer();
+// ISR_EL1.I: an IRQ is pending at this (v)CPU, masked by PSTATE.I or not; in a VM, the
+// virtual IRQ the CPU interface signals for a pending interrupt it would let through.
+bool interrupt_pending();
+// RD_base of vCPU `vcpu`'s redistributor.
+u64 gic_redistributor(unsigned vcpu);
+// ICC_IAR1_EL1: the INTID of the highest-priority pending Group 1 interrupt, now active,
+// or gic_spurious_intid when there is none.
+u32 gic_acknowledge();
+// ICC_EOIR1_EL1 (EOImode 0: priority drop and deactivation at once).
+void gic_end_of_interrupt(u32 intid);
+// WFI until an interrupt is pending, acknowledged: its INTID (a WFI that ends with
+// nothing to acknowledge, as WFI may, is repeated).
+u32 wfi_for_interrupt();
+// After the timer's wake-up, as a handler ends it: the timer disabled (CNTV_CTL_EL0 = 0, so
+// that its output drops and the next sleep starts clean), then the end of interrupt for
+// `intid` when it is one (not 1020..1023).
+void vtimer_done(u32 intid);
 
 // ---- SMCCC calls through HVC #0 (PSCI, SMCCC_VERSION, the vendor-hyp service calls) ----
 struct SmcccResult {

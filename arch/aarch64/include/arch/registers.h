@@ -156,6 +156,25 @@ inline constexpr std::uint64_t dabt_lower = 0x24;  // data abort from a lower EL
 inline constexpr std::uint64_t dabt_same = 0x25;   // data abort without an EL change
 }  // namespace esr_ec
 
+// ISS of a trapped MSR/MRS (EC 0x18), Arm ARM D24.2.x: Op0 [21:20], Op2 [19:17], Op1
+// [16:14], CRn [13:10], Rt [9:5], CRm [4:1], Direction [0] (1 = read, MRS).
+namespace esr_sys64 {
+inline constexpr std::uint64_t direction_read = 1u << 0;
+inline constexpr unsigned rt_shift = 5;
+inline constexpr std::uint64_t rt_mask = 0x1f;
+// The register an ISS names (Op0, Op2, Op1, CRn, CRm), with Rt and Direction masked out.
+inline constexpr std::uint64_t register_mask = 0x3ffc1e;
+[[nodiscard]] constexpr std::uint64_t encode(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2)
+{
+    return (std::uint64_t{op0} << 20) | (std::uint64_t{op2} << 17) | (std::uint64_t{op1} << 14) |
+           (std::uint64_t{crn} << 10) | (std::uint64_t{crm} << 1);
+}
+// The GICv3 SGI generation registers, which trap with HCR_EL2.IMO set.
+inline constexpr std::uint64_t icc_sgi1r_el1 = encode(3, 0, 12, 11, 5);
+inline constexpr std::uint64_t icc_asgi1r_el1 = encode(3, 0, 12, 11, 6);
+inline constexpr std::uint64_t icc_sgi0r_el1 = encode(3, 0, 12, 11, 7);
+}  // namespace esr_sys64
+
 // ISS of a data abort (EC 0x24/0x25); instruction aborts share FnV, EA, S1PTW and the
 // fault status code. Arm ARM D24.2.40, "ISS encoding for an exception from a Data Abort".
 namespace esr_dabt {

@@ -42,6 +42,10 @@ struct VtimerWait {
     std::uint64_t deadline = 0;  // when armed: the physical counter value it fires at
 };
 [[nodiscard]] VtimerWait vtimer_wait();
+// Sets CNTV_CTL_EL0.IMASK of the loaded vCPU: its timer's interrupt has been taken at EL2
+// and handed to its virtual GIC, and must not fire again until the guest, handling it,
+// programs the timer anew (which clears IMASK, as Linux's handler does).
+void vtimer_mask();
 
 // The loaded vCPU's VBAR_EL1 and SCTLR_EL1, which exception entry reads.
 [[nodiscard]] std::uint64_t guest_vbar_el1();

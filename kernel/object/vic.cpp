@@ -1,0 +1,156 @@
+// The virtual interrupt controller object (see vic.h).
+#include "kernel/object/vic.h"
+
+#include "kernel/object/addrspace.h"
+#include "kernel/object/vcpu.h"
+#include "kernel/sched/kick.h"
+#include "kernel/virt/vm_devices.h"
+
+namespace hyp {
+namespace {
+
+constexpr std::uint64_t spi_granule = 32;  // GICD_TYPER.ITLinesNumber counts 32 INTIDs
+
+}  // namespace
+
+Vic::Vic(ObjectDestroyer destroyer) : Object(ObjectType::vic, destroyer) {}
+
+Vic::~Vic()
+{
+    // No vCPU is left (each held a reference), so nothing runs on these devices.
+    if (addrspace_ != nullptr) {
+        virt::VmDevices& devices = addrspace_->devices();
+        if (devices.has_uart()) {
+            devices.uart().set_irq(nullptr);
+        }
+        (void)devices.bus().remove(vgic_.distributor());
+        (void)devices.bus().remove(vgic_.redistributors());
+        addrspace_->put();
+    }
+}
+
+Status Vic::configure(std::uint64_t vcpus, std::uint64_t virqs, std::uint64_t options, std::uint64_t max_msis)
+{
+    LockGuard held{lock};
+    if (state() != ObjectState::init) {
+        return fail(Error::object_state);
+    }
+    if ((options & ~(vic_option_max_msis_valid | vic_option_disable_default_addr)) != 0) {
+        return fail(Error::arg_inval);
+    }
+    if (vcpus == 0 || vcpus > max_vcpus || virqs > max_virqs) {
+        return fail(Error::arg_inval);
+    }
+    if ((options & vic_option_disable_default_addr) != 0 ||
+        ((options & vic_option_max_msis_valid) != 0 && max_msis != 0)) {
+        return fail(Error::unimplemented);
+    }
+    std::uint64_t spis = (virqs + spi_granule - 1) / spi_granule * spi_granule;
+    if (spis == 0) {
+        spis = spi_granule;  // the vPL011 needs one; a GIC has at least 32
+    }
+    vcpu_count_ = vcpus;
+    spi_count_ = spis > max_virqs ? max_virqs : spis;
+    return success();
+}
+
+Status Vic::activate()
+{
+    LockGuard held{lock};
+    if (state() != ObjectState::init) {
+        return fail(Error::object_state);
+    }
+    if (vcpu_count_ == 0) {
+        return fail(Error::object_config);
+    }
+    const virt::VmDevicePlatform& platform = virt::vm_device_platform();
+    if (platform.gic_distributor.size == 0) {
+        return fail(Error::nomem);  // this machine gives VMs no GIC addresses
+    }
+    virt::VgicConfig config;
+    config.vcpu_count = static_cast<unsigned>(vcpu_count_);
+    config.spi_count = static_cast<unsigned>(spi_count_);
+    config.distributor = platform.gic_distributor;
+    config.redistributor_base = platform.gic_redistributors;
+    if (Status s = vgic_.init(config, *this); !s) {
+        return s;
+    }
+    mark_active();
+    return success();
+}
+
+Status Vic::add_vcpu(std::uint32_t index, Vcpu& vcpu)
+{
+    LockGuard held{lock};
+    if (state() != ObjectState::active) {
+        return fail(Error::object_state);
+    }
+    if (index >= vcpu_count_) {
+        return fail(Error::arg_inval);
+    }
+    if (vcpus_[index] != nullptr) {
+        return fail(Error::busy);
+    }
+    vcpus_[index] = &vcpu;
+    return success();
+}
+
+Status Vic::vcpu_activated(AddrSpace& as)
+{
+    const virt::VmDevicePlatform& platform = virt::vm_device_platform();
+    {
+        LockGuard held{lock};
+        if (addrspace_ != nullptr) {
+            return addrspace_ == &as ? success() : fail(Error::arg_inval);
+        }
+        virt::MmioBus& bus = as.devices().bus();
+        if (Status s = bus.add(platform.gic_distributor, vgic_.distributor()); !s) {
+            return s;
+        }
+        if (Status s = bus.add(vgic_.redistributor_range(), vgic_.redistributors()); !s) {
+            (void)bus.remove(vgic_.distributor());
+            return s;
+        }
+        as.retain();
+        addrspace_ = &as;
+    }
+    // Outside our lock: the vPL011 drives its line at once, and the vGIC may call back
+    // into interrupt_pending(), which takes it (lock order: vPL011 -> vic).
+    if (as.devices().has_uart() && platform.uart_intid >= 32 && platform.uart_intid < 32 + spi_count_) {
+        as.devices().uart().set_irq(&uart_line_);
+    }
+    return success();
+}
+
+void Vic::remove_vcpu(std::uint32_t index, const Vcpu& vcpu)
+{
+    LockGuard held{lock};
+    if (index < max_vcpus && vcpus_[index] == &vcpu) {
+        vcpus_[index] = nullptr;
+    }
+}
+
+std::uint32_t Vic::vtimer_intid() const { return virt::vm_device_platform().vtimer_intid; }
+
+void Vic::UartLine::set_level(bool asserted)
+{
+    vic_.vgic_.set_level(0, virt::vm_device_platform().uart_intid, asserted);
+}
+
+void Vic::interrupt_pending(unsigned index)
+{
+    LockGuard held{lock};
+    if (index >= max_vcpus || vcpus_[index] == nullptr) {
+        return;
+    }
+    Vcpu& vcpu = *vcpus_[index];
+    sched::Scheduler& scheduler = vcpu_scheduler();
+    sched::deliver(scheduler.unblock(vcpu.entity(), sched::BlockReason::wfi));
+    sched::deliver(scheduler.unblock(vcpu.entity(), sched::BlockReason::suspended));
+    // If it runs, its CPU must go round its loop to put the interrupt in a list register.
+    if (scheduler.on_cpu(vcpu.entity())) {
+        sched::deliver(sched::Kick::to(vcpu.entity().cpu()));
+    }
+}
+
+}  // namespace hyp

@@ -1,0 +1,190 @@
+// The vGIC's list registers: what the guest did to them (fold), what goes into them next
+// (flush), and whether a waiting vCPU has anything to take (see vgic.h).
+#include "kernel/virt/vgic/list_register.h"
+#include "kernel/virt/vgic/vgic.h"
+
+namespace hyp::virt {
+
+using namespace gicv3;
+
+namespace {
+
+constexpr std::uint64_t bit(unsigned i) { return std::uint64_t{1} << i; }
+
+// An interrupt that wants a list register, and its place in the order: active ones first,
+// then by priority, then by INTID (smaller keys first).
+struct Candidate {
+    std::uint64_t key;
+    std::uint32_t intid;
+};
+
+constexpr std::uint64_t order_key(bool active, std::uint8_t priority, std::uint32_t intid)
+{
+    return (active ? 0 : std::uint64_t{1} << 40) | (std::uint64_t{priority} << 32) | intid;
+}
+
+}  // namespace
+
+void Vgic::unlist(const LockGuard& held, unsigned vcpu, const std::uint64_t* lrs, unsigned lr_count, Wakeups& wake)
+{
+    Cpu& cpu = cpus_[vcpu];
+    for (unsigned s = 0; s < cpu.used; ++s) {
+        const Slot& slot = cpu.slots[s];
+        Ref ref = lookup(held, vcpu, slot.intid);
+        if (ref.irq == nullptr) {
+            continue;
+        }
+        Irq& irq = *ref.irq;
+        std::uint64_t state = std::uint64_t{slot.state} << lr::state_shift;
+        if (lrs != nullptr && s < lr_count && lr::vintid(lrs[s]) == slot.intid) {
+            state = lrs[s] & lr::state_mask;
+        }
+        Snapshot before = snapshot(held, ref, context(held));
+        bool active = lr::is_active(state);
+        if ((irq.listing & lr_set_active) != 0) {
+            active = true;
+        } else if ((irq.listing & lr_clear_active) != 0) {
+            active = false;
+        }
+        // Still pending in the LR: the guest has not taken it. Only a latch that went into
+        // the LR comes back; a level interrupt pending by its line alone stays so only
+        // while the line is high.
+        if (lr::is_pending(state) && (irq.listing & lr_moved_latch) != 0 && (irq.listing & lr_clear_pending) == 0) {
+            irq.flags |= f_latch;
+        }
+        if (active) {
+            irq.flags |= f_active;
+        } else {
+            irq.flags &= static_cast<std::uint8_t>(~f_active);
+            irq.bound = no_vcpu;  // an active SPI stays with this vCPU until deactivated
+        }
+        irq.listing = 0;
+        // This vCPU refills its LRs next, or is asked has_deliverable(): no need to tell it.
+        settle(held, ref, before, wake, vcpu);
+    }
+    cpu.used = 0;
+}
+
+void Vgic::fold(unsigned vcpu, const std::uint64_t* lrs, unsigned lr_count)
+{
+    Wakeups wake;
+    {
+        LockGuard held{lock_};
+        if (vcpu >= vcpu_count_) {
+            return;
+        }
+        unlist(held, vcpu, lrs, lrs != nullptr ? lr_count : 0, wake);
+    }
+    deliver(wake);
+}
+
+Vgic::Flush Vgic::flush(unsigned vcpu, unsigned lr_count)
+{
+    Flush out{};
+    unsigned capacity = lr_count < max_lrs ? lr_count : max_lrs;
+    Wakeups wake;
+    {
+        LockGuard held{lock_};
+        if (vcpu >= vcpu_count_) {
+            return out;
+        }
+        unlist(held, vcpu, nullptr, 0, wake);
+        Context ctx = context(held);
+
+        Candidate chosen[max_lrs];
+        unsigned count = 0;
+        unsigned wanting = 0;
+        auto consider = [&](const Ref& ref) {
+            const Irq& irq = *ref.irq;
+            bool active = (irq.flags & f_active) != 0;
+            if (!active && !deliverable(irq, ctx.ctlr)) {
+                return;
+            }
+            ++wanting;
+            Candidate c{order_key(active, irq.priority, ref.intid), ref.intid};
+            if (count == capacity && (count == 0 || c.key >= chosen[count - 1].key)) {
+                return;
+            }
+            unsigned at = count < capacity ? count++ : count - 1;  // drop the last when full
+            while (at > 0 && chosen[at - 1].key > c.key) {
+                chosen[at] = chosen[at - 1];
+                --at;
+            }
+            chosen[at] = c;
+        };
+        Cpu& cpu = cpus_[vcpu];
+        for (std::uint32_t i = 0; i < private_count; ++i) {
+            consider(Ref{&cpu.irqs[i], i, vcpu});
+        }
+        for (std::size_t spi = spi_live_.find_first_set(); spi < spi_count_; spi = spi_live_.find_first_set(spi + 1)) {
+            Ref ref{&spis_[spi], static_cast<std::uint32_t>(spi + private_count), no_vcpu};
+            if (target(held, ref, ctx.awake) == vcpu) {
+                consider(ref);
+            }
+        }
+
+        for (unsigned s = 0; s < count; ++s) {
+            Ref ref = lookup(held, vcpu, chosen[s].intid);
+            Irq& irq = *ref.irq;
+            bool edge = (irq.flags & f_edge) != 0;
+            bool active = (irq.flags & f_active) != 0;
+            bool latch = (irq.flags & f_latch) != 0;
+            // Pending only if deliverable (an active one is listed even when disabled). A
+            // level interrupt that is active is listed active only: its EOI maintenance
+            // interrupt resamples the line, rather than the guest taking it again at once.
+            bool pending = deliverable(irq, ctx.ctlr) && (edge || !active);
+            std::uint64_t state = (pending ? lr::state_pending : 0) | (active ? lr::state_active : 0);
+            out.lrs[s] = lr::make(ref.intid, irq.priority, (irq.flags & f_group1) != 0, state, !edge);
+            cpu.slots[s] = Slot{static_cast<std::uint16_t>(ref.intid),
+                                static_cast<std::uint8_t>(state >> lr::state_shift)};
+            irq.bound = static_cast<std::uint8_t>(vcpu);
+            irq.listing = lr_listed;
+            if (pending) {
+                irq.listing |= lr_wrote_pending;
+                if (latch) {
+                    irq.listing |= lr_moved_latch;
+                    irq.flags &= static_cast<std::uint8_t>(~f_latch);
+                }
+            }
+            if (ref.owner == no_vcpu) {
+                spi_live_.set(ref.intid - private_count);
+            }
+        }
+        cpu.used = count;
+        out.used = count;
+        out.more_pending = wanting > count;
+        notified_ &= ~bit(vcpu);
+    }
+    deliver(wake);
+    return out;
+}
+
+bool Vgic::has_deliverable(unsigned vcpu)
+{
+    LockGuard held{lock_};
+    if (vcpu >= vcpu_count_) {
+        return false;
+    }
+    Context ctx = context(held);
+    // Pending and not active: an interrupt that is active and pending is not signalled
+    // until the guest deactivates it, which it cannot do while it waits.
+    auto takeable = [&](const Irq& irq) {
+        return (irq.flags & (f_enabled | f_active)) == f_enabled && group_enabled(irq, ctx.ctlr) && pending_seen(irq);
+    };
+    for (const Irq& irq : cpus_[vcpu].irqs) {
+        if (takeable(irq)) {
+            return true;
+        }
+    }
+    for (std::size_t spi = spi_live_.find_first_set(); spi < spi_count_; spi = spi_live_.find_first_set(spi + 1)) {
+        Ref ref{&spis_[spi], static_cast<std::uint32_t>(spi + private_count), no_vcpu};
+        if (takeable(spis_[spi]) && target(held, ref, ctx.awake) == vcpu) {
+            return true;
+        }
+    }
+    // Nothing to take: whatever becomes deliverable from now on is news to this vCPU.
+    notified_ &= ~bit(vcpu);
+    return false;
+}
+
+}  // namespace hyp::virt
