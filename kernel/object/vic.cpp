@@ -144,6 +144,7 @@ void Vic::interrupt_pending(unsigned index)
         return;
     }
     Vcpu& vcpu = *vcpus_[index];
+    __atomic_store_n(&refill_[index], std::uint8_t{1}, __ATOMIC_RELEASE);
     sched::Scheduler& scheduler = vcpu_scheduler();
     sched::deliver(scheduler.unblock(vcpu.entity(), sched::BlockReason::wfi));
     sched::deliver(scheduler.unblock(vcpu.entity(), sched::BlockReason::suspended));

@@ -61,6 +61,13 @@ public:
     void remove_vcpu(std::uint32_t index, const Vcpu& vcpu);
 
     [[nodiscard]] virt::Vgic& vgic() { return vgic_; }
+    // Whether vCPU `index` was told of a new interrupt since the last call (which clears
+    // it): the run loop refills its list registers before the next entry only then, or
+    // when its list registers held something.
+    [[nodiscard]] bool take_refill(std::uint32_t index)
+    {
+        return index < max_vcpus && __atomic_exchange_n(&refill_[index], std::uint8_t{0}, __ATOMIC_ACQUIRE) != 0;
+    }
     // The virtual timer's PPI as the VM's device tree names it.
     [[nodiscard]] std::uint32_t vtimer_intid() const;
 
@@ -85,6 +92,7 @@ private:
     std::uint64_t vcpu_count_ = 0;
     std::uint64_t spi_count_ = 0;
     Vcpu* vcpus_[max_vcpus] = {};
+    std::uint8_t refill_[max_vcpus] = {};  // set by interrupt_pending, taken by take_refill
     AddrSpace* addrspace_ = nullptr;  // a reference held, once the devices are on its bus
 };
 

@@ -54,6 +54,10 @@ struct RunState {
     bool timer_fired = false;
     bool timer_dirty = true;  // the EL2 timer must be programmed again
     bool vtimer_ppi_on = false;  // the virtual timer's PPI is enabled in this CPU's redistributor
+    // The loaded vCPU's list registers: how many the last entry filled (folded and reset
+    // at the exit), and whether they must all be rewritten (a vCPU was just loaded).
+    unsigned lrs_in_use = 0;
+    bool lrs_forced = false;
     Ticks slice_deadline = no_deadline;
     // Idle accounting (report_idle_time): counter ticks spent waiting in WFI.
     std::uint64_t started = 0;
@@ -114,27 +118,44 @@ void set_vtimer_ppi(RunState& rs, bool on)
     }
 }
 
-// The vGIC's part of entering and leaving the guest: list registers in before, out after.
-void vgic_enter(Vcpu& vcpu, Vic& vic)
+// The vGIC's part of entering and leaving the guest: list registers in before, out after,
+// but only when there is something to move. Most exits (a hypercall, an MMIO access) find
+// no list register in use and nothing new for the vCPU, and touch none of this.
+void vgic_enter(Vcpu& vcpu, Vic& vic, RunState& rs)
 {
-    virt::Vgic::Flush flush = vic.vgic().flush(vcpu.vm_index(), list_registers);
-    for (unsigned n = 0; n < list_registers; ++n) {
+    std::uint32_t index = vcpu.vm_index();
+    bool forced = rs.lrs_forced;
+    if (!forced && rs.lrs_in_use == 0 && !vic.take_refill(index)) {
+        return;  // ICH_HCR_EL2 still says En, the list registers are all invalid
+    }
+    if (forced) {
+        (void)vic.take_refill(index);
+    }
+    virt::Vgic::Flush flush = vic.vgic().flush(index, list_registers);
+    // Rewrite what the last entry used, or every one after a vCPU switch.
+    unsigned writes = forced ? list_registers : (flush.used > rs.lrs_in_use ? flush.used : rs.lrs_in_use);
+    for (unsigned n = 0; n < writes; ++n) {
         arch::gic_virt::write_lr(n, n < flush.used ? flush.lrs[n] : 0);
     }
+    rs.lrs_in_use = flush.used;
+    rs.lrs_forced = false;
     arch::gic_virt::write_hcr(arch::gic_virt::ich_hcr::en | (flush.more_pending ? arch::gic_virt::ich_hcr::uie : 0));
 }
 
-void vgic_exit(Vcpu& vcpu, Vic& vic)
+void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs)
 {
+    if (rs.lrs_in_use == 0) {
+        return;
+    }
     std::uint64_t lrs[arch::gic_virt::max_list_registers];
-    for (unsigned n = 0; n < list_registers; ++n) {
+    for (unsigned n = 0; n < rs.lrs_in_use; ++n) {
         lrs[n] = arch::gic_virt::read_lr(n);
     }
     // Off until the next entry: with the interface enabled, an EOId level-sensitive
     // interrupt's list register keeps the maintenance interrupt asserted until it is
     // rewritten, and EL2 would take it again and again.
     arch::gic_virt::write_hcr(0);
-    vic.vgic().fold(vcpu.vm_index(), lrs, list_registers);
+    vic.vgic().fold(vcpu.vm_index(), lrs, rs.lrs_in_use);
 }
 
 void on_el2_timer(std::uint32_t)
@@ -173,9 +194,11 @@ void load(Vcpu& vcpu)
     arch::vcpu_load(state.el1, state.fp, config);
     if (vcpu.vic() != nullptr) {
         arch::gic_virt::restore(state.gic);
+        this_state().lrs_forced = true;
     } else {
         arch::gic_virt::write_hcr(0);
     }
+    this_state().lrs_in_use = 0;
     set_vtimer_ppi(this_state(), vcpu.vic() != nullptr);
 }
 
@@ -490,11 +513,11 @@ void run_vcpus()
         ++rs.exits;
         Vic* vic = vcpu->vic();
         if (vic != nullptr) {
-            vgic_enter(*vcpu, *vic);
+            vgic_enter(*vcpu, *vic, rs);
         }
         arch::GuestExit exit = arch::guest_run(&vcpu->regs().gp);
         if (vic != nullptr) {
-            vgic_exit(*vcpu, *vic);
+            vgic_exit(*vcpu, *vic, rs);
         }
         switch (exit) {
         case arch::GuestExit::sync:
