@@ -65,6 +65,13 @@ struct RunState {
     std::uint64_t idle_since = 0;  // non-zero while in WFI (read by the report, on another CPU)
     std::uint64_t idle_count = 0;
     std::uint64_t exits = 0;
+    // Exits by cause, for report_idle_time(): the exception classes the run loop handles
+    // itself, and IRQs.
+    std::uint64_t exits_hypercall = 0;
+    std::uint64_t exits_mmio = 0;
+    std::uint64_t exits_wfi = 0;
+    std::uint64_t exits_sysreg = 0;
+    std::uint64_t exits_irq = 0;
 };
 
 constinit RunState run_states[HYP_MAX_CPUS];
@@ -431,6 +438,18 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
     }
 }
 
+void count_exit(RunState& rs, std::uint64_t esr)
+{
+    switch ((esr >> arch::esr::ec_shift) & arch::esr::ec_mask) {
+    case arch::esr_ec::hvc64:
+    case arch::esr_ec::smc64: ++rs.exits_hypercall; break;
+    case arch::esr_ec::dabt_lower: ++rs.exits_mmio; break;
+    case arch::esr_ec::wfx: ++rs.exits_wfi; break;
+    case arch::esr_ec::sys64: ++rs.exits_sysreg; break;
+    default: break;
+    }
+}
+
 void idle(RunState& rs)
 {
     // WFI with IRQs masked still wakes on a pending interrupt, so a kick that arrives
@@ -521,9 +540,11 @@ void run_vcpus()
         }
         switch (exit) {
         case arch::GuestExit::sync:
+            count_exit(rs, vcpu->regs().gp.esr);
             guest_sync_exception(*vcpu, rs, cpu);
             break;
         case arch::GuestExit::irq:
+            ++rs.exits_irq;
             handle_el2_irq();
             break;
         case arch::GuestExit::fiq:
@@ -549,8 +570,10 @@ void report_idle_time()
             idle += now - since;  // waiting right now
         }
         std::uint64_t permille = total == 0 ? 0 : idle * 1000 / total;
-        log::info("hyp: cpu {} idle {}.{}% of {} ms ({} waits, {} exits)", cpu, permille / 10, permille % 10,
-                  total * 1000 / arch::counter_frequency(), rs.idle_count, rs.exits);
+        log::info("hyp: cpu {} idle {}.{}% of {} ms ({} waits, {} exits: {} IRQ, {} hypercall, {} MMIO, {} WFI, {} "
+                  "sysreg)",
+                  cpu, permille / 10, permille % 10, total * 1000 / arch::counter_frequency(), rs.idle_count, rs.exits,
+                  rs.exits_irq, rs.exits_hypercall, rs.exits_mmio, rs.exits_wfi, rs.exits_sysreg);
     }
 }
 

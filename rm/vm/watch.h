@@ -1,4 +1,4 @@
-// What the resource manager does while the primary VM runs: every 10 ms it asks the
+// What the resource manager does while the primary VM runs: every 100 ms it asks the
 // hypervisor how the VM's vCPU 0 stands (vcpu_run_check) and decides here. The VM
 // calling PSCI SYSTEM_OFF (vCPU 0 powered off with the "exited" flag) powers the machine
 // off; SYSTEM_RESET resets it. Anything unexpected is reported once and watched on.
@@ -29,7 +29,7 @@ public:
     WatchAction decide(const RunState& check, Diagnostic& line);
 
 private:
-    // The last unexpected answer reported, so that it is not repeated every 10 ms.
+    // The last unexpected answer reported, so that it is not repeated every 100 ms.
     bool reported_ = false;
     Error reported_error_ = Error::ok;
     std::uint64_t reported_state_ = 0;

@@ -1,5 +1,5 @@
 // Watching the primary VM (rm/vm/watch.h): what the RM does for each vcpu_run_check
-// answer on its vCPU 0, and that an unexpected answer is reported once, not every 10 ms.
+// answer on its vCPU 0, and that an unexpected answer is reported once, not every 100 ms.
 #include <catch2/catch.hpp>
 
 #include <string>
