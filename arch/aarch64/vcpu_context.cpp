@@ -41,15 +41,68 @@ void el1_sysregs_restore(const El1SysRegs& regs)
 
 // ---- the run loop's hardware side (arch/vcpu_hw.h) --------------------------------
 
+namespace {
+
+// FEAT_PAuth in any form: ID_AA64ISAR1_EL1.APA [7:4], API [11:8], GPA [27:24], GPI [31:28];
+// ID_AA64ISAR2_EL1.APA3 [15:12], GPA3 [11:8] (ID_AA64ISAR2_EL1 reads 0 before Armv8.7).
+bool cpu_has_pauth()
+{
+    std::uint64_t isar1;
+    std::uint64_t isar2;
+    asm volatile("mrs %0, id_aa64isar1_el1" : "=r"(isar1));
+    asm volatile("mrs %0, S3_0_C0_C6_2" : "=r"(isar2));
+    constexpr std::uint64_t isar1_fields = (0xfull << 4) | (0xfull << 8) | (0xfull << 24) | (0xfull << 28);
+    constexpr std::uint64_t isar2_fields = (0xfull << 8) | (0xfull << 12);
+    return (isar1 & isar1_fields) != 0 || (isar2 & isar2_fields) != 0;
+}
+
+constinit bool pauth = false;  // set by guest_cpu_init(); the same on every CPU
+
+#define HYP_PAUTH_KEYS(X)                                                                       \
+    X(apia, "S3_0_C2_C1_0", "S3_0_C2_C1_1") X(apib, "S3_0_C2_C1_2", "S3_0_C2_C1_3")             \
+    X(apda, "S3_0_C2_C2_0", "S3_0_C2_C2_1") X(apdb, "S3_0_C2_C2_2", "S3_0_C2_C2_3")             \
+    X(apga, "S3_0_C2_C3_0", "S3_0_C2_C3_1")
+
+void pauth_save(PauthKeys& keys)
+{
+#define HYP_SAVE_KEY(name, lo, hi)                                   \
+    asm volatile("mrs %0, " lo : "=r"(keys.name[0]));                \
+    asm volatile("mrs %0, " hi : "=r"(keys.name[1]));
+    HYP_PAUTH_KEYS(HYP_SAVE_KEY)
+#undef HYP_SAVE_KEY
+}
+
+void pauth_restore(const PauthKeys& keys)
+{
+#define HYP_RESTORE_KEY(name, lo, hi)                                \
+    asm volatile("msr " lo ", %0" : : "r"(keys.name[0]));            \
+    asm volatile("msr " hi ", %0" : : "r"(keys.name[1]));
+    HYP_PAUTH_KEYS(HYP_RESTORE_KEY)
+#undef HYP_RESTORE_KEY
+}
+
+#undef HYP_PAUTH_KEYS
+
+// HCR_EL2.APK (bit 40): EL1 may access the key registers; API (bit 41): pointer
+// authentication instructions do not trap.
+constexpr std::uint64_t hcr_apk = 1ull << 40;
+constexpr std::uint64_t hcr_api = 1ull << 41;
+
+}  // namespace
+
 std::uint64_t guest_hcr(bool mmu_off_cacheable)
 {
     std::uint64_t hcr = hcr_el2::rw | hcr::vm | hcr::imo | hcr::fmo | hcr::amo | hcr::tsc | hcr::twi | hcr::tidcp |
                         hcr::swio | hcr::fb | hcr::bsu_inner;
+    if (pauth) {
+        hcr |= hcr_api | hcr_apk;
+    }
     return mmu_off_cacheable ? hcr | hcr::dc : hcr;
 }
 
 void guest_cpu_init(std::uint64_t vtcr)
 {
+    pauth = cpu_has_pauth();
     write_vtcr_el2(vtcr);
     write_cptr_el2(cptr_el2::res1);          // FP/SIMD switched eagerly: no traps
     write_cnthctl_el2(cnthctl_el2::el1pcten);  // the counter yes, the EL1 physical timer no
@@ -59,20 +112,26 @@ void guest_cpu_init(std::uint64_t vtcr)
     isb();
 }
 
-void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const VcpuHwConfig& config)
+void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const PauthKeys& keys, const VcpuHwConfig& config)
 {
     el1_sysregs_restore(el1);
     fp_regs_restore(&fp);
+    if (pauth) {
+        pauth_restore(keys);
+    }
     write_vttbr_el2(config.vttbr);
     write_vmpidr_el2(config.vmpidr);
     write_hcr_el2(config.hcr);
     isb();
 }
 
-void vcpu_save(El1SysRegs& el1, FpRegs& fp)
+void vcpu_save(El1SysRegs& el1, FpRegs& fp, PauthKeys& keys)
 {
     el1_sysregs_save(el1);
     fp_regs_save(&fp);
+    if (pauth) {
+        pauth_save(keys);
+    }
 }
 
 VtimerWait vtimer_wait()

@@ -62,6 +62,16 @@ struct FpRegs {
 };
 static_assert(sizeof(FpRegs) == 32 * 16 + 16, "fp_context.S lays out FpRegs by offset");
 
+// The pointer-authentication keys of EL1&0 (FEAT_PAuth): a guest kernel's and its
+// processes' keys, switched with the vCPU on CPUs that have them.
+struct PauthKeys {
+    std::uint64_t apia[2] = {};  // lo, hi
+    std::uint64_t apib[2] = {};
+    std::uint64_t apda[2] = {};
+    std::uint64_t apdb[2] = {};
+    std::uint64_t apga[2] = {};
+};
+
 // A vCPU's virtual GIC CPU interface beyond its list registers: ICH_VMCR_EL2 (the guest's
 // group enables, priority mask, binary points) and the active-priority registers.
 struct GicCpuInterfaceState {

@@ -244,6 +244,7 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
     regs_.el1 = arch::El1SysRegs{};
     regs_.el1.sctlr_el1 = vcpu_reset_sctlr_el1;
     regs_.fp = arch::FpRegs{};
+    regs_.pauth = arch::PauthKeys{};
     powered_on_ = true;
     last_vcpu_ = false;
     halt_ = VcpuHalt::none;

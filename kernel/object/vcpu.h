@@ -46,6 +46,7 @@ struct VcpuState {
     arch::El1SysRegs el1;  // the EL1 system registers, SP_EL0 and the virtual timer
     arch::FpRegs fp;       // Q0-Q31, FPSR, FPCR
     arch::GicCpuInterfaceState gic;  // its virtual GIC CPU interface, with a vic
+    arch::PauthKeys pauth;           // its pointer-authentication keys, where the CPU has them
 };
 
 // Why a powered-off vCPU stopped, as vcpu_run_check reports it.

@@ -104,7 +104,7 @@ Status Vic::vcpu_activated(AddrSpace& as)
             return addrspace_ == &as ? success() : fail(Error::arg_inval);
         }
         virt::MmioBus& bus = as.devices().bus();
-        if (Status s = bus.add(platform.gic_distributor, vgic_.distributor()); !s) {
+        if (Status s = bus.add(vgic_.distributor_range(), vgic_.distributor()); !s) {
             return s;
         }
         if (Status s = bus.add(vgic_.redistributor_range(), vgic_.redistributors()); !s) {
@@ -117,6 +117,7 @@ Status Vic::vcpu_activated(AddrSpace& as)
     // Outside our lock: the vPL011 drives its line at once, and the vGIC may call back
     // into interrupt_pending(), which takes it (lock order: vPL011 -> vic).
     if (as.devices().has_uart() && platform.uart_intid >= 32 && platform.uart_intid < 32 + spi_count_) {
+        __atomic_store_n(&uart_intid_, platform.uart_intid, __ATOMIC_RELAXED);
         as.devices().uart().set_irq(&uart_line_);
     }
     return success();
@@ -134,7 +135,7 @@ std::uint32_t Vic::vtimer_intid() const { return virt::vm_device_platform().vtim
 
 void Vic::UartLine::set_level(bool asserted)
 {
-    vic_.vgic_.set_level(0, virt::vm_device_platform().uart_intid, asserted);
+    vic_.vgic_.set_level(0, __atomic_load_n(&vic_.uart_intid_, __ATOMIC_RELAXED), asserted);
 }
 
 void Vic::interrupt_pending(unsigned index)

@@ -94,6 +94,7 @@ private:
     Vcpu* vcpus_[max_vcpus] = {};
     std::uint8_t refill_[max_vcpus] = {};  // set by interrupt_pending, taken by take_refill
     AddrSpace* addrspace_ = nullptr;  // a reference held, once the devices are on its bus
+    std::uint32_t uart_intid_ = 0;    // the SPI the vPL011 drives, once wired
 };
 
 }  // namespace hyp

@@ -198,7 +198,7 @@ void load(Vcpu& vcpu)
     config.hcr = arch::guest_hcr(vcpu.mmu_off_cacheable());
     config.vttbr = vcpu.addrspace()->vttbr();
     config.vmpidr = vcpu_vmpidr_el2(index);
-    arch::vcpu_load(state.el1, state.fp, config);
+    arch::vcpu_load(state.el1, state.fp, state.pauth, config);
     if (vcpu.vic() != nullptr) {
         arch::gic_virt::restore(state.gic);
         this_state().lrs_forced = true;
@@ -213,7 +213,7 @@ void save(Vcpu& vcpu)
 {
     vcpu.addrspace()->devices().flush_console();
     VcpuState& state = vcpu.regs();
-    arch::vcpu_save(state.el1, state.fp);
+    arch::vcpu_save(state.el1, state.fp, state.pauth);
     if (vcpu.vic() != nullptr) {
         arch::gic_virt::save(state.gic);  // the list registers were folded at the exit
         arch::gic_virt::write_hcr(0);
@@ -416,6 +416,7 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
         AddrSpaceGuestMemory memory{as};
         RegisterFile regs{gp.x, gp.elr, gp.spsr};
         act_on(vcpu, handle_data_abort(as.devices().bus(), memory, regs, AbortSyndrome{gp.esr, gp.far, gp.hpfar}));
+        console_input_drain();
         return;
     }
     case arch::esr_ec::iabt_lower: {

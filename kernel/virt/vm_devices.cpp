@@ -13,6 +13,26 @@ constinit VmDevicePlatform platform_devices;
 constinit SpinLock input_lock;
 constinit VmDevices* input_target = nullptr;
 
+// Bytes that did not fit in the vPL011's 32-byte receive FIFO (a pasted line), in order,
+// until the guest reads some and console_input_drain() moves them on. Under input_lock.
+struct InputRing {
+    static constexpr std::size_t capacity = 4096;
+    char bytes[capacity];
+    std::size_t head;
+    std::size_t count;
+};
+constinit InputRing ring{};
+
+// Moves waiting bytes into the vPL011 while it takes them. input_lock held.
+void drain(const LockGuard&)
+{
+    while (ring.count > 0 && input_target != nullptr &&
+           input_target->uart().push_rx(static_cast<std::uint8_t>(ring.bytes[ring.head]))) {
+        ring.head = (ring.head + 1) % InputRing::capacity;
+        --ring.count;
+    }
+}
+
 }  // namespace
 
 void set_vm_device_platform(const VmDevicePlatform& platform) { platform_devices = platform; }
@@ -48,7 +68,28 @@ VmDevices::~VmDevices()
 bool console_input(char byte)
 {
     LockGuard held{input_lock};
-    return input_target != nullptr && input_target->uart().push_rx(static_cast<std::uint8_t>(byte));
+    if (input_target == nullptr) {
+        return false;
+    }
+    drain(held);
+    if (ring.count == 0 && input_target->uart().push_rx(static_cast<std::uint8_t>(byte))) {
+        return true;
+    }
+    if (ring.count == InputRing::capacity) {
+        return false;
+    }
+    ring.bytes[(ring.head + ring.count) % InputRing::capacity] = byte;
+    ++ring.count;
+    return true;
+}
+
+void console_input_drain()
+{
+    if (__atomic_load_n(&ring.count, __ATOMIC_RELAXED) == 0) {
+        return;
+    }
+    LockGuard held{input_lock};
+    drain(held);
 }
 
 }  // namespace hyp::virt

@@ -36,7 +36,11 @@ inline constexpr std::uint32_t primary_vm_vmid = 3;
 // Console input goes to the primary VM's vPL011 (the one whose VM has primary_vm_vmid),
 // from whichever CPU takes the physical UART's interrupt. False when the byte could not
 // be taken (no primary VM, or its receive FIFO is full): the caller drops it.
+// Bytes that do not fit wait in a 4 KiB queue; false when that is full too.
 [[nodiscard]] bool console_input(char byte);
+// Moves queued console input on into the vPL011 as its FIFO empties: the run loop calls
+// it after the guest's MMIO accesses (reading UARTDR is one). Cheap when nothing waits.
+void console_input_drain();
 
 class VmDevices {
 public:

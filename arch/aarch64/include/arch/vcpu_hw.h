@@ -31,9 +31,11 @@ struct VcpuHwConfig {
 
 // Puts a vCPU's EL1 state (system registers, virtual timer, FP/SIMD) and its VM's
 // configuration into this CPU; its general registers go in with guest_run().
-void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const VcpuHwConfig& config);
+// With pointer authentication (guest_cpu_init() found it), its keys go in and out too:
+// guests use it untrapped (HCR_EL2.API and APK), so each vCPU must have its own keys.
+void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const PauthKeys& keys, const VcpuHwConfig& config);
 // Takes them out again (and stops its virtual timer in the CPU).
-void vcpu_save(El1SysRegs& el1, FpRegs& fp);
+void vcpu_save(El1SysRegs& el1, FpRegs& fp, PauthKeys& keys);
 
 // The loaded vCPU's virtual timer, as a WFI sees it.
 struct VtimerWait {
