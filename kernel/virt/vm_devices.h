@@ -55,8 +55,15 @@ public:
     [[nodiscard]] Status init(std::uint32_t vmid);
 
     [[nodiscard]] MmioBus& bus() { return bus_; }
-    // The console's partial line, out now (the run loop, when a vCPU stops running).
-    void flush_console() { uart_.flush_output(); }
+    // The console's partial line, out now (the run loop, when a vCPU stops running): the
+    // primary VM's only, whose console is interactive (a prompt has no newline). Another
+    // VM's lines go out whole, or its partial line would be cut by whatever comes next.
+    void flush_console()
+    {
+        if (sink_.primary()) {
+            uart_.flush_output();
+        }
+    }
     [[nodiscard]] Vpl011& uart() { return uart_; }
     // Whether init() put the vPL011 on the bus.
     [[nodiscard]] bool has_uart() const { return has_uart_; }

@@ -4,7 +4,7 @@
 // QEMU's 62.5 MHz), and WFI skips time forward instead of waiting.
 //
 // What to run comes from the module's bootargs (guest-loader bootargs=, which the RM puts
-// in /chosen/bootargs): `bench=calls`, `bench=switch`, `bench=idle` or a comma list;
+// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle` or a comma list;
 // without one, all that the vCPU count allows.
 //   calls   null hypercall (native hvc #0x6000 hyp_identify), SMCCC_VERSION through
 //           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer's
@@ -13,6 +13,13 @@
 //           the hypervisor and the RM take from a busy guest per 100 ms, and what one
 //           of the RM's wake-ups costs while the guest sleeps; from those, an estimate
 //           of the hypervisor's and RM's work per 100 ms of an idle guest.
+//   irq     interrupts taken (PSTATE.I clear) through the guest's own IRQ vector, which
+//           acknowledges, counts, programs the timer again and ends the interrupt: virtual
+//           timer interrupts back to back while the guest spins (each next deadline set by
+//           the handler; the spinning subtracted), and SGIs to itself (a trapped write of
+//           ICC_SGI1R_EL1, taken at once); each per interrupt in total and less the
+//           handler's own instructions (measured by running it directly): EL2 and the
+//           exception entry and return.
 //   switch  two vCPUs on one physical CPU (-smp 1, rm.vcpus=2) handing the CPU to each
 //           other with scheduler_yield; a shared counter shows whether each yield did.
 //   idle    ten 100 ms sleeps in WFI on the virtual timer and the wake-up latency; the
@@ -263,16 +270,19 @@ Spun spin(u64 end, u64 stop_at = ~u64{0})
 }
 
 struct Busy {
-    Spun spun;         // in 100 ms
+    Spun spun;         // in busy_window_ms
     unsigned rm_count;
     u64 rm_gap;        // the largest gap: taken to run the RM (ticks)
     u64 rm_period;     // between the last two of those (ticks)
 };
 
+// Long enough to see the RM wake at least twice (it watches every 100 ms).
+constexpr u64 busy_windows = 3;  // of 100 ms
+
 Busy busy_100ms()
 {
     Busy b{};
-    b.spun = spin(counter() + ticks_from_us(hundred_ms_us));
+    b.spun = spin(counter() + ticks_from_us(busy_windows * hundred_ms_us));
     for (unsigned i = 0; i < b.spun.recorded; ++i) {
         b.rm_gap = gaps[i].ticks > b.rm_gap ? gaps[i].ticks : b.rm_gap;
     }
@@ -366,13 +376,13 @@ void bench_calls()
 
     const Busy busy = busy_100ms();
     const u64 ns_per_tick = 1000000000 / counter_frequency();
-    say("busy guest: %u interruptions in 100 ms, %u of them to run the RM (the largest, %lu instructions, every "
+    say("busy guest: %u interruptions in %lu ms, %u of them to run the RM (the largest, %lu instructions, every "
         "%lu instructions)",
-        busy.spun.count, busy.rm_count, busy.rm_gap * ns_per_tick, busy.rm_period * ns_per_tick);
+        busy.spun.count, busy_windows * 100, busy.rm_count, busy.rm_gap * ns_per_tick, busy.rm_period * ns_per_tick);
     const u64 period_x100 = hundred_ms_us * 1000 * 100;
-    report("busy guest, hyp+RM work per 100 ms", per_op_x100(busy.spun.ticks, 1), period_x100);
+    report("busy guest, hyp+RM work per 100 ms", per_op_x100(busy.spun.ticks, busy_windows), period_x100);
     if (busy.rm_period == 0) {
-        bad("busy guest: the RM did not wake twice in 100 ms");
+        bad("busy guest: the RM did not wake twice while the guest spun");
         return;
     }
     const u64 rm = rm_wake(busy, sleep.wake);
@@ -563,6 +573,284 @@ void bench_idle()
            per_op_x100(late, idle_periods), b.null_x100);
 }
 
+}  // namespace
+
+// ---- irq ----------------------------------------------------------------------------------
+
+// Interrupts taken (PSTATE.I clear) through a vector table of this guest's own, whose IRQ
+// entry (current EL, SP_EL1) is a handler like Linux's for the timer: save x0..x3 and
+// x30, then the body (bench_irq_body) acknowledges (ICC_IAR1_EL1), counts, checks the
+// INTID, programs the timer anew (CVAL = now + delta, then CTL from the state: 1 enables
+// it and clears the IMASK the hypervisor set when it took the timer's interrupt, 0 turns
+// it off) and ends the interrupt (ICC_EOIR1_EL1); restore, ERET. Straight-line, so the
+// body costs the same whatever the INTID: bench_irq_direct runs the same save, body and
+// restore in a loop, with nothing pending (IAR answers 1023, EOIR ignores it), and that
+// is what the guest itself spends per interrupt. The other 15 entries go to the runtime's.
+extern "C" {
+// [0] count, [1] right (INTID == expect), [2] expect, [3] delta (ticks), [4] CTL, [5] last INTID
+GUEST_HIDDEN constinit guest::u64 bench_irq_state[6] = {};
+GUEST_HIDDEN extern const char bench_irq_vectors[];
+GUEST_HIDDEN void bench_irq_direct(guest::u64 n);  // n >= 1 handler bodies, as the vector runs them
+}
+
+asm(R"(
+    .macro bench_irq_save
+    stp     x0, x1, [sp, #-48]!
+    stp     x2, x3, [sp, #16]
+    str     x30, [sp, #32]
+    .endm
+    .macro bench_irq_restore
+    ldr     x30, [sp, #32]
+    ldp     x2, x3, [sp, #16]
+    ldp     x0, x1, [sp], #48
+    .endm
+
+    .section .text.bench_irq, "ax"
+    .balign 4
+    .type bench_irq_body, %function
+bench_irq_body:
+    mrs     x0, S3_0_C12_C12_0          // ICC_IAR1_EL1
+    adrp    x1, bench_irq_state
+    add     x1, x1, :lo12:bench_irq_state
+    ldp     x2, x3, [x1]                // count, right
+    add     x2, x2, #1
+    str     x2, [x1]
+    ldr     x2, [x1, #16]               // expect
+    cmp     x0, x2
+    cinc    x3, x3, eq
+    str     x3, [x1, #8]
+    str     x0, [x1, #40]               // last INTID
+    ldp     x2, x3, [x1, #24]           // delta, CTL
+    mrs     x1, cntvct_el0
+    add     x1, x1, x2
+    msr     cntv_cval_el0, x1
+    msr     cntv_ctl_el0, x3
+    msr     S3_0_C12_C12_1, x0          // ICC_EOIR1_EL1
+    ret
+    .size bench_irq_body, . - bench_irq_body
+
+    .balign 4
+    .global bench_irq_direct
+    .hidden bench_irq_direct
+    .type bench_irq_direct, %function
+bench_irq_direct:
+    mov     x9, x0
+    mov     x10, x30
+1:  bench_irq_save
+    bl      bench_irq_body
+    bench_irq_restore
+    subs    x9, x9, #1
+    b.ne    1b
+    ret     x10
+    .size bench_irq_direct, . - bench_irq_direct
+
+    .section .text.bench_irq_vectors, "ax"
+    .balign 2048
+    .global bench_irq_vectors
+    .hidden bench_irq_vectors
+bench_irq_vectors:
+    .irp i, 0, 1, 2, 3, 4
+    .balign 128
+    b       guest_vectors + \i * 128
+    .endr
+    .balign 128                         // 5: IRQ, current EL with SP_ELx
+    bench_irq_save
+    bl      bench_irq_body
+    bench_irq_restore
+    eret
+    .irp i, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    .balign 128
+    b       guest_vectors + \i * 128
+    .endr
+    .text
+)");
+
+namespace {
+
+using namespace guest;
+
+constexpr u64 irq_chunks = 20;
+constexpr u64 irq_per_chunk = 100;   // 2,000 interrupts of each kind
+constexpr u64 irq_delta = 256;       // ticks from the handler to the next deadline: 4,096 instructions, more
+                                     // than an interrupt costs (else the next is due before the guest
+                                     // is back, and the spin never runs again)
+constexpr u64 spin_iteration = 6;    // instructions of one turn of timer_chunk's loop
+constexpr u64 spin_limit = 10'000'000;
+constexpr u32 bench_sgi = 1;
+
+void irq_state(u64 expect, u64 ctl)
+{
+    bench_irq_state[0] = bench_irq_state[1] = bench_irq_state[5] = 0;
+    bench_irq_state[2] = expect;
+    bench_irq_state[3] = irq_delta;
+    bench_irq_state[4] = ctl;
+    dsb();
+}
+
+u64 read_cntv_ctl()
+{
+    u64 v;
+    asm volatile("mrs %0, cntv_ctl_el0" : "=r"(v));
+    return v;
+}
+
+void irqs_on() { asm volatile("msr daifclr, #2" ::: "memory"); }
+void irqs_off() { asm volatile("msr daifset, #2" ::: "memory"); }
+
+// Timer interrupts come one after the other while this spins: it waits for the count to
+// pass `start`, then counts its own turns from a first counter read until the count
+// reaches start + n, and reads the counter again. What is in between: `interrupts` whole
+// interrupts (those after the count read that follows the first counter read), the turns,
+// and 3 instructions.
+struct TimerChunk {
+    u64 ticks;
+    u64 turns;
+    u64 interrupts;
+    bool stuck;  // spin_limit turns with no interrupt
+};
+
+TimerChunk timer_chunk(u64 start, u64 n)
+{
+    u64 t0;
+    u64 t1;
+    u64 c0;
+    u64 c;
+    u64 it = 0;
+    u64* const p = &bench_irq_state[0];
+    const u64 end = start + n;
+    asm volatile("0: add %[it], %[it], #1\n cmp %[it], %[limit]\n b.hs 2f\n"
+                 " ldr %[c], [%[p]]\n cmp %[c], %[start]\n b.lo 0b\n"
+                 " mov %[it], #0\n isb\n mrs %[t0], cntvct_el0\n ldr %[c0], [%[p]]\n"
+                 "1: add %[it], %[it], #1\n cmp %[it], %[limit]\n b.hs 2f\n"
+                 " ldr %[c], [%[p]]\n cmp %[c], %[end]\n b.lo 1b\n"
+                 " isb\n mrs %[t1], cntvct_el0\n b 3f\n"
+                 "2: mov %[it], %[limit]\n mov %[t0], #0\n mov %[t1], #0\n mov %[c0], #0\n mov %[c], #0\n"
+                 "3:"
+                 : [t0] "=&r"(t0), [t1] "=&r"(t1), [c0] "=&r"(c0), [c] "=&r"(c), [it] "+r"(it)
+                 : [p] "r"(p), [start] "r"(start), [end] "r"(end), [limit] "r"(spin_limit)
+                 : "cc", "memory");
+    return {t1 - t0, it, c - c0, it >= spin_limit};
+}
+
+constinit u64 sgi1r_value = 0;
+
+[[gnu::noinline]] void loop_sgi_self(u64 n)  // the operation: the MSR that traps
+{
+    const u64 v = sgi1r_value;
+    asm volatile("1: msr S3_0_C12_C11_5, %1\n subs %0, %0, #1\n b.ne 1b" : "+r"(n) : "r"(v) : "cc", "memory");
+}
+
+// ICC_SGI1R_EL1 for SGI `intid` to the vCPU with affinity `mpidr` (RS 0: Aff0 < 16).
+u64 sgi1r_for(u64 mpidr_value, u32 intid)
+{
+    const u64 aff0 = mpidr_value & 0xff;
+    const u64 aff1 = (mpidr_value >> 8) & 0xff;
+    const u64 aff2 = (mpidr_value >> 16) & 0xff;
+    const u64 aff3 = (mpidr_value >> 32) & 0xff;
+    return (u64{1} << (aff0 & 15)) | aff1 << 16 | u64{intid} << 24 | aff2 << 32 | (aff0 >> 4) << 44 | aff3 << 48;
+}
+
+// SGI `intid` on this vCPU: Group 1, the timer's priority, enabled (GICR_IGROUPR0,
+// GICR_IPRIORITYR, GICR_ISENABLER0 in its SGI_base frame).
+void enable_sgi(u32 intid)
+{
+    const u64 sgi = gic_redistributor(this_vcpu()) + gicr_sgi_offset;
+    auto r32 = [](u64 a) -> volatile u32& { return *reinterpret_cast<volatile u32*>(a); };
+    r32(sgi + 0x80) = r32(sgi + 0x80) | 1u << intid;
+    *reinterpret_cast<volatile std::uint8_t*>(sgi + 0x400 + intid) = 0xa0;
+    dsb();
+    r32(sgi + 0x100) = 1u << intid;
+    dsb();
+    check((r32(sgi + 0x80) & 1u << intid) != 0 && (r32(sgi + 0x100) & 1u << intid) != 0,
+          "SGI %u Group 1 and enabled in this vCPU's redistributor", intid);
+}
+
+// Whether every one of `expected` interrupts came, each with INTID `intid`.
+void check_irqs(const char* what, u64 expected, u32 intid)
+{
+    const u64 count = bench_irq_state[0];
+    const u64 right = bench_irq_state[1];
+    check(count == expected && right == count, "%s: %lu interrupts taken, all INTID %u (%lu expected; %lu right, "
+          "the last %lu)", what, count, intid, expected, right, bench_irq_state[5]);
+}
+
+void bench_irq()
+{
+    say("irq: interrupts taken by the guest's own IRQ vector: the virtual timer's, back to back, and "
+        "SGIs to itself");
+    const Baselines b = baselines();
+    u64 vbar;
+    asm volatile("mrs %0, vbar_el1" : "=r"(vbar));
+    asm volatile("msr vbar_el1, %0\n isb" ::"r"(bench_irq_vectors) : "memory");
+
+    // The handler in the guest: the direct loop less an empty one, and the vector's ERET.
+    irq_state(~u64{0}, 0);
+    const u64 handler_x100 = minus(measure(bench_irq_direct), b.empty_x100) + 100;
+    check(bench_irq_state[5] == gic_spurious_intid, "the handler's IAR with nothing pending answers %u (%lu)",
+          gic_spurious_intid, bench_irq_state[5]);
+    report("the guest's IRQ handler: save, IAR, count, timer again, EOIR, restore, ERET", handler_x100,
+           b.null_x100);
+
+    // 1. The timer: each handler sets the next deadline irq_delta ticks on; the guest spins
+    // in between. A chunk's instructions less its turns, per interrupt.
+    irq_state(vtimer_intid, 1);
+    asm volatile("isb\n mrs x9, cntvct_el0\n add x9, x9, %0\n msr cntv_cval_el0, x9\n msr cntv_ctl_el0, %1\n isb"
+                 ::"r"(irq_delta), "r"(u64{1})
+                 : "x9", "memory");
+    irqs_on();
+    u64 best_x100 = ~u64{0};
+    u64 sum_x100 = 0;
+    u64 taken = 0;
+    bool stuck = false;
+    for (u64 c = 0; c < irq_chunks && !stuck; ++c) {
+        const TimerChunk t = timer_chunk(load(bench_irq_state[0]) + 1, irq_per_chunk);
+        stuck = t.stuck;
+        const u64 x100 = minus(per_op_x100(t.ticks, 1), (t.turns * spin_iteration + 3) * 100) /
+                         (t.interrupts == 0 ? 1 : t.interrupts);
+        best_x100 = x100 < best_x100 ? x100 : best_x100;
+        sum_x100 += x100;
+        taken += t.interrupts;
+    }
+    // The last: the handler turns the timer off.
+    store(bench_irq_state[4], u64{0});
+    dsb();
+    const u64 last = load(bench_irq_state[0]) + 1;
+    const TimerChunk t = timer_chunk(last, 0);
+    stuck = stuck || t.stuck;
+    irqs_off();
+    const u64 timer_count = load(bench_irq_state[0]);
+    check(!stuck, "timer interrupts kept coming (none missing for %lu spins; %lu taken, CTL %#lx, ISR_EL1.I %d)",
+          spin_limit, timer_count, read_cntv_ctl(), interrupt_pending() ? 1 : 0);
+    check(bench_irq_state[1] == timer_count && timer_count >= irq_chunks * irq_per_chunk,
+          "timer: %lu interrupts taken (%lu timed), all INTID %u (%lu were, the last %lu)", timer_count, taken,
+          vtimer_intid, bench_irq_state[1], bench_irq_state[5]);
+    delay_us(100);
+    check(!interrupt_pending() && !vtimer_fired(), "nothing pending after the timer was turned off");
+    report("timer interrupt, total per interrupt (best chunk, spinning subtracted)", best_x100, b.null_x100);
+    report("  mean of all chunks", sum_x100 / irq_chunks, b.null_x100);
+    report("  of which outside the guest's handler (EL2, entry and return)", minus(best_x100, handler_x100),
+           b.null_x100);
+
+    // 2. SGIs to itself: the MSR traps, the vGIC pends the SGI, the entry lists it, the
+    // guest takes it at once.
+    enable_sgi(bench_sgi);
+    sgi1r_value = sgi1r_for(mpidr(), bench_sgi);
+    irq_state(bench_sgi, 0);
+    irqs_on();
+    const u64 sgi_x100 = minus(measure(loop_sgi_self, irq_chunks, irq_per_chunk), b.empty_x100);
+    irqs_off();
+    check_irqs("SGI to itself", irq_chunks * irq_per_chunk, bench_sgi);
+    report("virtual SGI to itself: trapped ICC_SGI1R_EL1, delivery, handler (total per SGI)", sgi_x100, b.null_x100);
+    report("  of which outside the guest's handler (EL2: the trap, pending, listing; entry and return)",
+           minus(sgi_x100, handler_x100), b.null_x100);
+
+    asm volatile("msr vbar_el1, %0\n isb" ::"r"(vbar) : "memory");
+}
+
+}  // namespace
+
+namespace {
+
 // ---- Which: the bench= word of the bootargs ------------------------------------------------
 
 // What follows `bench=` in `args`, or nullptr when no word starts with it.
@@ -625,6 +913,9 @@ void guest::run(u64 dt_ipa)
     const char* list = bench_list(args);
     if (list == nullptr ? true : listed(list, "calls")) {
         bench_calls();
+    }
+    if (list == nullptr ? true : listed(list, "irq")) {
+        bench_irq();
     }
     if (list == nullptr ? vcpus >= 2 : listed(list, "switch")) {
         if (vcpus < 2) {
