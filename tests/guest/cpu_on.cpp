@@ -147,21 +147,6 @@ void secondary(u64 context, unsigned entry_id, u64 daif_on_entry)
     }
 }
 
-// Waits until fn() or the timeout; true if fn() held.
-template <typename Fn>
-bool wait_for(Fn fn, u64 timeout_us)
-{
-    const u64 start = counter();
-    const u64 limit = ticks_from_us(timeout_us);
-    while (!fn()) {
-        if (counter() - start > limit) {
-            return fn();
-        }
-        delay_us(100);
-    }
-    return true;
-}
-
 constexpr u64 arrival_timeout_us = 10'000'000;
 constexpr u64 off_timeout_us = 5'000'000;
 

@@ -205,19 +205,6 @@ void secondary(u64 context, unsigned, u64)
     dsb();
 }
 
-template <typename Fn>
-bool wait_for(Fn fn)
-{
-    const u64 start = counter();
-    while (!fn()) {
-        if (counter() - start > ticks_from_us(timeout_us)) {
-            return fn();
-        }
-        delay_us(100);
-    }
-    return true;
-}
-
 }  // namespace
 
 void guest::run(u64)
@@ -245,7 +232,7 @@ void guest::run(u64)
 
     bool all_fuzzed = true;
     for (unsigned i = 0; i < count; ++i) {
-        if (!wait_for([&] { return load(reports[i].fuzzed) != 0; })) {
+        if (!wait_for([&] { return load(reports[i].fuzzed) != 0; }, timeout_us)) {
             bad("vCPU %u did not finish its accesses within %lu s (arrived: %lu)", i, timeout_us / 1000000,
                 load(reports[i].arrived));
             all_fuzzed = false;
@@ -280,7 +267,7 @@ void guest::run(u64)
     store(reports[self].done, u64{1});
     for (unsigned i = 0; i < count; ++i) {
         const Report& r = reports[i];
-        if (!wait_for([&] { return load(r.done) != 0; })) {
+        if (!wait_for([&] { return load(r.done) != 0; }, timeout_us)) {
             bad("vCPU %u did not finish its timer check within %lu s", i, timeout_us / 1000000);
             continue;
         }

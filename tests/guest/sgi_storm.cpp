@@ -217,19 +217,6 @@ void secondary(u64 context, unsigned, u64)
     run_vcpu(self);
 }
 
-template <typename Fn>
-bool wait_for(Fn fn)
-{
-    const u64 start = counter();
-    while (!fn()) {
-        if (counter() - start > ticks_from_us(timeout_us)) {
-            return fn();
-        }
-        delay_us(100);
-    }
-    return true;
-}
-
 }  // namespace
 
 void guest::run(u64)
@@ -298,7 +285,7 @@ void guest::run(u64)
     dsb();
     disarm_vtimer();
     for (unsigned i = 1; i < n; ++i) {
-        if (!wait_for([&] { return load(states[i].done) != 0; })) {
+        if (!wait_for([&] { return load(states[i].done) != 0; }, timeout_us)) {
             bad("vCPU %u did not finish within %lu s", i, timeout_us / 1000000);
         }
     }

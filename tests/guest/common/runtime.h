@@ -117,6 +117,21 @@ u64 ticks_from_us(u64 us);
 u64 us_from_ticks(u64 ticks);
 void delay_us(u64 us);
 
+// Polls fn() every 100 us until it holds or `timeout_us` has passed; true if it held.
+template <typename Fn>
+bool wait_for(Fn fn, u64 timeout_us)
+{
+    const u64 start = counter();
+    const u64 limit = ticks_from_us(timeout_us);
+    while (!fn()) {
+        if (counter() - start > limit) {
+            return fn();
+        }
+        delay_us(100);
+    }
+    return true;
+}
+
 // ---- The GIC (GICv3) ---------------------------------------------------------------------
 // QEMU virt's GICv3, where the VM's device tree puts its (virtual) GIC: the distributor,
 // then the redistributors, one 128 KiB pair of frames (RD_base, SGI_base) per vCPU in vCPU
