@@ -135,7 +135,9 @@ TEST_CASE("vgic: Linux's gic-v3 initialisation, as far as MMIO goes, through the
     CHECK(f.lrs[0] == lr::make(1, 0xa0, true, lr::state_pending, false));
     f = gic.flush(1);
     REQUIRE(f.used == 1);
-    CHECK(f.lrs[0] == lr::make(27, 0xa0, true, lr::state_pending, true));
+    // The timer arrives as an edge on its level-configured PPI (the glue masks the timer):
+    // no line to resample, so no EOI maintenance.
+    CHECK(f.lrs[0] == lr::make(27, 0xa0, true, lr::state_pending, false));
     f = gic.flush(0);
     REQUIRE(f.used == 1);
     CHECK(f.lrs[0] == lr::make(33, 0xa0, true, lr::state_pending, true));

@@ -132,9 +132,14 @@ Vgic::Flush Vgic::flush(unsigned vcpu, unsigned lr_count)
             // Pending only if deliverable (an active one is listed even when disabled). A
             // level interrupt that is active is listed active only: its EOI maintenance
             // interrupt resamples the line, rather than the guest taking it again at once.
+            // Only a line that is high needs resampling: a level interrupt pended through
+            // its latch alone (the virtual timer, which the glue masks as it raises it)
+            // asks for no maintenance, so its EOI costs no exit. A line that rises later
+            // is a new pend, which refills the list registers with the EOI bit.
             bool pending = deliverable(irq, ctx.ctlr) && (edge || !active);
+            bool resample = !edge && (irq.flags & f_line) != 0;
             std::uint64_t state = (pending ? lr::state_pending : 0) | (active ? lr::state_active : 0);
-            out.lrs[s] = lr::make(ref.intid, irq.priority, (irq.flags & f_group1) != 0, state, !edge);
+            out.lrs[s] = lr::make(ref.intid, irq.priority, (irq.flags & f_group1) != 0, state, resample);
             cpu.slots[s] = Slot{static_cast<std::uint16_t>(ref.intid),
                                 static_cast<std::uint8_t>(state >> lr::state_shift)};
             irq.bound = static_cast<std::uint8_t>(vcpu);
