@@ -49,11 +49,7 @@ Vcpu::~Vcpu()
         while (vcpu_scheduler().on_cpu(entity_)) {
         }
     }
-    if (wake_timer_.queued()) {
-        for (sched::CpuIndex cpu = 0; cpu < HYP_MAX_CPUS; ++cpu) {
-            (void)sched::cpu_timer_queue(cpu).remove(wake_timer_);
-        }
-    }
+    sched::cancel_on_any_cpu(wake_timer_);
     if (vpm_group_ != nullptr) {
         vpm_group_->remove_vcpu(vm_index_, *this);
         vpm_group_->put();
@@ -167,16 +163,6 @@ Status Vcpu::set_timeslice(sched::Nanoseconds ns)
         return fail(Error::failure);
     }
     return vcpu_scheduler().set_timeslice(entity_, ns);
-}
-
-Status Vcpu::set_vm_index(std::uint32_t index)
-{
-    Locked<Vcpu> held(*this);
-    if (Status s = require_init(); !s) {
-        return s;
-    }
-    vm_index_ = index;
-    return success();
 }
 
 Status Vcpu::activate()

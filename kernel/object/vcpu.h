@@ -82,9 +82,6 @@ public:
     [[nodiscard]] Status set_priority(sched::Priority priority);
     // arg_inval outside the scheduler's 100 us .. 100 ms.
     [[nodiscard]] Status set_timeslice(sched::Nanoseconds ns);
-    // Kernel-only (no ABI): the vCPU's index within its VM, for the vPSCI (MPIDR) and
-    // the vIC. Whoever builds the VM sets it (vic_attach_vcpu, when it exists).
-    [[nodiscard]] Status set_vm_index(std::uint32_t index);
     // Kernel-only (vpm_group_attach_vcpu): joins the VM's power-management group as
     // vCPU `index` (its PSCI MPIDR). The vCPU holds a reference to the group; the group
     // keeps a plain pointer, which the vCPU's destructor takes back. busy if it is in a

@@ -13,7 +13,8 @@ namespace hyp::sched {
 
 void deliver(Kick kick);
 
-// Host builds only: kicks delivered since the process started (the target has none).
+// Host builds only (the target does not define it): kicks delivered since the process
+// started.
 [[nodiscard]] std::uint64_t kicks_delivered();
 
 }  // namespace hyp::sched

@@ -129,4 +129,14 @@ TimerQueue& cpu_timer_queue(CpuIndex cpu)
     return cpu_queues.queue[cpu];
 }
 
+void cancel_on_any_cpu(TimerEvent& event)
+{
+    for (TimerQueue& queue : cpu_queues.queue) {
+        if (!event.queued()) {
+            return;
+        }
+        (void)queue.remove(event);
+    }
+}
+
 }  // namespace hyp::sched

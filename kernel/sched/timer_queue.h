@@ -113,4 +113,7 @@ private:
 // remove an event from any of them.
 [[nodiscard]] TimerQueue& cpu_timer_queue(CpuIndex cpu);
 
+// Takes `event` off whichever CPU's queue holds it (none: nothing happens).
+void cancel_on_any_cpu(TimerEvent& event);
+
 }  // namespace hyp::sched

@@ -277,9 +277,7 @@ void wait_for_interrupt(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, sched::Bloc
         sched::TimerQueue& queue = sched::cpu_timer_queue(cpu);
         if (!queue.update(vcpu.wake_timer(), deadline)) {
             // Still armed on the CPU it last waited on: take it back from there.
-            for (sched::CpuIndex other = 0; other < HYP_MAX_CPUS; ++other) {
-                (void)sched::cpu_timer_queue(other).remove(vcpu.wake_timer());
-            }
+            sched::cancel_on_any_cpu(vcpu.wake_timer());
             (void)queue.update(vcpu.wake_timer(), deadline);
         }
         rs.timer_dirty = true;
@@ -594,6 +592,5 @@ void deliver(Kick kick)
     }
 }
 
-std::uint64_t kicks_delivered() { return 0; }
 
 }  // namespace hyp::sched

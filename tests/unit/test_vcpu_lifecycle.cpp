@@ -147,17 +147,6 @@ TEST_CASE("the vCPU keeps its cspace and address space alive until it goes")
     CHECK(s.root.free_bytes() == s.start_free);
 }
 
-TEST_CASE("the VM index is set by kernel code only, before activation")
-{
-    System s;
-    CapId t = s.attached_thread();
-    REQUIRE(s.v(t).set_vm_index(3).ok());
-    CHECK(s.v(t).vm_index() == 3);
-    REQUIRE(s.e(GUNYAH_HC_OBJECT_ACTIVATE, t) == GUNYAH_ERROR_OK);
-    CHECK(s.v(t).set_vm_index(4).error() == Error::object_state);
-    CHECK(s.v(t).vm_index() == 3);
-}
-
 TEST_CASE("deleting vCPUs in every state leaves no memory and no queued entity behind")
 {
     System s;
