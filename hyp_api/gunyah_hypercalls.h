@@ -249,18 +249,22 @@
 #define GUNYAH_SMCCC_VENDOR_HYP_CALL_UID                0x8600FF01u
 #define GUNYAH_SMCCC_VENDOR_HYP_REVISION                0x8600FF03u  /* x0 = api_info */
 
-/* The UID the open-source Gunyah answers in x0..x3 (UUID
- * c1d58fcd-a453-5fdb-9265-ce36673d5f14). Linux checks it before any other call. */
-#define GUNYAH_UID_X0                                   0x673d5f14u
-#define GUNYAH_UID_X1                                   0x9265ce36u
-#define GUNYAH_UID_X2                                   0xa4535fdbu
-#define GUNYAH_UID_X3                                   0xc1d58fcdu
-/* Qualcomm's proprietary build answers this instead; we never answer it, but a client
- * that wants to run on both may accept either. */
-#define GUNYAH_QCOM_UID_X0                              0x19bd54bdu
-#define GUNYAH_QCOM_UID_X1                              0x0b37571bu
-#define GUNYAH_QCOM_UID_X2                              0x946f609bu
-#define GUNYAH_QCOM_UID_X3                              0x54539de6u
+/* The UID the open-source Gunyah answers in x0..x3 (its generated SMCCC_GUNYAH_UID0..3).
+ * A client reads the four registers as the UUID's 16 bytes, the low 32 bits of each in
+ * little-endian order (Linux's smccc_res_to_uuid), which gives the UUID
+ * c1d58fcd-a453-5fdb-9265-ce36673d5f14; Linux's Gunyah drivers compare against that UUID
+ * before any other call. (Early driver patches used the four words byte-reversed:
+ * 0x673d5f14, ...: nothing answers those.) */
+#define GUNYAH_UID_X0                                   0xcd8fd5c1u
+#define GUNYAH_UID_X1                                   0xdb5f53a4u
+#define GUNYAH_UID_X2                                   0x36ce6592u
+#define GUNYAH_UID_X3                                   0x145f3d67u
+/* Qualcomm's proprietary build answers UUID 19bd54bd-0b37-571b-946f-609b54539de6, by the
+ * same rule; we never answer it, but a client that wants to run on both may accept either. */
+#define GUNYAH_QCOM_UID_X0                              0xbd54bd19u
+#define GUNYAH_QCOM_UID_X1                              0x1b57370bu
+#define GUNYAH_QCOM_UID_X2                              0x9b606f94u
+#define GUNYAH_QCOM_UID_X3                              0xe69d5354u
 
 /* ---- hyp_identify results ------------------------------------------------------------
  * x0 api_info (no error code), x1..x3 feature flags words 0..2. */

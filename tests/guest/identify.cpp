@@ -116,6 +116,15 @@ void smccc_and_uid()
     say("vendor-hyp Call UID (0x8600ff01) -> %#x %#x %#x %#x", uid.w[0], uid.w[1], uid.w[2], uid.w[3]);
     check(uid.is_gunyah(), "Call UID is Gunyah's (%#x %#x %#x %#x)", GUNYAH_UID_X0, GUNYAH_UID_X1, GUNYAH_UID_X2,
           GUNYAH_UID_X3);
+    // What Linux compares: the registers' low words as the UUID's bytes, little-endian
+    // (smccc_res_to_uuid), against GUNYAH_UUID c1d58fcd-a453-5fdb-9265-ce36673d5f14.
+    static constexpr u8 linux_gunyah_uuid[16] = {0xc1, 0xd5, 0x8f, 0xcd, 0xa4, 0x53, 0x5f, 0xdb,
+                                                 0x92, 0x65, 0xce, 0x36, 0x67, 0x3d, 0x5f, 0x14};
+    bool uuid_matches = true;
+    for (unsigned i = 0; i < 16; ++i) {
+        uuid_matches &= static_cast<u8>(uid.w[i / 4] >> (8 * (i % 4))) == linux_gunyah_uuid[i];
+    }
+    check(uuid_matches, "Call UID read as Linux reads it is UUID c1d58fcd-a453-5fdb-9265-ce36673d5f14");
     // The service calls are SMC32 only: the SMC64 id of Call UID is not a call.
     const SmcccResult uid64 = smccc_hvc(0xc600ff01u);
     check(static_cast<i64>(uid64.x0) == GUNYAH_SMCCC_NOT_SUPPORTED,

@@ -62,7 +62,7 @@ POLL_SECONDS = 0.2
 
 def qemu_command(qemu: str, image: str | None, machine: str, extra: list[str] | tuple[str, ...]) -> list[str]:
     """The full QEMU command line: defaults first, then `extra` (which wins)."""
-    cmd = [qemu, "-M", machine, *DEFAULT_ARGS, "-nographic", "-no-reboot"]
+    cmd = [qemu, *cases.BASE_ARGS, "-M", machine, *DEFAULT_ARGS, "-nographic", "-no-reboot"]
     if image:
         cmd += ["-kernel", image]
     return cmd + list(extra)
@@ -449,8 +449,15 @@ def main(argv: list[str] | None = None) -> int:
         ran = 0
         for c in selected:
             missing = [f for f in (_expand(n, a.cache_dir) for n in c.needs) if not Path(f).is_file()]
+            if missing and os.environ.get("HYP_REQUIRE_GUEST") == "1":
+                # scripts/test fetched the guest files first: one missing is a failure.
+                print(f"FAIL qemu: {c.name}: {', '.join(missing)} not found, though scripts/fetch-guest "
+                      f"ran (HYP_REQUIRE_GUEST=1)")
+                ok = False
+                continue
             if missing:
-                print(f"SKIP qemu: {c.name}: {', '.join(missing)} not found (scripts/fetch-guest fetches it)")
+                print(f"SKIP qemu: {c.name}: {', '.join(missing)} not found (scripts/fetch-guest fetches it; "
+                      f"a partial run skips the case, scripts/test fails it)")
                 continue
             ran += 1
             log = a.log_dir / f"{_slug(c.name)}.log" if a.log_dir else None

@@ -2,6 +2,7 @@
 // NOT_SUPPORTED and change nothing, and the cspace calls check caps before acting.
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <vector>
 
 #include "hyp_api/gunyah_hypercalls.h"
@@ -88,15 +89,49 @@ TEST_CASE("identify claims only the interfaces that are complete")
     CHECK(lookup(GUNYAH_HC_MSGQUEUE_SEND)->handler == nullptr);
 }
 
-TEST_CASE("the vendor-hypervisor UID is the open-source Gunyah one")
+namespace {
+// The UUID a client sees, built from the four result registers exactly as Linux does it
+// (smccc_res_to_uuid: byte i of the UUID is byte i % 4 of register i / 4, little-endian)
+// and printed as %pUb prints it (the bytes in order, grouped 4-2-2-2-6).
+std::string uuid_as_linux_reads_it(const Return& r)
+{
+    std::uint8_t b[16];
+    for (unsigned i = 0; i < 16; ++i) {
+        b[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(r.x[i / 4]) >> (8 * (i % 4)));
+    }
+    std::string s;
+    for (unsigned i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            s += '-';
+        }
+        static constexpr char hex[] = "0123456789abcdef";
+        s += hex[b[i] >> 4];
+        s += hex[b[i] & 0xf];
+    }
+    return s;
+}
+} // namespace
+
+TEST_CASE("the vendor-hypervisor UID is the open-source Gunyah one, as Linux reads it")
 {
     World w;
     const std::uint64_t regs[8] = {GUNYAH_SMCCC_VENDOR_HYP_CALL_UID};
     Return r = dispatch_smccc(w.caller, regs);
-    CHECK(r.x[0] == 0x673d5f14);
-    CHECK(r.x[1] == 0x9265ce36);
-    CHECK(r.x[2] == 0xa4535fdb);
-    CHECK(r.x[3] == 0xc1d58fcd);
+    // Gunyah's SMCCC_GUNYAH_UID0..3, register by register.
+    CHECK(r.x[0] == 0xcd8fd5c1);
+    CHECK(r.x[1] == 0xdb5f53a4);
+    CHECK(r.x[2] == 0x36ce6592);
+    CHECK(r.x[3] == 0x145f3d67);
+    // Linux's GUNYAH_UUID; the Gunyah drivers refuse to load on anything else.
+    CHECK(uuid_as_linux_reads_it(r) == "c1d58fcd-a453-5fdb-9265-ce36673d5f14");
+
+    // Qualcomm's UID follows the same rule (we never answer it; clients may accept it).
+    Return qcom{};
+    qcom.x[0] = GUNYAH_QCOM_UID_X0;
+    qcom.x[1] = GUNYAH_QCOM_UID_X1;
+    qcom.x[2] = GUNYAH_QCOM_UID_X2;
+    qcom.x[3] = GUNYAH_QCOM_UID_X3;
+    CHECK(uuid_as_linux_reads_it(qcom) == "19bd54bd-0b37-571b-946f-609b54539de6");
 }
 
 TEST_CASE("SMCCC version is 1.3 and ARCH_FEATURES answers for what exists")

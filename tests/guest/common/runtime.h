@@ -28,6 +28,7 @@ extern "C" GUEST_HIDDEN const char guest_name[];
 
 namespace guest {
 
+using u8 = std::uint8_t;
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
 using i64 = std::int64_t;
