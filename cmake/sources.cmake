@@ -14,6 +14,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/cspace_calls.cpp
   kernel/hypercall/dispatch.cpp
   kernel/hypercall/identify.cpp
+  kernel/hypercall/ipc_calls.cpp
   kernel/hypercall/memextent_calls.cpp
   kernel/hypercall/object_calls.cpp
   kernel/hypercall/table.cpp
@@ -21,6 +22,8 @@ set(HYP_PORTABLE_SOURCES
   kernel/hypercall/vcpu_calls.cpp
   kernel/hypercall/vic_calls.cpp
   kernel/hypercall/vpm_calls.cpp
+  kernel/ipc/doorbell.cpp
+  kernel/ipc/msgqueue.cpp
   kernel/mem/stage1_map.cpp
   kernel/mem/stage2_config.cpp
   kernel/mem/stage2_edit.cpp
@@ -82,6 +85,7 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/exception.cpp
   arch/aarch64/gic_cpu.cpp
   arch/aarch64/gic_virt.cpp
+  arch/aarch64/guest_va.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
   arch/aarch64/stage2_probe.cpp
@@ -112,6 +116,21 @@ set(HYP_HOST_SOURCES
   arch/host/tlb_fake.cpp
 )
 
+# The resource manager's RPC layer (docs/rpc.md): fragments, reassembly, channels, the
+# dispatcher. Listed on its own as well so the optional libFuzzer driver (tests/fuzz)
+# can build just these.
+set(RM_RPC_SOURCES
+  rm/rpc/builtin_handlers.cpp
+  rm/rpc/channel.cpp
+  rm/rpc/dispatcher.cpp
+  rm/rpc/fragment.cpp
+  rm/rpc/fragment_fifo.cpp
+  rm/rpc/fragmenter.cpp
+  rm/rpc/msgqueue_pair.cpp
+  rm/rpc/reassembler.cpp
+  rm/rpc/wire.cpp
+)
+
 # The resource manager's portable sources: its logic, with hypercalls and memory behind
 # rm/vm/hypervisor.h (Image header, VM layout, boot info, options, the primary VM's DT
 # builder, building and watching the primary VM, the boot flow, the console). Compiled
@@ -125,6 +144,8 @@ set(RM_PORTABLE_SOURCES
   rm/dt/fdt_writer.cpp
   rm/dt/primary_dt.cpp
   rm/vm/primary_vm.cpp
+  rm/vm/rm_link.cpp
   rm/vm/vm_layout.cpp
   rm/vm/watch.cpp
+  ${RM_RPC_SOURCES}
 )

@@ -79,6 +79,13 @@
 #define GUNYAH_MSGQUEUE_MAX_MSG_SIZE            240u
 /* msgqueue_send flags: push wakes the receiver now instead of at its not-empty threshold. */
 #define GUNYAH_MSGQUEUE_SEND_PUSH               (1ull << 0)
+/* msgqueue_configure_send / _receive: thresholds and holdoff delays are u32 counts with
+ * two special values (Gunyah's MSGQUEUE_THRESHOLD_UNCHANGED, _MAXIMUM and
+ * MSGQUEUE_DELAY_UNCHANGED: -1 and -2 as u32). MAXIMUM (the queue's depth) is for the
+ * receive threshold only. */
+#define GUNYAH_MSGQUEUE_THRESHOLD_UNCHANGED     0xFFFFFFFFu
+#define GUNYAH_MSGQUEUE_THRESHOLD_MAXIMUM       0xFFFFFFFEu
+#define GUNYAH_MSGQUEUE_DELAY_UNCHANGED         0xFFFFFFFFu
 
 /* ---- vic_configure options ----------------------------------------------------------------- */
 #define GUNYAH_VIC_OPTION_MAX_MSIS_VALID        (1ull << 0)   /* max_msis argument is meant */

@@ -20,7 +20,7 @@
 #include "hyp_api/gunyah_rights.h"
 
 #define RM_BOOT_INFO_MAGIC              0x49424d52u  /* "RMBI" as bytes in memory */
-#define RM_BOOT_INFO_VERSION            1u
+#define RM_BOOT_INFO_VERSION            2u  /* 2: vic_cap and the RM's SPIs */
 
 #define RM_BOOT_INFO_MAX_MODULES        8u     /* as many as the kernel's discovery records */
 #define RM_BOOT_INFO_MAX_CPUS           64u
@@ -138,6 +138,13 @@ struct rm_boot_info {
     uint32_t flags;                 /* RM_BOOT_INFO_OPTIONS_TRUNCATED, _RAM_RANGES_TRUNCATED */
     uint32_t reserved2;
     char options[RM_BOOT_INFO_OPTIONS_SIZE];  /* the "rm." command-line words; NUL-terminated */
+
+    /* The RM's own virtual GIC (version 2): at the platform's GICD/GICR addresses in its
+     * address space, with the RM's vCPU at index 0 and SPIs 32 .. 32 + vic_spis - 1 free
+     * for the RM to bind to its side of message queues and doorbells. */
+    uint64_t vic_cap;
+    uint32_t vic_spis;
+    uint32_t reserved3;
 };
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, version, 4);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, size, 8);
@@ -159,10 +166,13 @@ GUNYAH_ASSERT_OFFSET(struct rm_boot_info, flags,
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, options,
                      88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
                          1056 * RM_BOOT_INFO_MAX_MODULES + 8);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, vic_cap,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE);
 GUNYAH_ASSERT_SIZE(struct rm_boot_info,
                    88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
-                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE);
-/* 88 + 256 + 608 + 8448 + 8 + 256 = 9664 bytes: three 4 KiB pages. */
+                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 16);
+/* 88 + 256 + 608 + 8448 + 8 + 256 + 16 = 9680 bytes: three 4 KiB pages. */
 
 /* The bytes the structure takes at the top of the RM's RAM: its size rounded up to
  * RM_BOOT_INFO_ALIGNMENT (12 KiB). */

@@ -7,10 +7,15 @@
 #include <cstddef>
 
 #include "rm/arch/aarch64/cpu.h"
+#include "rm/arch/aarch64/gic.h"
 #include "rm/arch/aarch64/hvc_hypervisor.h"
 #include "rm/boot/entry_layout.h"
 #include "rm/core/console.h"
 #include "rm/core/startup.h"
+#include "rm/rpc/builtin_handlers.h"
+#include "rm/rpc/channel.h"
+#include "rm/rpc/dispatcher.h"
+#include "rm/rpc/msgqueue_pair.h"
 #include "rm/vm/watch.h"
 
 // The boot info fields entry.S reads before any check, and the call it makes.
@@ -48,6 +53,10 @@ constinit Console console;
 constinit HvcHypervisor hypervisor;
 constinit IdentityMemory memory;
 constinit PrimaryVm primary;
+// The RPC service: the primary VM's end of it, and the handlers.
+constinit rpc::MsgqueuePair primary_queues;
+constinit rpc::RpcChannel primary_channel;
+constinit rpc::Dispatcher dispatcher;
 constinit bool in_exception = false;
 
 std::uint64_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
@@ -63,7 +72,48 @@ void attach_console(const rm_boot_info* info, std::size_t available)
     console.attach(&uart);
 }
 
-[[noreturn]] void watch(const PrimaryVm& vm)
+// The RM's virtual GIC: on, with its virtual timer's PPI enabled (the hypervisor hands a
+// fired timer to the vGIC and masks it until the RM takes the interrupt), and the SPIs of
+// its end of the primary VM's queue pair.
+void start_interrupts(const rm_boot_info& info)
+{
+    gic::init(info.platform.gicd.base, info.platform.gicr.base);
+    gic::enable_ppi(info.platform.gicr.base, info.platform.timer_virt_intid);
+    gic::enable_spi(info.platform.gicd.base, primary_link_rm_rx_intid);
+    gic::enable_spi(info.platform.gicd.base, primary_link_rm_tx_intid);
+}
+
+// The RPC service on the primary VM's queue pair.
+void start_rpc()
+{
+    primary_queues = rpc::MsgqueuePair{hypervisor, primary.rm_link.from_rm, primary.rm_link.to_rm};
+    primary_channel.attach(primary_queues, GUNYAH_RM_VMID_HLOS);
+    if (!rpc::add_builtin_handlers(dispatcher)) {
+        fatal("the RPC handler table refused the built-in handlers");
+    }
+}
+
+// Sleeps until `deadline` (virtual counter ticks) or until an interrupt other than the
+// timer's arrives; true in the second case. The timer is armed again before each WFI,
+// while the deadline is ahead: the hypervisor masks a timer that fired until its
+// interrupt is taken, and re-arming one whose deadline has passed would only fire it again.
+bool wait_until(std::uint64_t deadline, std::uint32_t timer_intid)
+{
+    bool woken = false;
+    while (!woken && cpu::virtual_count() < deadline) {
+        cpu::arm_timer(deadline);
+        cpu::wait_for_interrupt();
+        for (std::uint32_t intid; (intid = gic::take_interrupt()) < gic::intid_spurious_first;) {
+            woken |= intid != timer_intid;
+        }
+    }
+    cpu::disarm_timer();
+    return woken;
+}
+
+// The RM's life once the primary VM runs: serve RPC as messages come, and every 100 ms
+// ask how the primary VM stands.
+[[noreturn]] void serve(const rm_boot_info& info, const PrimaryVm& vm)
 {
     std::uint64_t period = cpu::counter_frequency() / watch_period_per_second;
     if (period == 0) {
@@ -71,8 +121,22 @@ void attach_console(const rm_boot_info* info, std::size_t available)
     }
     PrimaryWatch policy;
     Diagnostic line;
+    std::uint64_t next_watch = cpu::virtual_count() + period;
+    bool poll = true;  // a message may have come before the interrupts were on
     for (;;) {
-        cpu::sleep_until(cpu::virtual_count() + period);
+        if (poll || wait_until(next_watch, info.platform.timer_virt_intid)) {
+            // Edge interrupts: each comes once per edge, so read until the channel says
+            // nothing more is waiting for it.
+            rpc::PollResult r;
+            do {
+                r = primary_channel.poll(dispatcher);
+            } while (r.rx_pending);
+            poll = false;
+        }
+        if (cpu::virtual_count() < next_watch) {
+            continue;
+        }
+        next_watch = cpu::virtual_count() + period;
         const WatchAction action = policy.decide(hypervisor.vcpu_run_check(vm.vcpus[0]), line);
         if (!line.empty()) {
             console.print("{}", line.c_str());
@@ -117,7 +181,9 @@ extern "C" void rm_main(const rm_boot_info* info)
     if (!start_primary_vm(*info, placement, hypervisor, memory, console, primary)) {
         cpu::system_off();
     }
-    watch(primary);
+    start_rpc();
+    start_interrupts(*info);
+    serve(*info, primary);
 }
 
 extern "C" void rm_exception(std::uint64_t vector, std::uint64_t esr, std::uint64_t far, std::uint64_t elr,

@@ -98,8 +98,10 @@ struct Regs {
 };
 
 // An argument as the register holds it: integers zero- or sign-extended to 64 bits,
-// enums as their value, pointers as their address (the hypervisor reads guest memory
-// through the caller's own stage-1 translation).
+// enums as their value, pointers as their address. A buffer's address is an IPA to this
+// hypervisor (it copies through the caller's stage 2, docs/ipc.md; Gunyah walks the
+// caller's stage 1 as well): a caller with its MMU off, or mapping VA == IPA, passes a
+// pointer as it is.
 template <typename T>
 constexpr std::uint64_t to_reg(T v)
 {

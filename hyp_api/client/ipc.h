@@ -96,14 +96,16 @@ inline Error msgqueue_flush(CapId msgqueue)
 {
     return detail::error_of(detail::hypercall(GUNYAH_HC_MSGQUEUE_FLUSH, msgqueue));
 }
-// The sender's not-full interrupt: its threshold and holdoff. The fourth argument is
-// reserved and passed as all ones.
+// The sender's not-full interrupt: its threshold (GUNYAH_MSGQUEUE_THRESHOLD_UNCHANGED
+// keeps it) and holdoff (0 or GUNYAH_MSGQUEUE_DELAY_UNCHANGED: other delays answer
+// UNIMPLEMENTED, as Gunyah's do). The fourth argument is reserved and passed as all ones.
 inline Error msgqueue_configure_send(CapId msgqueue, std::uint32_t not_full_threshold, std::uint64_t holdoff)
 {
     return detail::error_of(detail::hypercall(GUNYAH_HC_MSGQUEUE_CONFIGURE_SEND, msgqueue, not_full_threshold,
                                               holdoff, GUNYAH_ARG_RES1));
 }
-// The receiver's not-empty interrupt: its threshold and holdoff (fourth argument res1).
+// The receiver's not-empty interrupt: its threshold (also _MAXIMUM: the queue's depth)
+// and holdoff, as above (fourth argument res1).
 inline Error msgqueue_configure_receive(CapId msgqueue, std::uint32_t not_empty_threshold, std::uint64_t holdoff)
 {
     return detail::error_of(detail::hypercall(GUNYAH_HC_MSGQUEUE_CONFIGURE_RECEIVE, msgqueue,

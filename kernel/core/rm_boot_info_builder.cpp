@@ -129,6 +129,8 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
     out.cspace_cap = inputs.caps.cspace;
     out.addrspace_cap = inputs.caps.addrspace;
     out.ram_memextent_cap = inputs.caps.ram_memextent;
+    out.vic_cap = inputs.caps.vic;
+    out.vic_spis = inputs.caps.vic_spis;
     out.ram_ipa = boot_range(inputs.rm_ram);  // IPA = PA
     out.ram_phys = boot_range(inputs.rm_ram);
 

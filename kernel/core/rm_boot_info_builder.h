@@ -22,6 +22,8 @@ struct RmBootCaps {
     std::uint64_t cspace = GUNYAH_CAP_ID_INVALID;         // the RM's cspace
     std::uint64_t addrspace = GUNYAH_CAP_ID_INVALID;      // the RM's address space
     std::uint64_t ram_memextent = GUNYAH_CAP_ID_INVALID;  // covering the RM's RAM
+    std::uint64_t vic = GUNYAH_CAP_ID_INVALID;            // the RM's own virtual GIC
+    std::uint32_t vic_spis = 0;                           // its SPIs, from INTID 32
     // modules[i] covers platform.modules[i], its range rounded out to whole 4 KiB pages
     // (the RM maps it at IPA = the rounded-down base).
     std::uint64_t modules[platform::max_boot_modules] = {

@@ -18,6 +18,7 @@
 #include "kernel/object/partition.h"
 #include "kernel/object/root_objects.h"
 #include "kernel/object/vcpu.h"
+#include "kernel/object/vic.h"
 #include "kernel/object/vpm_group.h"
 #include "platform/dt/usable_ram.h"
 
@@ -32,6 +33,9 @@ constexpr std::uint64_t page = 4096;
 constexpr std::uint64_t block = std::uint64_t{2} << 20;
 constexpr std::uint64_t rm_vmid = 255;  // gunyah-rm.md: the RM is VMID 0xFF
 constexpr std::uint64_t rm_ram_size = RM_RAM_SIZE;
+// The RM's virtual GIC: one vCPU, and SPIs for its side of every client's message queues
+// (one receive interrupt per client VM, more for doorbells later).
+constexpr std::uint64_t rm_vic_spis = 64;
 // How many 2 MiB steps down from the top of RAM we try for the RM's RAM before giving up.
 constexpr unsigned rm_ram_attempts = 256;
 
@@ -223,6 +227,23 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
         return failed("mapping its RAM", s.error());
     }
 
+    // Its virtual GIC, so that message queues and doorbells can interrupt it; made before
+    // boot info is written, which names it.
+    CapId vic_cap = invalid_cap_id;
+    Result<Vic*> vic = make<Vic>(vic_cap);
+    if (!vic) {
+        return failed("virtual GIC", vic.error());
+    }
+    if (Status s = (*vic)->configure(1, rm_vic_spis, 0, 0); !s) {
+        return failed("virtual GIC configure", s.error());
+    }
+    if (Status s = activate_object(**vic); !s) {
+        return failed("virtual GIC activate", s.error());
+    }
+
+    caps.vic = vic_cap;
+    caps.vic_spis = rm_vic_spis;
+
     // The program, then the boot info at the top of its RAM.
     auto* base = reinterpret_cast<char*>(ram.base.raw());
     std::memcpy(base, rm_image_start, image_size);
@@ -280,6 +301,9 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     }
     if (Status s = v.attach_vpm_group(**vpm, 0); !s) {
         return failed("vCPU VPM group", s.error());
+    }
+    if (Status s = v.attach_vic(**vic, 0); !s) {
+        return failed("vCPU virtual GIC", s.error());
     }
     if (Status s = v.activate(); !s) {
         return failed("vCPU activate", s.error());

@@ -63,6 +63,26 @@ Return partition_create_vic(Caller& caller, const Args& args);
 Return vic_configure(Caller& caller, const Args& args);
 Return vic_attach_vcpu(Caller& caller, const Args& args);
 
+// ipc_calls.cpp: doorbells and message queues.
+Return partition_create_doorbell(Caller& caller, const Args& args);
+Return doorbell_bind_virq(Caller& caller, const Args& args);
+Return doorbell_unbind_virq(Caller& caller, const Args& args);
+Return doorbell_send(Caller& caller, const Args& args);
+Return doorbell_receive(Caller& caller, const Args& args);
+Return doorbell_reset(Caller& caller, const Args& args);
+Return doorbell_mask(Caller& caller, const Args& args);
+Return partition_create_msgqueue(Caller& caller, const Args& args);
+Return msgqueue_configure(Caller& caller, const Args& args);
+Return msgqueue_bind_send_virq(Caller& caller, const Args& args);
+Return msgqueue_bind_receive_virq(Caller& caller, const Args& args);
+Return msgqueue_unbind_send_virq(Caller& caller, const Args& args);
+Return msgqueue_unbind_receive_virq(Caller& caller, const Args& args);
+Return msgqueue_send(Caller& caller, const Args& args);
+Return msgqueue_receive(Caller& caller, const Args& args);
+Return msgqueue_flush(Caller& caller, const Args& args);
+Return msgqueue_configure_send(Caller& caller, const Args& args);
+Return msgqueue_configure_receive(Caller& caller, const Args& args);
+
 // vpm_calls.cpp: the VPM group object.
 Return partition_create_vpm_group(Caller& caller, const Args& args);
 Return vpm_group_configure(Caller& caller, const Args& args);

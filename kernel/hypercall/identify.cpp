@@ -10,7 +10,8 @@ std::uint64_t implemented_features0()
     // clear so that clients fall back rather than fail half-way. (object_reset answers
     // UNIMPLEMENTED, as Gunyah's own does.) vCPU waits for register_write and bind_virq;
     // VPM for vpm_group_bind_virq / unbind_virq, which need a vIC (the rest of it is there).
-    return GUNYAH_FLAGS0_PARTITION_CSPACE | GUNYAH_FLAGS0_MEMEXTENT;
+    // Doorbells and message queues are whole (docs/ipc.md says what they leave out).
+    return GUNYAH_FLAGS0_PARTITION_CSPACE | GUNYAH_FLAGS0_DOORBELL | GUNYAH_FLAGS0_MSGQUEUE | GUNYAH_FLAGS0_MEMEXTENT;
 }
 
 Return hyp_identify(Caller&, const Args&)

@@ -61,6 +61,25 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_VPM_GROUP_ATTACH_VCPU, vpm_group_attach_vcpu, 4, 3);
     t.add(GUNYAH_HC_VPM_GROUP_GET_STATE, vpm_group_get_state, 2, 1);
     t.add(GUNYAH_HC_SCHEDULER_YIELD, scheduler_yield, 3, 2);
+    t.add(GUNYAH_HC_PARTITION_CREATE_DOORBELL, partition_create_doorbell, 3, 2);
+    t.add(GUNYAH_HC_DOORBELL_BIND_VIRQ, doorbell_bind_virq, 4, 3);
+    t.add(GUNYAH_HC_DOORBELL_UNBIND_VIRQ, doorbell_unbind_virq, 2, 1);
+    t.add(GUNYAH_HC_DOORBELL_SEND, doorbell_send, 3, 2);
+    t.add(GUNYAH_HC_DOORBELL_RECEIVE, doorbell_receive, 3, 2);
+    t.add(GUNYAH_HC_DOORBELL_RESET, doorbell_reset, 2, 1);
+    t.add(GUNYAH_HC_DOORBELL_MASK, doorbell_mask, 4, 3);
+    t.add(GUNYAH_HC_PARTITION_CREATE_MSGQUEUE, partition_create_msgqueue, 3, 2);
+    t.add(GUNYAH_HC_MSGQUEUE_CONFIGURE, msgqueue_configure, 3, 2);
+    t.add(GUNYAH_HC_MSGQUEUE_BIND_SEND_VIRQ, msgqueue_bind_send_virq, 4, 3);
+    t.add(GUNYAH_HC_MSGQUEUE_BIND_RECEIVE_VIRQ, msgqueue_bind_receive_virq, 4, 3);
+    t.add(GUNYAH_HC_MSGQUEUE_UNBIND_SEND_VIRQ, msgqueue_unbind_send_virq, 2, 1);
+    t.add(GUNYAH_HC_MSGQUEUE_UNBIND_RECEIVE_VIRQ, msgqueue_unbind_receive_virq, 2, 1);
+    t.add(GUNYAH_HC_MSGQUEUE_SEND, msgqueue_send, 5, 4);
+    t.add(GUNYAH_HC_MSGQUEUE_RECEIVE, msgqueue_receive, 4, 3);
+    t.add(GUNYAH_HC_MSGQUEUE_FLUSH, msgqueue_flush, 2, 1);
+    // The fourth input of configure_send / _receive is res1 (passed as all ones): unchecked.
+    t.add(GUNYAH_HC_MSGQUEUE_CONFIGURE_SEND, msgqueue_configure_send, 4, none);
+    t.add(GUNYAH_HC_MSGQUEUE_CONFIGURE_RECEIVE, msgqueue_configure_receive, 4, none);
     return t;
 }
 

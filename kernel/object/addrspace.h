@@ -10,6 +10,9 @@
 //                         the table-page reserve
 //       -> memdb, page allocators, VMID allocator   leaves: they take no other lock
 //
+//   msgqueue.lock -> addrspace.lock   a message copied from or to the caller's memory
+//                                     (addrspace_guest_memory.h) under the queue's lock
+//
 // The one path that meets the order backwards is an address space's own destruction (it
 // must forget the mappings extents keep of it): holding its lock it only try_lock()s an
 // extent, and on failure lets go and retries, so it never waits in the wrong order. An

@@ -1,7 +1,11 @@
 // Generic create and activate (see lifecycle.h).
 #include "kernel/object/lifecycle.h"
 
+#include <utility>
+
 #include "hyp_api/gunyah_rights.h"
+#include "kernel/ipc/doorbell.h"
+#include "kernel/ipc/msgqueue.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/cspace.h"
 #include "kernel/object/memextent.h"
@@ -31,72 +35,41 @@ Status activate_cspace(CSpace& cspace)
     return s;
 }
 
+// A new T made from `partition`'s memory, as an Object.
+template <typename T, typename... Args>
+Result<Object*> make(Partition& partition, Args&&... args)
+{
+    Result<T*> made = partition.create<T>(std::forward<Args>(args)...);
+    if (!made) {
+        return fail(made.error());
+    }
+    return static_cast<Object*>(*made);
+}
+
+Result<Object*> construct(Partition& partition, ObjectType type)
+{
+    switch (type) {
+    case ObjectType::partition: return make<Partition>(partition, partition.memdb(), &partition);
+    case ObjectType::cspace: return make<CSpace>(partition);
+    case ObjectType::memextent: return make<MemExtent>(partition);
+    case ObjectType::addrspace: return make<AddrSpace>(partition);
+    case ObjectType::thread: return make<Vcpu>(partition);
+    case ObjectType::vic: return make<Vic>(partition);
+    case ObjectType::vpm_group: return make<VpmGroup>(partition);
+    case ObjectType::doorbell: return make<Doorbell>(partition);
+    case ObjectType::msgqueue: return make<MsgQueue>(partition);
+    default: return fail(Error::unimplemented);
+    }
+}
+
 }  // namespace
 
 Result<Object*> create_object(Partition& partition, ObjectType type)
 {
-    Object* object = nullptr;
-    switch (type) {
-    case ObjectType::partition: {
-        Result<Partition*> p = partition.create<Partition>(partition.memdb(), &partition);
-        if (!p) {
-            return fail(p.error());
-        }
-        object = *p;
-        break;
+    Result<Object*> object = construct(partition, type);
+    if (object) {
+        (*object)->retain();
     }
-    case ObjectType::cspace: {
-        Result<CSpace*> c = partition.create<CSpace>();
-        if (!c) {
-            return fail(c.error());
-        }
-        object = *c;
-        break;
-    }
-    case ObjectType::memextent: {
-        Result<MemExtent*> e = partition.create<MemExtent>();
-        if (!e) {
-            return fail(e.error());
-        }
-        object = *e;
-        break;
-    }
-    case ObjectType::addrspace: {
-        Result<AddrSpace*> a = partition.create<AddrSpace>();
-        if (!a) {
-            return fail(a.error());
-        }
-        object = *a;
-        break;
-    }
-    case ObjectType::thread: {
-        Result<Vcpu*> v = partition.create<Vcpu>();
-        if (!v) {
-            return fail(v.error());
-        }
-        object = *v;
-        break;
-    }
-    case ObjectType::vic: {
-        Result<Vic*> v = partition.create<Vic>();
-        if (!v) {
-            return fail(v.error());
-        }
-        object = *v;
-        break;
-    }
-    case ObjectType::vpm_group: {
-        Result<VpmGroup*> g = partition.create<VpmGroup>();
-        if (!g) {
-            return fail(g.error());
-        }
-        object = *g;
-        break;
-    }
-    default:
-        return fail(Error::unimplemented);
-    }
-    object->retain();
     return object;
 }
 
@@ -121,6 +94,10 @@ Status activate_object(Object& object)
         return static_cast<VpmGroup&>(object).activate();
     case ObjectType::vic:
         return static_cast<Vic&>(object).activate();
+    case ObjectType::doorbell:
+        return static_cast<Doorbell&>(object).activate();
+    case ObjectType::msgqueue:
+        return static_cast<MsgQueue&>(object).activate();
     default:
         return fail(Error::unimplemented);
     }

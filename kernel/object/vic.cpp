@@ -10,6 +10,7 @@ namespace hyp {
 namespace {
 
 constexpr std::uint64_t spi_granule = 32;  // GICD_TYPER.ITLinesNumber counts 32 INTIDs
+constexpr std::uint32_t spi_base = 32;      // the first SPI's INTID
 
 }  // namespace
 
@@ -98,6 +99,7 @@ Status Vic::add_vcpu(std::uint32_t index, Vcpu& vcpu)
 Status Vic::vcpu_activated(AddrSpace& as)
 {
     const virt::VmDevicePlatform& platform = virt::vm_device_platform();
+    bool wire_uart = false;
     {
         LockGuard held{lock};
         if (addrspace_ != nullptr) {
@@ -113,11 +115,17 @@ Status Vic::vcpu_activated(AddrSpace& as)
         }
         as.retain();
         addrspace_ = &as;
+        // The vPL011 takes its SPI unless a source was bound there first: one SPI, one
+        // source (an edge source and a level line on one SPI would each hide the other).
+        wire_uart = as.devices().has_uart() && platform.uart_intid >= spi_base &&
+                    platform.uart_intid < spi_base + spi_count_ && !sources_.test(platform.uart_intid - spi_base);
+        if (wire_uart) {
+            __atomic_store_n(&uart_intid_, platform.uart_intid, __ATOMIC_RELAXED);
+        }
     }
     // Outside our lock: the vPL011 drives its line at once, and the vGIC may call back
     // into interrupt_pending(), which takes it (lock order: vPL011 -> vic).
-    if (as.devices().has_uart() && platform.uart_intid >= 32 && platform.uart_intid < 32 + spi_count_) {
-        __atomic_store_n(&uart_intid_, platform.uart_intid, __ATOMIC_RELAXED);
+    if (wire_uart) {
         as.devices().uart().set_irq(&uart_line_);
     }
     return success();
@@ -129,6 +137,58 @@ void Vic::remove_vcpu(std::uint32_t index, const Vcpu& vcpu)
     if (index < max_vcpus && vcpus_[index] == &vcpu) {
         vcpus_[index] = nullptr;
     }
+}
+
+// ---- virtual interrupt sources --------------------------------------------------------
+
+Status Vic::bind_source(VirqSource& source, std::uint64_t virq)
+{
+    if (source.bound()) {
+        return fail(Error::irq_bound);
+    }
+    {
+        LockGuard held{lock};
+        if (state() != ObjectState::active) {
+            return fail(Error::object_state);
+        }
+        if (virq < spi_base || virq - spi_base >= spi_count_) {
+            return fail(Error::arg_inval);
+        }
+        const auto spi = static_cast<std::uint32_t>(virq - spi_base);
+        if (sources_.test(spi) || virq == __atomic_load_n(&uart_intid_, __ATOMIC_RELAXED)) {
+            return fail(Error::irq_bound);
+        }
+        sources_.set(spi);
+    }
+    retain();
+    source.vic_ = this;
+    source.virq_ = static_cast<std::uint32_t>(virq);
+    return success();
+}
+
+Result<Vic*> Vic::unbind_source(VirqSource& source)
+{
+    Vic* vic = source.vic_;
+    if (vic == nullptr) {
+        return fail(Error::irq_unbound);
+    }
+    {
+        LockGuard held{vic->lock};
+        vic->sources_.clear(source.virq_ - spi_base);
+    }
+    source.vic_ = nullptr;
+    source.virq_ = 0;
+    return vic;  // the caller puts the reference the source held
+}
+
+void VirqSource::raise()
+{
+    if (vic_ == nullptr) {
+        return;
+    }
+    __atomic_fetch_add(&raised_, 1, __ATOMIC_RELAXED);
+    // An SPI: the vCPU argument is ignored, the vGIC routes it by GICD_IROUTER.
+    vic_->vgic().raise_edge(0, virq_);
 }
 
 std::uint32_t Vic::vtimer_intid() const { return virt::vm_device_platform().vtimer_intid; }

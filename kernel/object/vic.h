@@ -12,8 +12,17 @@
 // vCPUs, which each vCPU takes back when it is destroyed, and one reference on the
 // address space whose bus carries its devices.
 //
+// Virtual interrupt sources (VirqSource, below): a message queue's send or receive side
+// or a doorbell, bound to one SPI of a vic and raised as an edge. A bound source holds a
+// reference on the vic, so the vic and its vGIC outlive every source bound to them
+// (deleting the vic's caps while a queue is bound leaves the vic in place until the queue
+// unbinds or is destroyed); the vic only records which SPIs are taken, never a pointer to
+// a source, so a source's destruction needs nothing from the vic but unbind_source().
+//
 // Locking: `lock` (the object lock) is taken after a vCPU's lock (attach, detach) and
-// before the scheduler's; the vGIC's own lock is a leaf below it.
+// after a source owner's lock (MsgQueue::lock, Doorbell::lock: bind, unbind, and raise,
+// whose vGIC calls interrupt_pending), and before the scheduler's; the vGIC's own lock is
+// a leaf below it.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +37,33 @@ namespace hyp {
 
 class AddrSpace;
 class Vcpu;
+class Vic;
+
+// An interrupt output of a kernel object, bound to one SPI of a vic (Vic::bind_source)
+// and raised as an edge: each raise() sets the SPI's pending latch, which the vGIC routes
+// by GICD_IROUTER like any SPI. Its fields belong to its owner's lock, which is held
+// across bind_source, unbind_source and raise(). The owner unbinds it before it goes.
+class VirqSource {
+public:
+    VirqSource() = default;
+    VirqSource(const VirqSource&) = delete;
+    VirqSource& operator=(const VirqSource&) = delete;
+
+    [[nodiscard]] bool bound() const { return vic_ != nullptr; }
+    [[nodiscard]] Vic* vic() const { return vic_; }
+    [[nodiscard]] std::uint32_t virq() const { return virq_; }  // its INTID, when bound
+    // Sets the bound SPI pending (nothing when unbound); the vCPU it routes to is told.
+    void raise();
+    // How many raise() calls reached a vGIC since the source was made: a statistic for
+    // diagnostics and for the tests that pin "one interrupt per edge".
+    [[nodiscard]] std::uint64_t raised() const { return __atomic_load_n(&raised_, __ATOMIC_RELAXED); }
+
+private:
+    friend class Vic;
+    Vic* vic_ = nullptr;  // a reference held while bound
+    std::uint32_t virq_ = 0;
+    std::uint64_t raised_ = 0;
+};
 
 // vic_configure options.
 inline constexpr std::uint64_t vic_option_max_msis_valid = 1u << 0;
@@ -59,6 +95,17 @@ public:
     [[nodiscard]] Status vcpu_activated(AddrSpace& as);
     // The vCPU's destructor.
     void remove_vcpu(std::uint32_t index, const Vcpu& vcpu);
+
+    // Binds `source` to SPI `virq` (an INTID, 32 .. 32 + SPIs - 1) with the owner's lock
+    // held; the source takes a reference on the vic. In this order: irq_bound if the
+    // source is bound already; object_state unless the vic is active; arg_inval for an
+    // INTID that is not one of its SPIs (any bits above 31 included); irq_bound if the
+    // SPI is another source's, or the vPL011's once it is wired.
+    [[nodiscard]] Status bind_source(VirqSource& source, std::uint64_t virq);
+    // Unbinds `source` (owner's lock held): irq_unbound if it is not bound. Returns the
+    // vic whose reference the source held, for the caller to put() once it has dropped
+    // its own lock: that may destroy the vic.
+    [[nodiscard]] static Result<Vic*> unbind_source(VirqSource& source);
 
     [[nodiscard]] virt::Vgic& vgic() { return vgic_; }
     // Whether vCPU `index` was told of a new interrupt since the last call (which clears
@@ -93,8 +140,51 @@ private:
     std::uint64_t spi_count_ = 0;
     Vcpu* vcpus_[max_vcpus] = {};
     std::uint8_t refill_[max_vcpus] = {};  // set by interrupt_pending, taken by take_refill
+    Bitmap<max_virqs> sources_;       // SPIs (INTID - 32) bound to a VirqSource, under `lock`
     AddrSpace* addrspace_ = nullptr;  // a reference held, once the devices are on its bus
     std::uint32_t uart_intid_ = 0;    // the SPI the vPL011 drives, once wired
 };
+
+// The *_bind_virq / *_unbind_virq of an object that owns a VirqSource (a message queue's
+// side, a doorbell): under the owner's lock, object_state unless the owner is active, then
+// Vic::bind_source's or unbind_source's errors. The vic reference an unbind drops is put
+// after the owner's lock is released.
+template <SelfLocking Owner>
+[[nodiscard]] Status bind_owned_source(Owner& owner, VirqSource& source, Vic& vic, std::uint64_t virq)
+{
+    Locked<Owner> held(owner);
+    if (owner.state() != ObjectState::active) {
+        return fail(Error::object_state);
+    }
+    return vic.bind_source(source, virq);
+}
+
+template <SelfLocking Owner>
+[[nodiscard]] Status unbind_owned_source(Owner& owner, VirqSource& source)
+{
+    Vic* vic = nullptr;
+    {
+        Locked<Owner> held(owner);
+        if (owner.state() != ObjectState::active) {
+            return fail(Error::object_state);
+        }
+        Result<Vic*> was = Vic::unbind_source(source);
+        if (!was) {
+            return fail(was.error());
+        }
+        vic = *was;
+    }
+    vic->put();
+    return success();
+}
+
+// For the owner's destructor, when nobody else can reach the source (no lock): unbinds
+// it if it is bound.
+inline void release_source(VirqSource& source)
+{
+    if (Result<Vic*> vic = Vic::unbind_source(source); vic) {
+        (*vic)->put();
+    }
+}
 
 }  // namespace hyp

@@ -17,6 +17,7 @@ constexpr std::uint64_t mpidr_affinity_mask = 0xff00ffffffull;
 constexpr std::uint32_t gic_spi = 0;
 constexpr std::uint32_t gic_ppi = 1;
 constexpr std::uint32_t irq_level_high = 4;
+constexpr std::uint32_t irq_edge_rising = 1;
 constexpr std::uint32_t first_ppi = 16;
 constexpr std::uint32_t first_spi = 32;
 constexpr std::uint32_t last_spi = 1019;
@@ -68,6 +69,18 @@ Status check_intids(const PrimaryDtConfig& config, Diagnostic& diag)
     }
     if (!is_spi(config.uart_intid)) {
         return refuse(diag, Error::arg_inval, "UART interrupt {} is not an SPI (32..1019)", config.uart_intid);
+    }
+    const RmLinkNode& link = config.rm_link;
+    if (link.present) {
+        if (!is_spi(link.tx_intid) || !is_spi(link.rx_intid)) {
+            return refuse(diag, Error::arg_inval, "RM queue interrupts {} and {} must both be SPIs (32..1019)",
+                          link.tx_intid, link.rx_intid);
+        }
+        if (link.tx_intid == link.rx_intid || link.tx_intid == config.uart_intid ||
+            link.rx_intid == config.uart_intid) {
+            return refuse(diag, Error::arg_inval, "RM queue interrupts {} and {} collide with each other or the UART's {}",
+                          link.tx_intid, link.rx_intid, config.uart_intid);
+        }
     }
     return success();
 }
@@ -232,6 +245,46 @@ void write_uart(FdtWriter& out, const PrimaryDtConfig& config)
     out.end_node();
 }
 
+// gunyah-abi.md's /hypervisor node. Compatible strings: the ones Linux's Gunyah drivers
+// match (the series' "gunyah-hypervisor" and "gunyah-resource-manager", with v6's
+// "-1-0" form) and those Qualcomm's RM writes, so that both kinds of client find it.
+// reg holds the two capability ids as 64-bit values (#address-cells 2, #size-cells 0).
+void write_hypervisor(FdtWriter& out, const PrimaryDtConfig& config)
+{
+    const RmLinkNode& link = config.rm_link;
+    out.begin_node("hypervisor");
+    out.property_strings("compatible", "gunyah-hypervisor\0qcom,gunyah-hypervisor-1.0\0qcom,gunyah-hypervisor\0"
+                                       "simple-bus");
+    out.property_u32("#address-cells", 2);
+    out.property_u32("#size-cells", 0);
+
+    out.begin_node("qcom,gunyah-vm");
+    out.property_strings("compatible", "qcom,gunyah-vm-id-1.0\0qcom,gunyah-vm-id");
+    out.property_u32("qcom,vmid", link.vmid);
+    out.end_node();
+
+    const std::uint32_t reg[] = {
+        static_cast<std::uint32_t>(link.tx_cap >> 32), static_cast<std::uint32_t>(link.tx_cap),
+        static_cast<std::uint32_t>(link.rx_cap >> 32), static_cast<std::uint32_t>(link.rx_cap),
+    };
+    const std::uint32_t interrupts[] = {
+        gic_spi, link.tx_intid - first_spi, irq_edge_rising,
+        gic_spi, link.rx_intid - first_spi, irq_edge_rising,
+    };
+    out.begin_node_at("gunyah-resource-mgr", link.tx_cap);
+    out.property_strings("compatible", "gunyah-resource-manager-1-0\0gunyah-resource-manager\0"
+                                       "qcom,resource-manager-1-0\0qcom,resource-manager");
+    out.property_cells("reg", reg);
+    out.property_cells("interrupts", interrupts);
+    out.property_empty("qcom,is-full-duplex");
+    out.property_u32("qcom,tx-message-size", link.message_size);
+    out.property_u32("qcom,rx-message-size", link.message_size);
+    out.property_u32("qcom,tx-queue-depth", link.queue_depth);
+    out.property_u32("qcom,rx-queue-depth", link.queue_depth);
+    out.end_node();
+    out.end_node();
+}
+
 void write_chosen(FdtWriter& out, const PrimaryDtConfig& config)
 {
     char stdout_path[48];
@@ -282,8 +335,9 @@ Result<std::size_t> build_primary_dt(const PrimaryDtConfig& config, void* buffer
     write_timer(out, config);
     write_gic(out, config);
     write_uart(out, config);
-    // The /hypervisor node (the RM message-queue pair Linux's Gunyah driver finds) is
-    // written here, by one write_hypervisor(out, ...) step, once those queues exist.
+    if (config.rm_link.present) {
+        write_hypervisor(out, config);
+    }
     write_chosen(out, config);
     out.end_node();
     return out.finish(diag);

@@ -34,6 +34,21 @@ struct TimerIntids {
     std::uint32_t hyp_phys = 26;
 };
 
+// The VM's end of its RPC link to the resource manager: the message-queue pair Linux's
+// Gunyah driver finds under /hypervisor. Caps are in the VM's own cspace; "tx" is the
+// queue the VM sends on (its interrupt: "no longer full"), "rx" the one it receives on
+// ("has a message"). Both interrupts are edge-triggered SPIs of the VM's virtual GIC.
+struct RmLinkNode {
+    bool present = false;  // false: no /hypervisor node
+    std::uint64_t tx_cap = 0;
+    std::uint64_t rx_cap = 0;
+    std::uint32_t tx_intid = 0;  // SPIs (32..1019)
+    std::uint32_t rx_intid = 0;
+    std::uint32_t vmid = 0;      // the VM's own VMID (qcom,gunyah-vm)
+    std::uint32_t message_size = 0;
+    std::uint32_t queue_depth = 0;
+};
+
 struct PrimaryDtConfig {
     IpaRange ram;
 
@@ -48,6 +63,8 @@ struct PrimaryDtConfig {
     IpaRange uart;                          // the PL011's registers
     std::uint32_t uart_intid = 33;          // an SPI (32..1019)
     std::uint32_t uart_clock_hz = default_uart_clock_hz;
+
+    RmLinkNode rm_link;              // the /hypervisor node, when present
 
     const char* bootargs = nullptr;  // NUL-terminated; null or empty writes no bootargs
     IpaRange initrd;                 // empty: no initrd

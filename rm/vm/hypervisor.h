@@ -29,8 +29,31 @@ struct [[nodiscard]] RunState {
     std::uint64_t data[3];
 };
 
+// msgqueue_send: x0 error (msgqueue_full when there was no room), x1 whether room remains.
+struct [[nodiscard]] MsgqSendResult {
+    Error error;
+    bool not_full;
+    [[nodiscard]] constexpr bool ok() const { return error == Error::ok; }
+};
+
+// msgqueue_receive: x0 error (msgqueue_empty when there was nothing), x1 the bytes written
+// to the buffer, x2 whether more messages wait.
+struct [[nodiscard]] MsgqReceiveResult {
+    Error error;
+    std::size_t size;
+    bool not_empty;
+    [[nodiscard]] constexpr bool ok() const { return error == Error::ok; }
+};
+
+// doorbell_send / doorbell_receive: x0 error, x1 the flag word before the call changed it.
+struct [[nodiscard]] DoorbellResult {
+    Error error;
+    std::uint64_t old_flags;
+    [[nodiscard]] constexpr bool ok() const { return error == Error::ok; }
+};
+
 // The objects the RM creates (partition_create_*).
-enum class ObjectKind : std::uint8_t { cspace, addrspace, memextent, thread, vpm_group, vic };
+enum class ObjectKind : std::uint8_t { cspace, addrspace, memextent, thread, vpm_group, vic, msgqueue, doorbell };
 
 class Hypervisor {
 public:
@@ -57,6 +80,36 @@ public:
     virtual Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) = 0;
     virtual RunState vcpu_run_check(CapId vcpu) = 0;
 
+    // Capabilities: a copy of src_cap (in src_cspace) in dest_cspace, its rights ANDed with
+    // rights_mask; the copy's id in dest_cspace.
+    virtual CapResult cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
+                                           std::uint32_t rights_mask) = 0;
+
+    // Message queues (the RM's RPC transport, one pair per client VM). create_info is
+    // GUNYAH_MSGQUEUE_CREATE_INFO(depth, max message size); flags GUNYAH_MSGQUEUE_SEND_PUSH
+    // or 0. buffer is an address in the RM's own address space.
+    virtual Error msgqueue_configure(CapId msgqueue, std::uint32_t create_info) = 0;
+    virtual Error msgqueue_configure_send(CapId msgqueue, std::uint32_t not_full_threshold,
+                                          std::uint64_t holdoff) = 0;
+    virtual Error msgqueue_configure_receive(CapId msgqueue, std::uint32_t not_empty_threshold,
+                                             std::uint64_t holdoff) = 0;
+    virtual MsgqSendResult msgqueue_send(CapId msgqueue, std::size_t size, const void* buffer,
+                                         std::uint64_t flags) = 0;
+    virtual MsgqReceiveResult msgqueue_receive(CapId msgqueue, void* buffer, std::size_t buffer_size) = 0;
+    virtual Error msgqueue_flush(CapId msgqueue) = 0;
+    virtual Error msgqueue_bind_send_virq(CapId msgqueue, CapId vic, std::uint32_t virq) = 0;
+    virtual Error msgqueue_bind_receive_virq(CapId msgqueue, CapId vic, std::uint32_t virq) = 0;
+    virtual Error msgqueue_unbind_send_virq(CapId msgqueue) = 0;
+    virtual Error msgqueue_unbind_receive_virq(CapId msgqueue) = 0;
+
+    // Doorbells: send ORs new_flags into the flag word, receive clears clear_flags; flags
+    // in enable_mask raise the interrupt, those in ack_mask are cleared with it.
+    virtual DoorbellResult doorbell_send(CapId doorbell, std::uint64_t new_flags) = 0;
+    virtual DoorbellResult doorbell_receive(CapId doorbell, std::uint64_t clear_flags) = 0;
+    virtual Error doorbell_mask(CapId doorbell, std::uint64_t enable_mask, std::uint64_t ack_mask) = 0;
+    virtual Error doorbell_bind_virq(CapId doorbell, CapId vic, std::uint32_t virq) = 0;
+    virtual Error doorbell_unbind_virq(CapId doorbell) = 0;
+
 protected:
     ~Hypervisor() = default;
 };
@@ -71,6 +124,8 @@ protected:
     case ObjectKind::thread: return "partition_create_thread";
     case ObjectKind::vpm_group: return "partition_create_vpm_group";
     case ObjectKind::vic: return "partition_create_vic";
+    case ObjectKind::msgqueue: return "partition_create_msgqueue";
+    case ObjectKind::doorbell: return "partition_create_doorbell";
     }
     return "partition_create_?";
 }

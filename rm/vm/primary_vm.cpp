@@ -45,8 +45,9 @@ public:
     {
         using Step = Status (Builder::*)();
         constexpr Step steps[] = {&Builder::check_request, &Builder::map_modules, &Builder::read_kernel_header,
-                                  &Builder::claim_ram,     &Builder::plan_layout, &Builder::fill_ram,
-                                  &Builder::make_address_space, &Builder::make_vcpus, &Builder::power_on};
+                                  &Builder::claim_ram,     &Builder::plan_layout, &Builder::make_address_space,
+                                  &Builder::make_vic,      &Builder::make_link,   &Builder::fill_ram,
+                                  &Builder::make_vcpus,    &Builder::power_on};
         for (Step step : steps) {
             Status s = (this->*step)();
             if (!s) {
@@ -228,6 +229,15 @@ private:
         if (!s) {
             return s;
         }
+        RmLinkNode& link = config.rm_link;
+        link.present = true;
+        link.tx_cap = vm_.rm_link.client_tx;
+        link.rx_cap = vm_.rm_link.client_rx;
+        link.tx_intid = primary_rm_tx_intid;
+        link.rx_intid = primary_rm_rx_intid;
+        link.vmid = GUNYAH_RM_VMID_HLOS;
+        link.message_size = rm_link_message_size;
+        link.queue_depth = rm_link_queue_depth;
         std::byte* buffer = memory_.at(vm_.layout.dtb.base.raw(), vm_.layout.dtb.size);
         if (buffer == nullptr) {
             return refuse(diag_, Error::addr_inval, "writing the DT at {:#x}: memory not mapped in the RM",
@@ -357,6 +367,26 @@ private:
         return success();
     }
 
+    // Its RPC queue pair to the RM: the RM's ends wake the RM through its own vic.
+    Status make_link()
+    {
+        if (info_.vic_spis < primary_link_rm_tx_intid + 1 - 32) {
+            return refuse(diag_, Error::arg_inval, "boot info gives the RM {} SPIs; its link to the primary VM uses "
+                          "INTIDs {} and {}", info_.vic_spis, primary_link_rm_rx_intid, primary_link_rm_tx_intid);
+        }
+        RmLinkRequest link;
+        link.partition = info_.partition_cap;
+        link.rm_cspace = info_.cspace_cap;
+        link.rm_vic = info_.vic_cap;
+        link.rm_rx_intid = primary_link_rm_rx_intid;
+        link.rm_tx_intid = primary_link_rm_tx_intid;
+        link.client_cspace = vm_.cspace;
+        link.client_vic = vm_.vic;
+        link.client_tx_intid = primary_rm_tx_intid;
+        link.client_rx_intid = primary_rm_rx_intid;
+        return make_rm_link(link, hv_, vm_.rm_link, diag_);
+    }
+
     // Each vCPU is set up while in init, as Gunyah requires for the attach calls (its
     // vpm_group_attach_vcpu and vic_attach_vcpu answer object_state for an active
     // thread), then activated.
@@ -369,10 +399,6 @@ private:
         Error e = hv_.object_activate(vm_.vpm_group);
         if (e != Error::ok) {
             return call_failed(diag_, e, "object_activate", "the primary VM's VPM group");
-        }
-        s = make_vic();
-        if (!s) {
-            return s;
         }
         for (std::uint32_t i = 0; i < r_.vcpu_count; ++i) {
             CapResult vcpu = hv_.partition_create(ObjectKind::thread, info_.partition_cap, info_.cspace_cap);

@@ -19,6 +19,7 @@
 #include "rm/core/diagnostic.h"
 #include "rm/dt/primary_dt.h"
 #include "rm/vm/hypervisor.h"
+#include "rm/vm/rm_link.h"
 #include "rm/vm/vm_layout.h"
 
 namespace hyp::rm {
@@ -32,6 +33,15 @@ inline constexpr std::uint32_t primary_cspace_caps = 256;
 // VM will be given later; the vGIC itself sits at the platform's GICD/GICR addresses,
 // which the primary DT already shows.
 inline constexpr std::uint32_t primary_vic_spis = 64;
+// The interrupts of the VM's RPC link to the RM (its /hypervisor node): the top two of
+// its SPIs, clear of the vPL011's and of QEMU virt's device SPIs should those ever be
+// passed through.
+inline constexpr std::uint32_t primary_rm_tx_intid = 32 + primary_vic_spis - 2;
+inline constexpr std::uint32_t primary_rm_rx_intid = 32 + primary_vic_spis - 1;
+// The RM's own SPIs for this link (its vic has boot info's vic_spis from INTID 32; the
+// vPL011 drives 33): a message from the primary VM, and room to send to it again.
+inline constexpr std::uint32_t primary_link_rm_rx_intid = 64;
+inline constexpr std::uint32_t primary_link_rm_tx_intid = 65;
 // How many 2 MiB steps through the free RAM the RM takes when the hypervisor already
 // uses pages of a candidate (activation answers busy) before giving up.
 inline constexpr std::size_t max_ram_candidates = 4096;
@@ -50,6 +60,7 @@ struct PrimaryVm {
     CapId addrspace = cap_invalid;
     CapId vpm_group = cap_invalid;
     CapId vic = cap_invalid;
+    RmLink rm_link;                     // its RPC queue pair to the RM
     CapId vcpus[primary_max_vcpus] = {};
     std::uint32_t vcpu_count = 0;
 

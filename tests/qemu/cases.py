@@ -218,9 +218,15 @@ CASES += [
     *(_guest(name, smp) for name in ("identify", "fault", "bad-args") for smp in (1, 4)),
     # The smallest guest says where it runs: vCPU 0, at EL1, its image and device tree where
     # the RM said it put them.
-    *(_guest("hello", smp, r"RM: primary VM started: .* kernel at (0x[0-9a-f]+), DT at (0x[0-9a-f]+)\n(?:.*\n)*?"
-                           r"guest hello: hello from vCPU 0 at EL1: image at \1\.\.0x[0-9a-f]+, device tree at \2$")
+    # (The two VMs' lines may come in either order.)
+    *(_guest("hello", smp, r"(?s)\A(?=.*RM: primary VM started: [^\n]* kernel at (0x[0-9a-f]+), DT at (0x[0-9a-f]+))"
+                           r"(?=.*^guest hello: hello from vCPU 0 at EL1: image at \1\.\.0x[0-9a-f]+, "
+                           r"device tree at \2$)")
       for smp in (1, 4)),
+    # The primary VM's RPC link to the RM, as Linux's Gunyah driver uses it: requests,
+    # replies, fragments, garbage, the caps' rights, a full queue, 100 round trips.
+    *(_guest("rm-rpc", smp, r"^guest rm-rpc: RM link: tx cap 0x[0-9a-f]+, rx cap 0x[0-9a-f]+, tx INTID \d+, rx INTID \d+$",
+             r"^guest rm-rpc:   ok   100 VM_GET_VMID round trips") for smp in (1, 2)),
     _guest("cpu-on", 1, r"^guest cpu-on: 1 vCPUs$"),
     _guest("cpu-on", 4, r"^guest cpu-on: 4 vCPUs$"),
     # More vCPUs than physical CPUs: they must still all come and go.
@@ -271,9 +277,14 @@ def _linux(name: str, smp: int, initrd: str, bootargs: str, *expect: str, direct
 
 
 def _linux_check(smp: int, direct: bool = False) -> Case:
-    return _linux(f"linux-check{'-direct' if direct else ''}-smp{smp}", smp, "check", f"check.cpus={smp}",
+    # Under the hypervisor the device tree must also show the RM's queue pair.
+    gunyah = () if direct else (r"^initramfs-check: PASS .*gunyah: hypervisor node \(gunyah-hypervisor .*"
+                                r"resource manager gunyah-resource-mgr@\w+: tx cap \d+, rx cap \d+, "
+                                r"SPIs \d+/\d+ edge",)
+    return _linux(f"linux-check{'-direct' if direct else ''}-smp{smp}", smp, "check",
+                  f"check.cpus={smp}" + ("" if direct else " check.gunyah=1"),
                   rf"^initramfs-check: cpus: online \S+ = {smp}, expected {smp}$",
-                  rf"^initramfs-check: PASS {smp}/{smp} CPUs online", direct=direct,
+                  rf"^initramfs-check: PASS {smp}/{smp} CPUs online", *gunyah, direct=direct,
                   enabled=direct or LINUX_UNDER_HYPERVISOR)
 
 

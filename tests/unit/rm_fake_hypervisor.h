@@ -4,8 +4,12 @@
 // extents' physical ranges, what is mapped in the RM's own address space, and banks of
 // host memory standing for physical RAM. Memory::at() answers only for ranges the RM has
 // mapped at that moment, so a test sees the RM touch nothing it has not mapped.
+// Message queues are mailboxes: msgqueue_send appends to sent[queue], msgqueue_receive
+// takes from inbox[queue] (msgqueue_empty when there is nothing); doorbells keep their
+// flag words.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -74,6 +78,10 @@ public:
 
     std::vector<Call> calls;
     rm::RunState run_check_answer{Error::ok, 0, {0, 0, 0}};
+    // Message-queue traffic: what the RM sent on each queue, what it will receive.
+    std::map<CapId, std::deque<std::vector<std::uint8_t>>> sent;
+    std::map<CapId, std::deque<std::vector<std::uint8_t>>> inbox;
+    std::map<CapId, std::uint64_t> doorbell_flags;
 
     // ---- rm::Hypervisor
     rm::CapResult partition_create(rm::ObjectKind kind, CapId partition, CapId dest_cspace) override
@@ -188,6 +196,113 @@ public:
         (void)record("vcpu_run_check", {vcpu});
         return run_check_answer;
     }
+
+    rm::CapResult cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
+                                       std::uint32_t rights_mask) override
+    {
+        Error e = record("cspace_copy_cap_from", {src_cspace, src_cap, dest_cspace, rights_mask});
+        if (e != Error::ok) {
+            return {e, rm::cap_invalid};
+        }
+        const CapId cap = next_cap_++;
+        calls.back().args.push_back(cap);  // the copy, for the tests
+        return {Error::ok, cap};
+    }
+    Error msgqueue_configure(CapId msgqueue, std::uint32_t create_info) override
+    {
+        return record("msgqueue_configure", {msgqueue, create_info});
+    }
+    Error msgqueue_configure_send(CapId msgqueue, std::uint32_t not_full_threshold, std::uint64_t holdoff) override
+    {
+        return record("msgqueue_configure_send", {msgqueue, not_full_threshold, holdoff});
+    }
+    Error msgqueue_configure_receive(CapId msgqueue, std::uint32_t not_empty_threshold,
+                                     std::uint64_t holdoff) override
+    {
+        return record("msgqueue_configure_receive", {msgqueue, not_empty_threshold, holdoff});
+    }
+    rm::MsgqSendResult msgqueue_send(CapId msgqueue, std::size_t size, const void* buffer,
+                                     std::uint64_t flags) override
+    {
+        Error e = record("msgqueue_send", {msgqueue, size, flags});
+        if (e != Error::ok) {
+            return {e, false};
+        }
+        const auto* bytes = static_cast<const std::uint8_t*>(buffer);
+        sent[msgqueue].emplace_back(bytes, bytes + size);
+        return {Error::ok, true};
+    }
+    rm::MsgqReceiveResult msgqueue_receive(CapId msgqueue, void* buffer, std::size_t buffer_size) override
+    {
+        Error e = record("msgqueue_receive", {msgqueue, buffer_size});
+        auto& queue = inbox[msgqueue];
+        if (e == Error::ok && queue.empty()) {
+            e = calls.back().result = Error::msgqueue_empty;
+        }
+        if (e != Error::ok) {
+            return {e, 0, !queue.empty()};
+        }
+        const std::vector<std::uint8_t> message = std::move(queue.front());
+        queue.pop_front();
+        if (message.size() > buffer_size) {
+            return {calls.back().result = Error::arg_size, 0, !queue.empty()};  // too large for the buffer
+        }
+        std::copy(message.begin(), message.end(), static_cast<std::uint8_t*>(buffer));
+        return {Error::ok, message.size(), !queue.empty()};
+    }
+    Error msgqueue_flush(CapId msgqueue) override
+    {
+        Error e = record("msgqueue_flush", {msgqueue});
+        if (e == Error::ok) {
+            inbox[msgqueue].clear();
+        }
+        return e;
+    }
+    Error msgqueue_bind_send_virq(CapId msgqueue, CapId vic, std::uint32_t virq) override
+    {
+        return record("msgqueue_bind_send_virq", {msgqueue, vic, virq});
+    }
+    Error msgqueue_bind_receive_virq(CapId msgqueue, CapId vic, std::uint32_t virq) override
+    {
+        return record("msgqueue_bind_receive_virq", {msgqueue, vic, virq});
+    }
+    Error msgqueue_unbind_send_virq(CapId msgqueue) override
+    {
+        return record("msgqueue_unbind_send_virq", {msgqueue});
+    }
+    Error msgqueue_unbind_receive_virq(CapId msgqueue) override
+    {
+        return record("msgqueue_unbind_receive_virq", {msgqueue});
+    }
+    rm::DoorbellResult doorbell_send(CapId doorbell, std::uint64_t new_flags) override
+    {
+        Error e = record("doorbell_send", {doorbell, new_flags});
+        std::uint64_t& flags = doorbell_flags[doorbell];
+        const std::uint64_t old = flags;
+        if (e == Error::ok) {
+            flags |= new_flags;
+        }
+        return {e, old};
+    }
+    rm::DoorbellResult doorbell_receive(CapId doorbell, std::uint64_t clear_flags) override
+    {
+        Error e = record("doorbell_receive", {doorbell, clear_flags});
+        std::uint64_t& flags = doorbell_flags[doorbell];
+        const std::uint64_t old = flags;
+        if (e == Error::ok) {
+            flags &= ~clear_flags;
+        }
+        return {e, old};
+    }
+    Error doorbell_mask(CapId doorbell, std::uint64_t enable_mask, std::uint64_t ack_mask) override
+    {
+        return record("doorbell_mask", {doorbell, enable_mask, ack_mask});
+    }
+    Error doorbell_bind_virq(CapId doorbell, CapId vic, std::uint32_t virq) override
+    {
+        return record("doorbell_bind_virq", {doorbell, vic, virq});
+    }
+    Error doorbell_unbind_virq(CapId doorbell) override { return record("doorbell_unbind_virq", {doorbell}); }
 
     // ---- rm::Memory
     std::byte* at(std::uint64_t ipa, std::uint64_t size) override

@@ -1,7 +1,8 @@
 // Hypercalls with random numbers, arguments and caps never crash the hypervisor and
 // never corrupt it: whatever the calls did, the memdb stays consistent, every page is
 // accounted for, and once the caps the calls created are deleted, the root partition
-// has all its memory back.
+// has all its memory back. The caller is a vCPU with a little memory at IPA 0, so that
+// message-queue sends and receives to random addresses copy real bytes (or are refused).
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -9,9 +10,14 @@
 #include <vector>
 
 #include "hyp_api/gunyah_hypercalls.h"
+#include "hyp_api/gunyah_memory.h"
+#include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rights.h"
 #include "kernel/hypercall/hypercall.h"
+#include "kernel/object/addrspace.h"
 #include "kernel/object/cspace.h"
+#include "kernel/object/lifecycle.h"
+#include "kernel/object/memextent.h"
 #include "kernel/object/partition.h"
 #include "kernel/object/vcpu.h"
 
@@ -21,6 +27,8 @@ using namespace hyp::hypercall;
 namespace {
 
 constexpr std::uint64_t page = 4096;
+constexpr std::uint64_t caller_pages = 8;  // mapped RW at IPA 0: the last pages of the arena
+constexpr std::uint64_t caller_vmid = 0xfff0;  // far from the small VMIDs the calls try
 
 // The caller holds copies of the root caps in its own cspace; the originals stay in a
 // cspace it cannot reach, as the hypervisor's own do.
@@ -38,6 +46,38 @@ struct Machine {
         caller.cspace = &cspace;
         restore_caller_caps();
         vcpu_scheduler().init(4, 62500000);  // so that vCPU power calls reach the scheduler
+        give_caller_memory();
+    }
+    // The caller's vCPU (a thread in init is enough: the calls only look at its address
+    // space), its address space and the extent mapped there, held by a cspace the calls
+    // cannot reach.
+    void give_caller_memory()
+    {
+        auto* as = own<AddrSpace>(ObjectType::addrspace);
+        REQUIRE(as->configure(caller_vmid).ok());
+        REQUIRE(as->activate().ok());
+        auto* extent = own<MemExtent>(ObjectType::memextent);
+        const std::uint64_t base = ram().end().raw() - caller_pages * page;
+        REQUIRE(extent->configure(base, caller_pages * page,
+                                  GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_MEMEXTENT_MEMTYPE_ANY,
+                                                         GUNYAH_MEMEXTENT_TYPE_BASIC))
+                    .ok());
+        REQUIRE(extent->activate().ok());
+        REQUIRE(addrspace_map(*as, *extent, MappingRequest{Ipa{0}}, MappingAccess{GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW},
+                              GUNYAH_S2_MEMTYPE_NORMAL_WB)
+                    .ok());
+        auto* vcpu = own<Vcpu>(ObjectType::thread);
+        REQUIRE(vcpu->attach_addrspace(*as).ok());
+        caller.vcpu = vcpu;
+    }
+    template <typename T>
+    T* own(ObjectType type)
+    {
+        Result<Object*> made = create_object(root, type);
+        REQUIRE(made.ok());
+        REQUIRE(caller_objects.insert_root(**made, all_rights(type)).ok());
+        (*made)->put();  // the cap holds it
+        return static_cast<T*>(*made);
     }
     // The calls may delete or revoke the caller's own caps; give them back so that the
     // run keeps doing work.
@@ -59,6 +99,8 @@ struct Machine {
     Partition root;
     CapSlot kernel_slots[4];
     CSpace kernel;
+    CapSlot caller_object_slots[4];
+    CSpace caller_objects{caller_object_slots, 4, nullptr};
     CapSlot slots[64];
     CSpace cspace;
     Caller caller;
@@ -78,10 +120,11 @@ TEST_CASE("random hypercalls leave the hypervisor consistent and leak nothing")
     std::uint64_t free_at_start = m.root.free_bytes();
 
     // Values a call is likely to find interesting: real caps (and stale ones), small
-    // numbers, page-aligned addresses inside and outside the arena, and plain noise.
+    // numbers, page-aligned addresses inside and outside the arena (and the caller's IPAs),
+    // message-queue shapes, and plain noise.
     std::vector<std::uint64_t> caps{m.partition_cap, m.cspace_cap};
     auto pick_arg = [&]() -> std::uint64_t {
-        switch (rng() % 10) {
+        switch (rng() % 11) {
         case 0: return m.partition_cap;
         case 1: return m.cspace_cap;
         case 7:
@@ -92,6 +135,9 @@ TEST_CASE("random hypercalls leave the hypervisor consistent and leak nothing")
         case 5: return rng() & 0xffffffffu;
         case 6: return 0;
         case 9: return rng();
+        // A message queue's create_info: a few slots of up to 300 bytes (some of them 0,
+        // which is refused), so that queues come to exist and carry messages.
+        case 10: return GUNYAH_MSGQUEUE_CREATE_INFO(rng() % 5, rng() % 300);
         default: return rng() % 4;
         }
     };
@@ -184,6 +230,8 @@ TEST_CASE("random hypercalls leave the hypervisor consistent and leak nothing")
     m.cspace.clear();
     made_cspaces.clear();
     CHECK(m.root.free_bytes() == free_at_start);
+    m.caller.vcpu = nullptr;
+    m.caller_objects.clear();
     CHECK(m.memdb.bytes_owned(m.root.owner()) == m.ram().size);
     REQUIRE(m.memdb.check().ok());
     m.kernel.clear();

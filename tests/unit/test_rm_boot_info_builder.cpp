@@ -69,6 +69,8 @@ struct Fixture {
         inputs.caps.cspace = 2;
         inputs.caps.addrspace = 3;
         inputs.caps.ram_memextent = 4;
+        inputs.caps.vic = 5;
+        inputs.caps.vic_spis = 64;
         inputs.caps.modules[0] = 10;
         inputs.caps.modules[1] = 11;
         inputs.rm_ram = range(0xbfc00000, RM_RAM_SIZE);
@@ -111,6 +113,9 @@ TEST_CASE("rm boot info builder: QEMU virt's platform, caps, RAM and command lin
     CHECK(info.cspace_cap == 2);
     CHECK(info.addrspace_cap == 3);
     CHECK(info.ram_memextent_cap == 4);
+    CHECK(info.vic_cap == 5);
+    CHECK(info.vic_spis == 64);
+    CHECK(info.reserved3 == 0);
     CHECK(info.ram_ipa.base == 0xbfc00000);
     CHECK(info.ram_ipa.size == RM_RAM_SIZE);
     CHECK(info.ram_phys.base == 0xbfc00000);

@@ -399,3 +399,81 @@ TEST_CASE("rm dt: a buffer that is not 8-byte aligned is refused")
     CHECK(build_primary_dt(qemu_like(1, false), misaligned, 8000, diag).error() == Error::arg_align);
     CHECK(build_primary_dt(qemu_like(1, false), nullptr, 8000, diag).error() == Error::arg_align);
 }
+
+namespace {
+
+PrimaryDtConfig with_rm_link(std::uint64_t tx_cap, std::uint64_t rx_cap, std::uint32_t tx_intid,
+                             std::uint32_t rx_intid)
+{
+    PrimaryDtConfig config = qemu_like(2, false);
+    config.rm_link.present = true;
+    config.rm_link.tx_cap = tx_cap;
+    config.rm_link.rx_cap = rx_cap;
+    config.rm_link.tx_intid = tx_intid;
+    config.rm_link.rx_intid = rx_intid;
+    config.rm_link.vmid = 3;
+    config.rm_link.message_size = 240;
+    config.rm_link.queue_depth = 8;
+    return config;
+}
+
+}  // namespace
+
+TEST_CASE("rm dt: without an RM link there is no /hypervisor node")
+{
+    Built built = build(qemu_like(1, false));
+    REQUIRE(built.error == Error::ok);
+    CHECK(fdt_path_offset(built.blob.data(), "/hypervisor") == -FDT_ERR_NOTFOUND);
+}
+
+TEST_CASE("rm dt: the /hypervisor node holds the RM queue pair as gunyah-abi.md lays it out")
+{
+    Built built = build(with_rm_link(0x12, 0x13, 62, 63));
+    REQUIRE(built.error == Error::ok);
+    const void* fdt = built.blob.data();
+    int hyp_node = fdt_path_offset(fdt, "/hypervisor");
+    REQUIRE(hyp_node >= 0);
+    // What Linux's driver matches first, then Qualcomm's names.
+    CHECK(fdt_stringlist_search(fdt, hyp_node, "compatible", "gunyah-hypervisor") == 0);
+    CHECK(fdt_stringlist_search(fdt, hyp_node, "compatible", "qcom,gunyah-hypervisor") >= 0);
+    CHECK(fdt_stringlist_search(fdt, hyp_node, "compatible", "simple-bus") >= 0);
+    CHECK(cells(built.blob, "/hypervisor", "#address-cells") == std::vector<std::uint32_t>{2});
+    CHECK(cells(built.blob, "/hypervisor", "#size-cells") == std::vector<std::uint32_t>{0});
+    CHECK(cells(built.blob, "/hypervisor/qcom,gunyah-vm", "qcom,vmid") == std::vector<std::uint32_t>{3});
+
+    const char* rm_path = "/hypervisor/gunyah-resource-mgr@12";
+    int rm_node = fdt_path_offset(fdt, rm_path);
+    REQUIRE(rm_node >= 0);
+    CHECK(fdt_node_check_compatible(fdt, rm_node, "gunyah-resource-manager") == 0);
+    CHECK(fdt_node_check_compatible(fdt, rm_node, "qcom,resource-manager") == 0);
+    // reg = <0 TX_CAPID>, <0 RX_CAPID>; interrupts: TX not-full, RX not-empty, edge SPIs.
+    CHECK(cells(built.blob, rm_path, "reg") == std::vector<std::uint32_t>{0, 0x12, 0, 0x13});
+    CHECK(cells(built.blob, rm_path, "interrupts") == std::vector<std::uint32_t>{0, 30, 1, 0, 31, 1});
+    CHECK(cells(built.blob, rm_path, "qcom,tx-message-size") == std::vector<std::uint32_t>{240});
+    CHECK(cells(built.blob, rm_path, "qcom,rx-queue-depth") == std::vector<std::uint32_t>{8});
+    // dtc's one lint: a simple-bus child without reg. Qualcomm's RM writes the same node;
+    // simple-bus is what makes Linux create devices for /hypervisor's children.
+    std::string complaints = dtc_complaints(built.blob);
+    const std::string known = "Warning (simple_bus_reg): /hypervisor/qcom,gunyah-vm: missing or empty reg/ranges property";
+    std::string rest;
+    std::size_t start = 0;
+    while (start < complaints.size()) {
+        std::size_t end = complaints.find('\n', start);
+        std::string line = complaints.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!line.empty() && line.find(known) == std::string::npos) {
+            rest += line + "\n";
+        }
+        start = end == std::string::npos ? complaints.size() : end + 1;
+    }
+    CHECK(rest.empty());
+}
+
+TEST_CASE("rm dt: RM queue interrupts must be distinct SPIs, apart from the UART's")
+{
+    CHECK(build(with_rm_link(1, 2, 27, 63)).error == Error::arg_inval);   // a PPI
+    CHECK(build(with_rm_link(1, 2, 62, 1020)).error == Error::arg_inval); // past the SPIs
+    CHECK(build(with_rm_link(1, 2, 62, 62)).error == Error::arg_inval);   // the same twice
+    Built clash = build(with_rm_link(1, 2, 33, 63));                      // the UART's
+    CHECK(clash.error == Error::arg_inval);
+    CHECK(clash.message.find("UART") != std::string::npos);
+}

@@ -5,6 +5,7 @@
 // (rm/core/startup.h) with its console lines.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/gunyah_objects.h"
+#include "hyp_api/gunyah_rights.h"
 #include "hyp_api/rm_boot_info.h"
 #include "rm/core/startup.h"
 #include "rm/vm/primary_vm.h"
@@ -33,7 +35,7 @@ constexpr std::uint64_t initrd_at = 0x40100000;
 constexpr std::uint64_t initrd_size = 0x5000;
 constexpr std::uint64_t free_base = 0x40200000;
 constexpr std::uint64_t rm_ram_base = 0x7fc00000;
-constexpr rm::CapId rm_partition = 1, rm_cspace = 2, rm_addrspace = 3, kernel_cap = 10, initrd_cap = 11;
+constexpr rm::CapId rm_partition = 1, rm_cspace = 2, rm_addrspace = 3, rm_vic = 5, kernel_cap = 10, initrd_cap = 11;
 
 std::uint8_t kernel_byte(std::size_t i) { return static_cast<std::uint8_t>(i * 7 + 3); }
 
@@ -53,6 +55,8 @@ struct Machine {
         info->cspace_cap = rm_cspace;
         info->addrspace_cap = rm_addrspace;
         info->ram_memextent_cap = 4;
+        info->vic_cap = rm_vic;
+        info->vic_spis = 64;
         info->ram_ipa = rm_boot_range{rm_ram_base, RM_RAM_SIZE};
         info->ram_phys = info->ram_ipa;
         info->ram_range_count = 1;
@@ -154,14 +158,20 @@ TEST_CASE("rm primary VM: the hypercalls, in order")
         "addrspace_map", "addrspace_map",
         // the VM's RAM, claimed first
         "partition_create_memextent", "memextent_configure", "object_activate",
-        // filled through the RM's window, cleaned, then the RM lets go of all of it
-        "addrspace_map", "memextent_modify", "memextent_modify", "memextent_modify", "addrspace_unmap",
-        "addrspace_unmap", "addrspace_unmap",
         // cspace, address space with the RAM
         "partition_create_cspace", "cspace_configure", "object_activate", "partition_create_addrspace",
         "addrspace_configure", "object_activate", "addrspace_map",
-        // VPM group, virtual GIC
-        "partition_create_vpm_group", "object_activate", "partition_create_vic", "vic_configure", "object_activate"};
+        // virtual GIC
+        "partition_create_vic", "vic_configure", "object_activate",
+        // the RPC queue pair to the RM: two queues, four interrupts, the VM's two caps
+        "partition_create_msgqueue", "msgqueue_configure", "object_activate", "partition_create_msgqueue",
+        "msgqueue_configure", "object_activate", "msgqueue_bind_send_virq", "msgqueue_bind_receive_virq",
+        "msgqueue_bind_receive_virq", "msgqueue_bind_send_virq", "cspace_copy_cap_from", "cspace_copy_cap_from",
+        // the RAM filled through the RM's window (the DT names the link), cleaned, let go
+        "addrspace_map", "memextent_modify", "memextent_modify", "memextent_modify", "addrspace_unmap",
+        "addrspace_unmap", "addrspace_unmap",
+        // VPM group
+        "partition_create_vpm_group", "object_activate"};
     for (int i = 0; i < 3; ++i) {
         for (const std::string& call : vcpu_calls()) {
             expected.push_back(call);
@@ -198,7 +208,7 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
     CHECK(configure[0].args[3] ==
           GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC));
     const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
-    CHECK(maps[2].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, 0, 0, 0});
+    CHECK(maps[3].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, 0, 0, 0});
     auto unmaps = m.hv.all("addrspace_unmap");
     REQUIRE(unmaps.size() == 3);
     CHECK(unmaps[0].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, 0, 0, 0});
@@ -214,7 +224,7 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
     CHECK(m.hv.all("cspace_configure")[0].args == std::vector<std::uint64_t>{vm.cspace, primary_cspace_caps});
     CHECK(m.hv.all("addrspace_configure")[0].args == std::vector<std::uint64_t>{vm.addrspace, 3});  // HLOS
     const std::uint64_t rwx = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_ACCESS_RWX, GUNYAH_S2_MEMTYPE_NORMAL_WB);
-    CHECK(maps[3].args == std::vector<std::uint64_t>{vm.addrspace, extent, free_base, rwx, 0, 0, 0});
+    CHECK(maps[2].args == std::vector<std::uint64_t>{vm.addrspace, extent, free_base, rwx, 0, 0, 0});
 
     // vCPUs: HLOS option, attached to the VM's cspace and address space, three vCPUs
     // round-robin over two CPUs, VPM indices in order.
@@ -395,8 +405,18 @@ TEST_CASE("rm primary VM: a failing call is named with its Gunyah error")
          "partition_create_vic (the primary VM's virtual GIC) failed: nomem"},
         {"vic_configure", Error::unimplemented, 0,
          "vic_configure (the primary VM's virtual GIC) failed: unimplemented"},
-        // the RAM, cspace, address space and VPM group are activated first
-        {"object_activate", Error::nomem, 4, "object_activate (the primary VM's virtual GIC) failed: nomem"},
+        // the RAM, cspace and address space are activated first
+        {"object_activate", Error::nomem, 3, "object_activate (the primary VM's virtual GIC) failed: nomem"},
+        {"object_activate", Error::nomem, 4, "object_activate (the queue to the RM) failed: nomem"},
+        {"partition_create_msgqueue", Error::nomem, 1,
+         "partition_create_msgqueue (the queue from the RM) failed: nomem"},
+        {"msgqueue_configure", Error::arg_inval, 0, "msgqueue_configure (the queue to the RM) failed: arg_inval"},
+        {"msgqueue_bind_receive_virq", Error::irq_bound, 1,
+         "msgqueue_bind_receive_virq (the RM's rx interrupt) failed: irq_bound"},
+        {"msgqueue_bind_send_virq", Error::arg_inval, 0,
+         "msgqueue_bind_send_virq (the client's tx interrupt) failed: arg_inval"},
+        {"cspace_copy_cap_from", Error::cspace_full, 1,
+         "cspace_copy_cap_from (the client's rx cap) failed: cspace_full"},
         {"vcpu_set_affinity", Error::arg_inval, 1, "vcpu_set_affinity (the primary VM's vCPU 1) failed: arg_inval"},
         {"vpm_group_attach_vcpu", Error::object_state, 2,
          "vpm_group_attach_vcpu (the primary VM's vCPU 2) failed: object_state"},
@@ -419,6 +439,71 @@ TEST_CASE("rm primary VM: a failing call is named with its Gunyah error")
         CHECK(std::string{diag.c_str()} == c.message);
         CHECK(m.hv.calls.back().name == c.call);  // nothing after the failure
     }
+}
+
+TEST_CASE("rm primary VM: its RPC queue pair to the RM, as its device tree names it")
+{
+    Machine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+    const RmLink& link = vm.rm_link;
+    // Two 8-deep queues of 240-byte messages, in the root partition, caps in the RM's cspace.
+    auto creates = m.hv.all("partition_create_msgqueue");
+    REQUIRE(creates.size() == 2);
+    for (const auto& c : creates) {  // (the fake records the new cap as a third argument)
+        CHECK(std::vector<std::uint64_t>(c.args.begin(), c.args.begin() + 2) ==
+              std::vector<std::uint64_t>{rm_partition, rm_cspace});
+    }
+    for (const auto& c : m.hv.all("msgqueue_configure")) {
+        CHECK(c.args[1] == GUNYAH_MSGQUEUE_CREATE_INFO(8, 240));
+    }
+    // The VM's interrupts on its vic, the RM's on its own.
+    auto sends = m.hv.all("msgqueue_bind_send_virq");
+    auto receives = m.hv.all("msgqueue_bind_receive_virq");
+    REQUIRE(sends.size() == 2);
+    REQUIRE(receives.size() == 2);
+    CHECK(sends[0].args == std::vector<std::uint64_t>{link.to_rm, vm.vic, primary_rm_tx_intid});
+    CHECK(receives[0].args == std::vector<std::uint64_t>{link.from_rm, vm.vic, primary_rm_rx_intid});
+    CHECK(receives[1].args == std::vector<std::uint64_t>{link.to_rm, rm_vic, primary_link_rm_rx_intid});
+    CHECK(sends[1].args == std::vector<std::uint64_t>{link.from_rm, rm_vic, primary_link_rm_tx_intid});
+    // The VM may only send on one and receive on the other.
+    auto copies = m.hv.all("cspace_copy_cap_from");
+    REQUIRE(copies.size() == 2);
+    CHECK(copies[0].args == std::vector<std::uint64_t>{rm_cspace, link.to_rm, vm.cspace, GUNYAH_RIGHT_MSGQUEUE_SEND,
+                                                       link.client_tx});
+    CHECK(copies[1].args == std::vector<std::uint64_t>{rm_cspace, link.from_rm, vm.cspace,
+                                                       GUNYAH_RIGHT_MSGQUEUE_RECEIVE, link.client_rx});
+    CHECK(link.client_tx != link.client_rx);
+
+    // The DT the VM boots with names those caps and interrupts.
+    const std::uint8_t* dt = m.bytes(vm.layout.dtb.base.raw(), vm.dtb_size);
+    REQUIRE(fdt_check_header(dt) == 0);
+    char path[64];
+    std::snprintf(path, sizeof path, "/hypervisor/gunyah-resource-mgr@%llx",
+                  static_cast<unsigned long long>(link.client_tx));
+    int node = fdt_path_offset(dt, path);
+    REQUIRE(node >= 0);
+    int len = 0;
+    const auto* reg = static_cast<const fdt32_t*>(fdt_getprop(dt, node, "reg", &len));
+    REQUIRE(len == 16);
+    CHECK(fdt32_to_cpu(reg[1]) == link.client_tx);
+    CHECK(fdt32_to_cpu(reg[3]) == link.client_rx);
+    const auto* irqs = static_cast<const fdt32_t*>(fdt_getprop(dt, node, "interrupts", &len));
+    REQUIRE(len == 24);
+    CHECK(fdt32_to_cpu(irqs[1]) == primary_rm_tx_intid - 32);
+    CHECK(fdt32_to_cpu(irqs[4]) == primary_rm_rx_intid - 32);
+}
+
+TEST_CASE("rm primary VM: boot info with too few SPIs for the RM's end of the link is refused")
+{
+    Machine m;
+    m.info->vic_spis = 16;
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).error() == Error::arg_inval);
+    CHECK(std::string{diag.c_str()}.find("SPIs") != std::string::npos);
+    CHECK(m.hv.all("partition_create_msgqueue").empty());
 }
 
 TEST_CASE("rm primary VM: a bad kernel header is refused before any RAM is claimed")

@@ -53,7 +53,9 @@ inline std::uint64_t virtual_count()
 // its interrupt unmasked at the timer (CNTV_CTL_EL0 ENABLE, IMASK clear) while PSTATE.I
 // stays masked, then WFI. The hypervisor traps the WFI and resumes the vCPU when the
 // timer condition is met; a wake-up before that just waits again.
-inline void sleep_until(std::uint64_t deadline)
+// Arms the virtual timer to fire at `deadline` (virtual counter ticks); disarm_timer()
+// stops it. The interrupt reaches the RM through its virtual GIC (rm/arch/aarch64/gic.h).
+inline void arm_timer(std::uint64_t deadline)
 {
     asm volatile("msr cntv_cval_el0, %0\n\t"
                  "msr cntv_ctl_el0, %1\n\t"
@@ -61,10 +63,10 @@ inline void sleep_until(std::uint64_t deadline)
                  :
                  : "r"(deadline), "r"(std::uint64_t{1})
                  : "memory");
-    while (virtual_count() < deadline) {
-        asm volatile("wfi" : : : "memory");
-    }
-    asm volatile("msr cntv_ctl_el0, xzr\n\tisb" : : : "memory");
 }
+inline void disarm_timer() { asm volatile("msr cntv_ctl_el0, xzr\n\tisb" : : : "memory"); }
+
+// Waits for an interrupt (taken or not: PSTATE.I stays set).
+inline void wait_for_interrupt() { asm volatile("wfi" : : : "memory"); }
 
 }  // namespace hyp::rm::cpu

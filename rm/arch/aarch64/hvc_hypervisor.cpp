@@ -24,6 +24,8 @@ CapResult HvcHypervisor::partition_create(ObjectKind kind, CapId partition, CapI
     case ObjectKind::thread: return to_cap(gunyah::partition_create_thread(partition, dest_cspace));
     case ObjectKind::vpm_group: return to_cap(gunyah::partition_create_vpm_group(partition, dest_cspace));
     case ObjectKind::vic: return to_cap(gunyah::partition_create_vic(partition, dest_cspace));
+    case ObjectKind::msgqueue: return to_cap(gunyah::partition_create_msgqueue(partition, dest_cspace));
+    case ObjectKind::doorbell: return to_cap(gunyah::partition_create_doorbell(partition, dest_cspace));
     }
     return CapResult{Error::arg_inval, cap_invalid};
 }
@@ -114,6 +116,86 @@ RunState HvcHypervisor::vcpu_run_check(CapId vcpu)
     const gunyah::RunResult r = gunyah::vcpu_run_check(vcpu);
     return RunState{to_error(r.error), r.state, {r.data[0], r.data[1], r.data[2]}};
 }
+
+CapResult HvcHypervisor::cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
+                                              std::uint32_t rights_mask)
+{
+    return to_cap(gunyah::cspace_copy_cap_from(src_cspace, src_cap, dest_cspace, rights_mask));
+}
+
+Error HvcHypervisor::msgqueue_configure(CapId msgqueue, std::uint32_t create_info)
+{
+    return to_error(gunyah::msgqueue_configure(msgqueue, create_info));
+}
+
+Error HvcHypervisor::msgqueue_configure_send(CapId msgqueue, std::uint32_t not_full_threshold, std::uint64_t holdoff)
+{
+    return to_error(gunyah::msgqueue_configure_send(msgqueue, not_full_threshold, holdoff));
+}
+
+Error HvcHypervisor::msgqueue_configure_receive(CapId msgqueue, std::uint32_t not_empty_threshold,
+                                                std::uint64_t holdoff)
+{
+    return to_error(gunyah::msgqueue_configure_receive(msgqueue, not_empty_threshold, holdoff));
+}
+
+MsgqSendResult HvcHypervisor::msgqueue_send(CapId msgqueue, std::size_t size, const void* buffer, std::uint64_t flags)
+{
+    const gunyah::MsgqSendResult r = gunyah::msgqueue_send(msgqueue, size, buffer, flags);
+    return MsgqSendResult{to_error(r.error), r.not_full};
+}
+
+MsgqReceiveResult HvcHypervisor::msgqueue_receive(CapId msgqueue, void* buffer, std::size_t buffer_size)
+{
+    const gunyah::MsgqReceiveResult r = gunyah::msgqueue_receive(msgqueue, buffer, buffer_size);
+    return MsgqReceiveResult{to_error(r.error), r.size, r.not_empty};
+}
+
+Error HvcHypervisor::msgqueue_flush(CapId msgqueue) { return to_error(gunyah::msgqueue_flush(msgqueue)); }
+
+Error HvcHypervisor::msgqueue_bind_send_virq(CapId msgqueue, CapId vic, std::uint32_t virq)
+{
+    return to_error(gunyah::msgqueue_bind_send_virq(msgqueue, vic, virq));
+}
+
+Error HvcHypervisor::msgqueue_bind_receive_virq(CapId msgqueue, CapId vic, std::uint32_t virq)
+{
+    return to_error(gunyah::msgqueue_bind_receive_virq(msgqueue, vic, virq));
+}
+
+Error HvcHypervisor::msgqueue_unbind_send_virq(CapId msgqueue)
+{
+    return to_error(gunyah::msgqueue_unbind_send_virq(msgqueue));
+}
+
+Error HvcHypervisor::msgqueue_unbind_receive_virq(CapId msgqueue)
+{
+    return to_error(gunyah::msgqueue_unbind_receive_virq(msgqueue));
+}
+
+DoorbellResult HvcHypervisor::doorbell_send(CapId doorbell, std::uint64_t new_flags)
+{
+    const gunyah::DoorbellResult r = gunyah::doorbell_send(doorbell, new_flags);
+    return DoorbellResult{to_error(r.error), r.old_flags};
+}
+
+DoorbellResult HvcHypervisor::doorbell_receive(CapId doorbell, std::uint64_t clear_flags)
+{
+    const gunyah::DoorbellResult r = gunyah::doorbell_receive(doorbell, clear_flags);
+    return DoorbellResult{to_error(r.error), r.old_flags};
+}
+
+Error HvcHypervisor::doorbell_mask(CapId doorbell, std::uint64_t enable_mask, std::uint64_t ack_mask)
+{
+    return to_error(gunyah::doorbell_mask(doorbell, enable_mask, ack_mask));
+}
+
+Error HvcHypervisor::doorbell_bind_virq(CapId doorbell, CapId vic, std::uint32_t virq)
+{
+    return to_error(gunyah::doorbell_bind_virq(doorbell, vic, virq));
+}
+
+Error HvcHypervisor::doorbell_unbind_virq(CapId doorbell) { return to_error(gunyah::doorbell_unbind_virq(doorbell)); }
 
 std::byte* IdentityMemory::at(std::uint64_t ipa, std::uint64_t size)
 {

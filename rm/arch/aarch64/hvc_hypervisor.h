@@ -33,6 +33,24 @@ public:
                         std::uint32_t max_msis) override;
     Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) override;
     RunState vcpu_run_check(CapId vcpu) override;
+    CapResult cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
+                                   std::uint32_t rights_mask) override;
+    Error msgqueue_configure(CapId msgqueue, std::uint32_t create_info) override;
+    Error msgqueue_configure_send(CapId msgqueue, std::uint32_t not_full_threshold, std::uint64_t holdoff) override;
+    Error msgqueue_configure_receive(CapId msgqueue, std::uint32_t not_empty_threshold,
+                                     std::uint64_t holdoff) override;
+    MsgqSendResult msgqueue_send(CapId msgqueue, std::size_t size, const void* buffer, std::uint64_t flags) override;
+    MsgqReceiveResult msgqueue_receive(CapId msgqueue, void* buffer, std::size_t buffer_size) override;
+    Error msgqueue_flush(CapId msgqueue) override;
+    Error msgqueue_bind_send_virq(CapId msgqueue, CapId vic, std::uint32_t virq) override;
+    Error msgqueue_bind_receive_virq(CapId msgqueue, CapId vic, std::uint32_t virq) override;
+    Error msgqueue_unbind_send_virq(CapId msgqueue) override;
+    Error msgqueue_unbind_receive_virq(CapId msgqueue) override;
+    DoorbellResult doorbell_send(CapId doorbell, std::uint64_t new_flags) override;
+    DoorbellResult doorbell_receive(CapId doorbell, std::uint64_t clear_flags) override;
+    Error doorbell_mask(CapId doorbell, std::uint64_t enable_mask, std::uint64_t ack_mask) override;
+    Error doorbell_bind_virq(CapId doorbell, CapId vic, std::uint32_t virq) override;
+    Error doorbell_unbind_virq(CapId doorbell) override;
 };
 
 class IdentityMemory final : public Memory {

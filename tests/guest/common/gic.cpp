@@ -142,6 +142,15 @@ bool interrupt_pending()
     return (v & 0x80) != 0;  // I
 }
 
+void gic_enable_spi(u32 intid, bool edge)
+{
+    const u64 cfg = gicd_base + 0x0C00 + 4 * (intid / 16);  // GICD_ICFGR<n>: 2 bits each
+    const u32 bit = 2u << (2 * (intid % 16));
+    reg32(cfg) = edge ? (reg32(cfg) | bit) : (reg32(cfg) & ~bit);
+    *reinterpret_cast<volatile u64*>(gicd_base + 0x6000 + 8 * u64{intid}) = 0;  // GICD_IROUTER: vCPU 0
+    reg32(gicd_base + 0x0100 + 4 * (intid / 32)) = 1u << (intid % 32);         // GICD_ISENABLER<n>
+}
+
 u32 gic_acknowledge()
 {
     u64 v;

@@ -63,56 +63,91 @@ u64 image_base() { return reinterpret_cast<std::uintptr_t>(__image_start); }
 u64 image_end() { return reinterpret_cast<std::uintptr_t>(__image_end); }
 
 namespace {
-u32 fdt32(const unsigned char* p) { return u32{p[0]} << 24 | u32{p[1]} << 16 | u32{p[2]} << 8 | u32{p[3]}; }
-
 bool same(const char* a, const char* b)
 {
     for (; *a != '\0' && *a == *b; ++a, ++b) {
     }
     return *a == *b;
 }
+
+// A node name matches a path component with or without its unit address.
+bool name_matches(const char* name, const char* component)
+{
+    for (; *component != '\0' && *name == *component; ++name, ++component) {
+    }
+    return *component == '\0' && (*name == '\0' || *name == '@');
+}
 }  // namespace
 
+u32 fdt32(const void* at)
+{
+    const auto* p = static_cast<const unsigned char*>(at);
+    return u32{p[0]} << 24 | u32{p[1]} << 16 | u32{p[2]} << 8 | u32{p[3]};
+}
+
 // A walk of the structure block, byte by byte (the MMU is off: no unaligned loads).
-const char* chosen_bootargs(u64 dt_ipa)
+const void* dt_property(u64 dt_ipa, const char* const* path, unsigned depth_wanted, const char* property, u32* size,
+                        const char** node_name)
 {
     constexpr u32 begin_node = 1, end_node = 2, prop = 3, nop = 4;
+    constexpr unsigned max_depth = 8;
     const auto* base = reinterpret_cast<const unsigned char*>(dt_ipa);
-    if (dt_ipa == 0 || fdt32(base) != 0xd00dfeed) {
-        return "";
+    if (dt_ipa == 0 || fdt32(base) != 0xd00dfeed || depth_wanted > max_depth) {
+        return nullptr;
     }
     const unsigned char* p = base + fdt32(base + 8);        // off_dt_struct
     const unsigned char* const end = p + fdt32(base + 36);  // size_dt_struct
     const char* const strings = reinterpret_cast<const char*>(base + fdt32(base + 12));
-    unsigned depth = 0;
-    bool chosen = false;
+    unsigned depth = 0;    // of the node being read; the root is 1
+    unsigned matched = 0;  // how many path components the open nodes match
+    const char* last_name = "";
     while (p + 4 <= end) {
         const u32 token = fdt32(p);
         p += 4;
         if (token == begin_node) {
             const char* name = reinterpret_cast<const char*>(p);
-            chosen = ++depth == 2 && same(name, "chosen");
+            ++depth;
+            // The root (depth 1) matches nothing; depth d > 1 matches component d - 2.
+            if (depth >= 2 && matched == depth - 2 && depth - 2 < depth_wanted && name_matches(name, path[depth - 2])) {
+                ++matched;
+                last_name = name;
+            }
             std::size_t length = 0;
             while (name[length] != '\0') {
                 ++length;
             }
             p += (length + 4) & ~std::size_t{3};
         } else if (token == end_node) {
-            chosen = false;
+            if (depth >= 2 && matched == depth - 1) {
+                --matched;
+            }
             --depth;
         } else if (token == prop) {
-            const u32 size = fdt32(p);
+            const u32 length = fdt32(p);
             const char* name = strings + fdt32(p + 4);
             p += 8;
-            if (chosen && same(name, "bootargs")) {
-                return reinterpret_cast<const char*>(p);
+            if (matched == depth_wanted && depth == depth_wanted + 1 && same(name, property)) {
+                if (size != nullptr) {
+                    *size = length;
+                }
+                if (node_name != nullptr) {
+                    *node_name = last_name;
+                }
+                return p;
             }
-            p += (size + 3) & ~u32{3};
+            p += (length + 3) & ~u32{3};
         } else if (token != nop) {  // FDT_END, or something malformed
             break;
         }
     }
-    return "";
+    return nullptr;
+}
+
+const char* chosen_bootargs(u64 dt_ipa)
+{
+    static constexpr const char* chosen[] = {"chosen"};
+    const void* value = dt_property(dt_ipa, chosen, 1, "bootargs", nullptr);
+    return value != nullptr ? static_cast<const char*>(value) : "";
 }
 
 extern "C" {

@@ -29,6 +29,7 @@ extern "C" GUEST_HIDDEN const char guest_name[];
 namespace guest {
 
 using u8 = std::uint8_t;
+using u16 = std::uint16_t;
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
 using i64 = std::int64_t;
@@ -107,6 +108,16 @@ const BootState& boot_state();
 u64 image_base();
 u64 image_end();
 
+// A property of the flattened DT at `dt_ipa`: of the node at path[0]/.../path[depth - 1]
+// below the root, each component matching a node's name with or without its unit address
+// ("gunyah-resource-mgr" matches gunyah-resource-mgr@12), the first such node that has
+// the property. Its value (size bytes, big-endian cells), or nullptr; node_name, when
+// given, gets the node's full name.
+const void* dt_property(u64 dt_ipa, const char* const* path, unsigned depth, const char* property, u32* size,
+                        const char** node_name = nullptr);
+// A big-endian 32-bit cell, read byte by byte.
+u32 fdt32(const void* at);
+
 // /chosen/bootargs of the flattened DT at `dt_ipa` (run()'s argument), or "" when it has
 // none: the guest-loader module's bootargs=, which the RM copies there.
 const char* chosen_bootargs(u64 dt_ipa);
@@ -160,6 +171,10 @@ const char* gic_enable_distributor();
 // GICR_TYPER's affinity) awake (GICR_WAKER.ProcessorSleep clear, ChildrenAsleep cleared);
 // INTID 27 Group 1, priority 0xa0, enabled; ICC_PMR_EL1 = 0xff, ICC_IGRPEN1_EL1 = 1.
 const char* gic_enable_vtimer();
+// An SPI (32..1019), Group 1 as the vGIC resets it, routed to vCPU 0 and enabled; edge or
+// level-triggered. Needs gic_enable_distributor() and, to wake WFI, gic_enable_vtimer()'s
+// CPU-interface set-up on vCPU 0.
+void gic_enable_spi(u32 intid, bool edge);
 // ISR_EL1.I: an IRQ is pending at this (v)CPU, masked by PSTATE.I or not; in a VM, the
 // virtual IRQ the CPU interface signals for a pending interrupt it would let through.
 bool interrupt_pending();
