@@ -4,7 +4,7 @@
 // QEMU's 62.5 MHz), and WFI skips time forward instead of waiting.
 //
 // What to run comes from the module's bootargs (guest-loader bootargs=, which the RM puts
-// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle` or a comma list;
+// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle`, `bench=rpc` or a comma list;
 // without one, all that the vCPU count allows.
 //   calls   null hypercall (native hvc #0x6000 hyp_identify), SMCCC_VERSION through
 //           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer's
@@ -35,8 +35,10 @@
 // (ISR_EL1.I), and then acknowledges and ends it with the timer disabled, outside what
 // is timed.
 #include "hyp_api/gunyah_client.h"
+#include "hyp_api/gunyah_objects.h"
 #include "hyp_api/psci.h"
 #include "hyp_api/vcpu_mpidr.h"
+#include "rm_link.h"
 #include "runtime.h"
 
 GUEST_NAME("bench");
@@ -851,6 +853,74 @@ void bench_irq()
 
 namespace {
 
+// ---- RPC to the resource manager ------------------------------------------------------------
+
+RmLink rpc_link;
+u8 rpc_reply[GUNYAH_RM_RPC_FRAGMENT_SIZE];
+u16 rpc_seq = 1;
+constexpr u32 rpc_unknown_id = 0x56000fffu;  // answered UNIMPLEMENTED: 12 bytes
+
+// The virtual timer as a backstop only: the reply's interrupt ends the WFI.
+u32 wait_for_reply_interrupt()
+{
+    arm_vtimer(ticks_from_us(10000));
+    const u32 intid = wfi_for_interrupt();
+    if (intid < gic_special_intids) {
+        gic_end_of_interrupt(intid);
+    }
+    disarm_vtimer();
+    return intid;
+}
+
+[[gnu::noinline]] void loop_rpc_round_trip(u64 n)  // includes the guest's own RPC code
+{
+    for (u64 i = 0; i < n; ++i) {
+        (void)rm_send(rpc_link, GUNYAH_RM_RPC_TYPE_REQUEST, 0, rpc_seq++, GUNYAH_RM_MSG_VM_GET_VMID, 0);
+        if (rm_receive(rpc_link, rpc_reply, 1000000) != GUNYAH_RM_RPC_HDR_SIZE + 8) {
+            bad("VM_GET_VMID: no 16-byte reply");
+            return;
+        }
+    }
+}
+
+// A VM_GET_VMID round trip as Linux's driver makes one (send, sleep in WFI until the rx
+// interrupt, receive): the send, the switch to the RM, its reading, dispatching and
+// replying, the interrupt, the switch back and the receive. Then a 240-byte send alone
+// and the receive of a 12-byte reply alone.
+void bench_rpc(u64 dt_ipa)
+{
+    if (!find_rm_link(dt_ipa, rpc_link)) {
+        bad("no RM link in the device tree: nothing to measure");
+        return;
+    }
+    gic_enable_spi(rpc_link.rx_intid, true);
+    const Baselines b = baselines(10);
+    report("RPC round trip (VM_GET_VMID, reply awaited in WFI)", measure(loop_rpc_round_trip, 10, 20), b.null_x100);
+
+    u64 send_best = ~u64{0}, receive_best = ~u64{0};
+    for (unsigned i = 0; i < 50; ++i) {
+        static u8 fragment[GUNYAH_RM_RPC_FRAGMENT_SIZE];
+        gunyah_rm_rpc_hdr_write(fragment, GUNYAH_RM_RPC_TYPE_REQUEST, 0, rpc_seq++, rpc_unknown_id);
+        const u64 t0 = counter();
+        const gunyah::MsgqSendResult sent =
+            gunyah::msgqueue_send(rpc_link.tx, sizeof fragment, fragment, GUNYAH_MSGQUEUE_SEND_PUSH);
+        const u64 t1 = counter();
+        (void)wait_for_reply_interrupt();
+        const u64 t2 = counter();
+        const gunyah::MsgqReceiveResult got = gunyah::msgqueue_receive(rpc_link.rx, rpc_reply, sizeof rpc_reply);
+        const u64 t3 = counter();
+        if (!sent.ok() || !got.ok() || got.size != GUNYAH_RM_RPC_HDR_SIZE + 4) {
+            bad("240-byte request %u: send %ld, receive %ld (%zu bytes)", i, static_cast<i64>(sent.error),
+                static_cast<i64>(got.error), got.size);
+            return;
+        }
+        send_best = t1 - t0 < send_best ? t1 - t0 : send_best;
+        receive_best = t3 - t2 < receive_best ? t3 - t2 : receive_best;
+    }
+    report("msgqueue_send of 240 bytes (one RPC fragment)", per_op_x100(send_best, 1), b.null_x100);
+    report("msgqueue_receive of a 12-byte reply", per_op_x100(receive_best, 1), b.null_x100);
+}
+
 // ---- Which: the bench= word of the bootargs ------------------------------------------------
 
 // What follows `bench=` in `args`, or nullptr when no word starts with it.
@@ -926,5 +996,8 @@ void guest::run(u64 dt_ipa)
     }
     if (list == nullptr ? true : listed(list, "idle")) {
         bench_idle();
+    }
+    if (list == nullptr ? true : listed(list, "rpc")) {
+        bench_rpc(dt_ipa);
     }
 }

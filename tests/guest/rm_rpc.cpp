@@ -14,6 +14,7 @@
 #include "hyp_api/client/ipc.h"
 #include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rm_rpc.h"
+#include "rm_link.h"
 #include "runtime.h"
 
 GUEST_NAME("rm-rpc");
@@ -29,82 +30,22 @@ constexpr u32 get_vmid = GUNYAH_RM_MSG_VM_GET_VMID;
 constexpr u32 unknown_id = 0x56000fffu;
 constexpr u64 reply_timeout_us = 2000000;
 
-struct Link {
-    CapId tx = 0;
-    CapId rx = 0;
-    u32 tx_intid = 0;
-    u32 rx_intid = 0;
-};
+using Link = RmLink;
 
-u8 fragment[GUNYAH_RM_RPC_FRAGMENT_SIZE];
 u8 reply[GUNYAH_RM_RPC_FRAGMENT_SIZE];
 std::size_t reply_size = 0;
 u16 next_seq = 0x100;
 
-bool find_link(u64 dt, Link& link)
-{
-    static constexpr const char* rm_node[] = {"hypervisor", "gunyah-resource-mgr"};
-    static constexpr const char* hyp_node[] = {"hypervisor"};
-    u32 size = 0;
-    const char* name = "";
-    const auto* compat = static_cast<const char*>(dt_property(dt, hyp_node, 1, "compatible", &size));
-    check(compat != nullptr && size >= 18 && __builtin_memcmp(compat, "gunyah-hypervisor", 18) == 0,
-          "/hypervisor is compatible with \"gunyah-hypervisor\" first");
-    const auto* reg = static_cast<const u8*>(dt_property(dt, rm_node, 2, "reg", &size, &name));
-    if (!check(reg != nullptr && size == 16, "%s: reg holds two 64-bit capability ids (%u bytes)", name, size)) {
-        return false;
-    }
-    link.tx = (u64{fdt32(reg)} << 32) | fdt32(reg + 4);
-    link.rx = (u64{fdt32(reg + 8)} << 32) | fdt32(reg + 12);
-    const auto* irqs = static_cast<const u8*>(dt_property(dt, rm_node, 2, "interrupts", &size));
-    if (!check(irqs != nullptr && size == 24, "interrupts: two 3-cell specifiers (%u bytes)", size)) {
-        return false;
-    }
-    const bool spis = fdt32(irqs) == 0 && fdt32(irqs + 12) == 0;
-    const bool edges = fdt32(irqs + 8) == 1 && fdt32(irqs + 20) == 1;
-    link.tx_intid = fdt32(irqs + 4) + 32;
-    link.rx_intid = fdt32(irqs + 16) + 32;
-    say("RM link: tx cap %#lx, rx cap %#lx, tx INTID %u, rx INTID %u", link.tx, link.rx, link.tx_intid, link.rx_intid);
-    return check(spis && edges, "both interrupts are edge-triggered SPIs") &&
-           check(link.tx != link.rx, "two different caps");
-}
-
-// One fragment: the header, then `size` payload bytes of pattern.
 gunyah::MsgqSendResult send_fragment(const Link& link, u32 type, u32 continuations, u16 seq, u32 id,
                                      std::size_t size, u8 pattern = 0)
 {
-    gunyah_rm_rpc_hdr_write(fragment, type, continuations, seq, id);
-    for (std::size_t i = 0; i < size; ++i) {
-        fragment[GUNYAH_RM_RPC_HDR_SIZE + i] = static_cast<u8>(pattern + i);
-    }
-    return gunyah::msgqueue_send(link.tx, GUNYAH_RM_RPC_HDR_SIZE + size, fragment, GUNYAH_MSGQUEUE_SEND_PUSH);
+    return rm_send(link, type, continuations, seq, id, size, nullptr, pattern);
 }
 
-// Waits for the rx interrupt (or finds a message already there), then reads one.
 bool receive(const Link& link, u64 timeout_us = reply_timeout_us)
 {
-    const u64 start = counter();
-    for (;;) {
-        gunyah::MsgqReceiveResult r = gunyah::msgqueue_receive(link.rx, reply, sizeof reply);
-        if (r.ok()) {
-            reply_size = r.size;
-            return true;
-        }
-        if (r.error != Error::msgqueue_empty) {
-            bad("msgqueue_receive on the rx cap: error %d", static_cast<int>(r.error));
-            return false;
-        }
-        if (us_from_ticks(counter() - start) > timeout_us) {
-            return false;
-        }
-        // Sleep until the rx interrupt, with the timer as a backstop.
-        arm_vtimer(ticks_from_us(10000));
-        const u32 intid = wfi_for_interrupt();
-        if (intid < gic_special_intids) {
-            gic_end_of_interrupt(intid);
-        }
-        disarm_vtimer();
-    }
+    reply_size = rm_receive(link, reply, timeout_us);
+    return reply_size != 0;
 }
 
 u32 le32(const u8* p) { return u32{p[0]} | u32{p[1]} << 8 | u32{p[2]} << 16 | u32{p[3]} << 24; }
@@ -194,7 +135,7 @@ void rights_and_bad_calls(const Link& link)
 void guest::run(u64 dt_ipa)
 {
     Link link;
-    if (!find_link(dt_ipa, link)) {
+    if (!find_rm_link(dt_ipa, link)) {
         finish();
     }
     if (const char* e = gic_enable_distributor()) {
@@ -229,6 +170,7 @@ void guest::run(u64 dt_ipa)
           "a 500-byte request in three fragments: one reply (UNIMPLEMENTED)");
 
     // 5. Garbage is dropped without a reply.
+    u8 fragment[GUNYAH_RM_RPC_HDR_SIZE];
     gunyah_rm_rpc_hdr_write(fragment, GUNYAH_RM_RPC_TYPE_REQUEST, 0, 0x7777, get_vmid);
     fragment[0] = 0x23;  // API version 3
     (void)gunyah::msgqueue_send(link.tx, 8, fragment, GUNYAH_MSGQUEUE_SEND_PUSH);

@@ -242,8 +242,9 @@ CASES += [
     _guest("sgi-storm", 2, r"^guest sgi-storm: 4 vCPUs", append="rm.vcpus=4", suffix="-4vcpus"),
     # The benchmark guest must run to the end (its figures are scripts/bench's job, under -icount).
     Case("guest-bench-runs", ("-smp", "1"), (r"^bench: null hypercall .* \d+ instructions", r"^bench: vCPU switch",
+                                              r"^bench: RPC round trip .* \d+ instructions",
                                               r"^guest bench: PASS$"),
-         forbid=HEALTHY + ("FAIL",), guest="bench", bootargs="bench=switch", append="rm.vcpus=2"),
+         forbid=HEALTHY + ("FAIL", "BAD"), guest="bench", bootargs="bench=switch,rpc", append="rm.vcpus=2"),
     # No guest-loader module: nothing to boot.
     Case("rm-no-module", ("-smp", "2"), (r"RM: no primary VM kernel",)),
 ]
