@@ -5,12 +5,6 @@
 HYP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HYP_CACHE="${HYP_ROOT}/.cache"
 
-# Options every QEMU command line of the project carries. Without -nic, QEMU's virt machine
-# adds a virtio-net card whose option ROM (efi-virtio.rom) comes from ipxe-qemu, a package
-# qemu-system-arm only recommends: a bare Debian machine lacks it and QEMU refuses to start.
-# Nothing here uses a network. tests/qemu/check_command_lines.py checks every command line.
-HYP_QEMU_BASE_ARGS=(-nic none)
-
 # Messages go to stderr so that a script's stdout stays usable.
 hyp_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 hyp_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }

@@ -146,6 +146,10 @@ def make(kind: str, qemu_command: list[str], dtc: str, out_dtb: Path,
         raise KeyError(f"unknown device-tree transform {kind!r} (have: {', '.join(TRANSFORMS)})")
     with tempfile.TemporaryDirectory(prefix="hyp-dt-") as tmp:
         base = Path(tmp) / "qemu.dtb"
+        # The boot's own command line, -nic none included (harness.qemu_command): a default
+        # network card's ROM would be looked for even to dump the tree.
+        if "-nic" not in qemu_command and "-nodefaults" not in qemu_command:
+            raise ValueError("the QEMU command line lacks -nic none")
         r = subprocess.run(qemu_command + ["-machine", f"dumpdtb={base}"],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
         if r.returncode != 0 or not base.exists():

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 # (QEMU merges repeated -M options and keeps the last -smp, -cpu and -m).
 DEFAULT_MACHINE = "virt,virtualization=on,gic-version=3"
 DEFAULT_ARGS = ("-cpu", "max", "-smp", "4", "-m", "1G")
-# On every command line, first (scripts/lib/common.sh has the same for the scripts): no
+# On every command line, first (scripts/run and scripts/bench write the same): no
 # network card. Without -nic, virt adds a virtio-net card whose option ROM comes from
 # ipxe-qemu, which qemu-system-arm only recommends; a bare Debian machine lacks it and
 # QEMU would not start. check_command_lines.py checks every command line the project builds.
@@ -70,9 +70,6 @@ class Case:
     bootargs: str | None = None
     append: str | None = None  # the hypervisor's command line (-append)
     needs: tuple[str, ...] = ()  # files ({cache}/...) without which the case is skipped
-    # End QEMU as soon as every expect pattern has matched (a kernel that cannot finish
-    # booting yet); the exit status is then not checked.
-    stop_when_matched: bool = False
     # The primary VM's initramfs, loaded by a second guest-loader (initrd=) at the first
     # 2 MiB boundary after the kernel ({cache} as for `kernel`).
     initrd: str | None = None

@@ -44,7 +44,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 HERE = Path(__file__).resolve().parent
@@ -62,6 +61,7 @@ POLL_SECONDS = 0.2
 
 def qemu_command(qemu: str, image: str | None, machine: str, extra: list[str] | tuple[str, ...]) -> list[str]:
     """The full QEMU command line: defaults first, then `extra` (which wins)."""
+    # -nic none (cases.BASE_ARGS): no default network card, whose ROM a bare machine lacks.
     cmd = [qemu, *cases.BASE_ARGS, "-M", machine, *DEFAULT_ARGS, "-nographic", "-no-reboot"]
     if image:
         cmd += ["-kernel", image]
@@ -130,17 +130,13 @@ class Interaction:
 
 
 def run_qemu(cmd: list[str], timeout: float, log_path: Path,
-             stop_when: Callable[[str], bool] | None = None,
-             interaction: Interaction | None = None) -> tuple[int | None, float, str, bool]:
+             interaction: Interaction | None = None) -> tuple[int | None, float, str]:
     """Runs QEMU with its stdout (the serial console) going to log_path.
 
-    With stop_when, the log is read while QEMU runs and QEMU is ended as soon as
-    stop_when(log) is true. With an interaction, QEMU's stdin (the serial port's input)
-    is a pipe that the interaction's steps write to as the log shows what they wait for.
-    Returns (exit status or None on timeout or stop, seconds taken, QEMU's stderr,
-    whether stop_when ended it)."""
+    With an interaction, QEMU's stdin (the serial port's input) is a pipe that the
+    interaction's steps write to as the log shows what they wait for. Returns (exit
+    status or None on timeout, seconds taken, QEMU's stderr)."""
     start = time.monotonic()
-    stopped = False
     with open(log_path, "wb") as log, tempfile.TemporaryFile() as err:
         # A session of its own, so that a timeout kills QEMU and anything it started;
         # no stdin (unless the case talks to the guest), so that -nographic neither
@@ -148,7 +144,7 @@ def run_qemu(cmd: list[str], timeout: float, log_path: Path,
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if interaction else subprocess.DEVNULL,
                                 stdout=log, stderr=err, start_new_session=True)
         try:
-            if stop_when is None and interaction is None:
+            if interaction is None:
                 status = proc.wait(timeout=timeout)
             else:
                 status = None
@@ -159,11 +155,7 @@ def run_qemu(cmd: list[str], timeout: float, log_path: Path,
                         status = proc.wait(timeout=POLL_SECONDS)
                     except subprocess.TimeoutExpired:
                         text = reader.read()
-                        if interaction:
-                            interaction.poll(text, proc.stdin)
-                        if stop_when and stop_when(text):
-                            stopped = True
-                            break
+                        interaction.poll(text, proc.stdin)
                 reader.close()
         except subprocess.TimeoutExpired:
             status = None
@@ -180,7 +172,7 @@ def run_qemu(cmd: list[str], timeout: float, log_path: Path,
                     pass
         err.seek(0)
         stderr = err.read().decode(errors="replace")
-    return status, time.monotonic() - start, stderr, stopped
+    return status, time.monotonic() - start, stderr
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -194,11 +186,6 @@ def _kill_group(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-def all_expected(log: str, expect: list[str], ordered: bool) -> bool:
-    """Whether every expect pattern matches (the stop_when of stop_when_matched cases)."""
-    return not check_log(log, expect, [], ordered)
 
 
 def check_log(log: str, expect: list[str], forbid: list[str], ordered: bool) -> list[str]:
@@ -229,7 +216,7 @@ def _line_at(text: str, index: int) -> str:
 def run(name: str, *, image: str | None, qemu: str, dtc: str, machine: str, args: list[str],
         expect: list[str], forbid: list[str], ordered: bool, status: int, timeout: float,
         bad_dt_kind: str | None, files: dict[str, bytes], log_path: Path | None,
-        verbose: bool, stop_when_matched: bool = False,
+        verbose: bool,
         interact: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()) -> bool:
     with tempfile.TemporaryDirectory(prefix="hyp-qemu-") as tmp:
         for fname, data in files.items():
@@ -253,25 +240,21 @@ def run(name: str, *, image: str | None, qemu: str, dtc: str, machine: str, args
         if verbose:
             print("+ " + shlex.join(cmd), flush=True)
 
-        stop_when = (lambda text: all_expected(text, expect, ordered)) if stop_when_matched else None
         interaction = Interaction(interact) if interact else None
-        exit_status, elapsed, stderr, stopped = run_qemu(cmd, timeout, log_path, stop_when, interaction)
+        exit_status, elapsed, stderr = run_qemu(cmd, timeout, log_path, interaction)
         log = read_log(log_path)
 
     problems = interaction.problems() if interaction else []
-    if stopped:
-        pass  # ended by the harness once every expected line was seen: no exit status
-    elif exit_status is None:
+    if exit_status is None:
         problems.append(f"timed out after {timeout:g} s (QEMU killed)")
     elif exit_status != status:
         problems.append(f"QEMU exited with status {exit_status}, expected {status}")
     problems += check_log(log, expect, forbid, ordered)
 
     if not problems:
-        how = "QEMU ended by the harness once all were seen" if stopped else f"exit {exit_status}"
         talk = f"{len(interaction.steps)} interaction step(s) done, " if interaction else ""
         print(f"PASS {name}: {talk}{len(expect)} expected pattern(s) seen, none forbidden, "
-              f"{how}, {elapsed:.1f} s{keep_note}")
+              f"exit {exit_status}, {elapsed:.1f} s{keep_note}")
         if verbose:
             print(log, end="" if log.endswith("\n") else "\n")
         return True
@@ -475,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
                       args=list(c.args) + vm_args, expect=list(c.expect), forbid=list(c.forbid),
                       ordered=c.ordered, status=c.status, timeout=a.timeout or c.timeout,
                       bad_dt_kind=c.bad_dt, files=c.files, log_path=log, verbose=a.verbose,
-                      stop_when_matched=c.stop_when_matched, interact=c.interact)
+                      interact=c.interact)
         if ok and ran == 0:
             return SKIP_STATUS
     else:
