@@ -16,7 +16,7 @@ constexpr std::uint64_t ipa = 0x1000'0000;
 
 }  // namespace
 
-TEST_CASE("an address space claims its VMID and builds its tables; deleting it gives both back")
+TEST_CASE("an address space claims its VMID and builds its tables, deleting it gives both back")
 {
     System s;
     const std::uint64_t free_start = s.root.free_bytes();

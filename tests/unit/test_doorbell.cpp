@@ -37,7 +37,7 @@ struct Bells : Ipc {
 
 }  // namespace
 
-TEST_CASE("doorbell: created in init, activated with nothing to configure; nothing works before")
+TEST_CASE("doorbell: created in init, activated with nothing to configure, nothing works before")
 {
     Bells s;
     CapId d = s.new_doorbell();
@@ -64,7 +64,7 @@ TEST_CASE("doorbell: created in init, activated with nothing to configure; nothi
     CHECK(s.e(GUNYAH_HC_OBJECT_ACTIVATE, d) == GUNYAH_ERROR_OBJECT_STATE);
 }
 
-TEST_CASE("doorbell: send ORs flags in, receive clears them; each returns the word as it was")
+TEST_CASE("doorbell: send ORs flags in, receive clears them, each returns the word as it was")
 {
     Bells s;
     CapId d = s.doorbell();
@@ -152,7 +152,7 @@ TEST_CASE("doorbell: ack_mask bits are cleared when the interrupt is raised")
     CHECK(s.raised(quiet) == 0);
 }
 
-TEST_CASE("doorbell: mask raises once when it enables flags already set; reset restores the defaults")
+TEST_CASE("doorbell: mask raises once when it enables flags already set, reset restores the defaults")
 {
     Bells s;
     CapId d = s.doorbell();

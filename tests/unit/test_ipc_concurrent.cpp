@@ -110,7 +110,7 @@ Counts run_pair(Ipc& s, CapId q, std::atomic<bool>* stop_extra = nullptr)
 
 }  // namespace
 
-TEST_CASE("ipc concurrent: a sender and a receiver on two CPUs; every message once, in order; one raise per edge")
+TEST_CASE("ipc concurrent: a sender and a receiver on two CPUs, every message once, in order, one raise per edge")
 {
     Ipc s;
     CapId q = s.msgqueue(depth, rm_size);

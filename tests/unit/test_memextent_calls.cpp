@@ -89,7 +89,7 @@ TEST_CASE("every memory type and access is accepted by memextent_configure")
     }
 }
 
-TEST_CASE("the last configuration is the one activation uses; an active extent cannot be configured")
+TEST_CASE("the last configuration is the one activation uses, an active extent cannot be configured")
 {
     System s;
     CapId me = s.new_extent();
@@ -210,7 +210,7 @@ TEST_CASE("memextent_configure_derive checks the parent and the range, and chang
     CHECK(after == before);
 }
 
-TEST_CASE("a parent of memtype any lets a child choose; others pass theirs down")
+TEST_CASE("a parent of memtype any lets a child choose, others pass theirs down")
 {
     System s;
     CapId any = s.extent(s.top(8), 8 * page);

@@ -162,7 +162,7 @@ TEST_CASE("msgqueue: sizes are checked: a message beyond the queue's size, a rec
     CHECK(r.x[1] == 10);
 }
 
-TEST_CASE("msgqueue: messages go through the caller's stage 2; a bad buffer is addr_inval and changes nothing")
+TEST_CASE("msgqueue: messages go through the caller's stage 2, a bad buffer is addr_inval and changes nothing")
 {
     Queues s;
     CapId q = s.bound_queue(4, rm_size);

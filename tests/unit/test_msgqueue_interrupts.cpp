@@ -192,7 +192,7 @@ TEST_CASE("msgqueue: flush empties the queue and says so to a sender that was ab
     }
 }
 
-TEST_CASE("msgqueue: binding: each side once, on a free SPI of an active vic; unbinding an unbound side")
+TEST_CASE("msgqueue: binding: each side once, on a free SPI of an active vic, unbinding an unbound side")
 {
     Queues s;
     CapId q = s.msgqueue(4, rm_size);

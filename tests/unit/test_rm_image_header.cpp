@@ -123,7 +123,7 @@ TEST_CASE("rm image: a legacy image larger than 16 MiB reserves its own size")
     CHECK(kernel->image_size == 16 * mib + 0x1000);
 }
 
-TEST_CASE("rm image: a file without the ARM\\x64 magic is refused, naming what it looks like")
+TEST_CASE("rm image: a file without the Image magic (ARM, 0x64) is refused, naming what it looks like")
 {
     std::string message;
     auto bytes = image(0, 0x100000, 0x2);

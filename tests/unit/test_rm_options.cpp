@@ -76,7 +76,7 @@ TEST_CASE("rm options: nothing given keeps the defaults: 512 MiB and one vCPU pe
     CHECK(primary_vcpu_count(p->options, 1) == 1);
 }
 
-TEST_CASE("rm options: rm.mem and rm.vcpus are read; the last one given wins")
+TEST_CASE("rm options: rm.mem and rm.vcpus are read, the last one given wins")
 {
     auto p = parse("rm.mem=256M rm.vcpus=8");
     REQUIRE(p->status.ok());
@@ -90,7 +90,7 @@ TEST_CASE("rm options: rm.mem and rm.vcpus are read; the last one given wins")
     CHECK(p->options.vcpus == 64);
 }
 
-TEST_CASE("rm options: unknown rm. options are collected for the report; other words are not the RM's")
+TEST_CASE("rm options: unknown rm. options are collected for the report, other words are not the RM's")
 {
     auto p = parse("rm.foo=1 console=ttyAMA0 rm.bar rm.mem=64M");
     REQUIRE(p->status.ok());

@@ -159,7 +159,7 @@ TEST_CASE("rm rpc channel: notifications and replies interleave by message, neve
     CHECK(linux.messages[2].payload == vm_status);
 }
 
-TEST_CASE("rm rpc channel: 256 notifications wait for a full queue; the 257th is dropped and costs no number",
+TEST_CASE("rm rpc channel: 256 notifications wait for a full queue, the 257th is dropped and costs no number",
           "[rpc]")
 {
     auto s = setup();

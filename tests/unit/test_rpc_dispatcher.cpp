@@ -130,7 +130,7 @@ TEST_CASE("rm rpc dispatch: replies and notifications a client sends the RM are 
     CHECK(s->dispatcher.stats().requests == 0);
 }
 
-TEST_CASE("rm rpc dispatch: a handler gets the request and its context; its data goes out only with OK", "[rpc]")
+TEST_CASE("rm rpc dispatch: a handler gets the request and its context, its data goes out only with OK", "[rpc]")
 {
     auto s = setup();
     Recorder rec;

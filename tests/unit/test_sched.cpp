@@ -155,7 +155,7 @@ TEST_CASE("a lower-priority entity never runs while a higher one is ready", "[sc
     }
 }
 
-TEST_CASE("unblocking a higher-priority entity kicks its CPU; equal or lower does not", "[sched]")
+TEST_CASE("unblocking a higher-priority entity kicks its CPU, equal or lower does not", "[sched]")
 {
     World w;
     Entity running, higher, equal, lower;

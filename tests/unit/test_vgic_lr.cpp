@@ -62,7 +62,7 @@ TEST_CASE("vgic: a disabled pending interrupt waits, and enabling it notifies an
     CHECK(gic.flush(0).used == 1);
 }
 
-TEST_CASE("vgic: a disabled group stops delivery; enabling the group notifies", "[vgic]")
+TEST_CASE("vgic: a disabled group stops delivery, enabling the group notifies", "[vgic]")
 {
     Gic gic;
     gic.setup(spi, 0x80, true);
@@ -132,7 +132,7 @@ TEST_CASE("vgic: an edge that fires again while active is listed pending and act
     }
 }
 
-TEST_CASE("vgic: a level line held high pends again after EOI; lowered before EOI it does not", "[vgic]")
+TEST_CASE("vgic: a level line held high pends again after EOI, lowered before EOI it does not", "[vgic]")
 {
     Gic gic;
     gic.enable_group1();
@@ -186,7 +186,7 @@ TEST_CASE("vgic: a level line held high pends again after EOI; lowered before EO
     }
 }
 
-TEST_CASE("vgic: an edge on a level-configured PPI lasts until acknowledged; a second one after is kept", "[vgic]")
+TEST_CASE("vgic: an edge on a level-configured PPI lasts until acknowledged, a second one after is kept", "[vgic]")
 {
     // The virtual timer as the glue may inject it: Linux configures PPI 27 level, the glue
     // raises an edge each time the timer fires.
@@ -198,7 +198,9 @@ TEST_CASE("vgic: an edge on a level-configured PPI lasts until acknowledged; a s
     Lrs lrs;
     Vgic::Flush f = reenter(gic, 1, lrs);
     REQUIRE(f.used == 1);
-    CHECK(f.lrs[0] == lr::make(timer_ppi, 0xa0, true, lr::state_pending, true));
+    // Pended through its latch alone, the line low: no EOI maintenance, so its EOI costs
+    // no exit (vgic_lr.cpp).
+    CHECK(f.lrs[0] == lr::make(timer_ppi, 0xa0, true, lr::state_pending, false));
     CHECK(gic.flush(0).used == 0);  // private to vCPU 1
 
     lrs.ack(timer_ppi);

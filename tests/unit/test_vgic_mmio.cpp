@@ -70,7 +70,7 @@ bool redist_implemented(std::uint32_t offset, unsigned size)
 
 }  // namespace
 
-TEST_CASE("vgic: every distributor offset and width is answered; unimplemented ones are RAZ/WI", "[vgic][mmio]")
+TEST_CASE("vgic: every distributor offset and width is answered, unimplemented ones are RAZ/WI", "[vgic][mmio]")
 {
     Gic gic(2, 64);
     for (unsigned size : widths) {
@@ -97,7 +97,7 @@ TEST_CASE("vgic: every distributor offset and width is answered; unimplemented o
     CHECK(gic.vgic->distributor().mmio_write(~std::uint64_t{3}, 4, 1) == hyp::virt::MmioResult::done);
 }
 
-TEST_CASE("vgic: every redistributor offset and width is answered; unimplemented ones are RAZ/WI", "[vgic][mmio]")
+TEST_CASE("vgic: every redistributor offset and width is answered, unimplemented ones are RAZ/WI", "[vgic][mmio]")
 {
     Gic gic(3, 32);
     std::uint64_t span = 3 * g::redistributor_stride;

@@ -179,7 +179,7 @@ TEST_CASE("vic: vic_attach_vcpu checks the vic cap and state, the thread cap and
     CHECK(s.attach(s.group_cap, t2, 3) == GUNYAH_ERROR_OK);
 }
 
-TEST_CASE("vic: activating a vCPU puts the vGIC on its address space's bus; another address space is refused")
+TEST_CASE("vic: activating a vCPU puts the vGIC on its address space's bus, another address space is refused")
 {
     Vics s;
     CapId c = s.active_vic(3, 64);

@@ -141,7 +141,7 @@ TEST_CASE("AFFINITY_INFO answers for attached vCPUs at level 0 only")
     CHECK(s.psci_call(boot, PSCI_FN_AFFINITY_INFO_32, 0x100, 0).x0 == psci(PSCI_AFFINITY_ON));
 }
 
-TEST_CASE("CPU_OFF powers the caller off; then CPU_ON starts it again")
+TEST_CASE("CPU_OFF powers the caller off, then CPU_ON starts it again")
 {
     System s;
     CapId boot = s.member(0);
