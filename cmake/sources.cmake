@@ -12,6 +12,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/mem/page_allocator.cpp
   kernel/hypercall/addrspace_calls.cpp
   kernel/hypercall/cspace_calls.cpp
+  kernel/hypercall/debug_calls.cpp
   kernel/hypercall/dispatch.cpp
   kernel/hypercall/identify.cpp
   kernel/hypercall/ipc_calls.cpp
@@ -41,6 +42,8 @@ set(HYP_PORTABLE_SOURCES
   kernel/object/object.cpp
   kernel/object/partition.cpp
   kernel/object/vcpu.cpp
+  kernel/object/vcpu_proxy.cpp
+  kernel/object/vcpu_run_state.cpp
   kernel/object/vic.cpp
   kernel/object/vpm_group.cpp
   kernel/virt/fault_injection.cpp
@@ -50,6 +53,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/virt/mmio_decode.cpp
   kernel/virt/vpl011.cpp
   kernel/virt/vm_devices.cpp
+  kernel/virt/vmmio_ranges.cpp
   kernel/virt/vpsci.cpp
   kernel/virt/vgic/vgic.cpp
   kernel/virt/vgic/vgic_dist.cpp

@@ -60,6 +60,11 @@
 #define GUNYAH_VCPU_RUN_WAKEUP_SYSTEM_SUSPEND   3u
 /* POWERED_OFF data0 */
 #define GUNYAH_VCPU_RUN_POWERED_OFF_EXITED      (1ull << 0)
+/* The vcpu_run after a VMMIO exit: resume0 a read's value, resume1 the action, resume2 0
+ * (Linux's GUNYAH_ADDRSPACE_VMMIO_ACTION_*, Gunyah's ADDRSPACE_RESUME_ACTION_*). */
+#define GUNYAH_VCPU_RUN_VMMIO_ACTION_EMULATE    0u   /* done: step over the access */
+#define GUNYAH_VCPU_RUN_VMMIO_ACTION_RETRY      1u   /* run the access again */
+#define GUNYAH_VCPU_RUN_VMMIO_ACTION_FAULT      2u   /* the guest takes a data abort */
 
 /* ---- Message queues -----------------------------------------------------------------------
  * msgqueue_configure create_info (u32): bits 15:0 depth in messages, bits 31:16 the

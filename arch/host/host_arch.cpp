@@ -47,7 +47,17 @@ void panic_with(const char* file, int line, const char* format, const fmt::Arg* 
 namespace hyp::sched {
 namespace {
 std::uint64_t delivered = 0;
+std::uint64_t poked = 0;
 }  // namespace
+
+void poke(CpuIndex cpu)
+{
+    if (cpu != no_cpu) {
+        __atomic_fetch_add(&poked, 1, __ATOMIC_RELAXED);
+    }
+}
+
+std::uint64_t pokes_sent() { return __atomic_load_n(&poked, __ATOMIC_RELAXED); }
 
 void deliver(Kick kick)
 {

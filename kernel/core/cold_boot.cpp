@@ -17,6 +17,7 @@
 #include "kernel/core/root_vm.h"
 #include "kernel/core/selftest.h"
 #include "kernel/core/smp.h"
+#include "kernel/hypercall/handlers.h"
 #include "kernel/mem/hyp_map.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/vmid_allocator.h"
@@ -69,6 +70,7 @@ PhysRange hypervisor_image()
 
 struct BootOptions {
     fmt::StrView selftest;
+    bool debug_calls = false;  // hyp.debug_calls=1: the hyp_debug_stats vendor call answers
 };
 
 // Options the hypervisor understands; anything else is reported, not ignored.
@@ -89,6 +91,12 @@ BootOptions parse_command_line(const platform::DtString& line)
                 log::set_level(log::Level::error);
             } else {
                 log::warn("hyp: loglevel=\"{}\" not understood (debug, info, warn, error)", option.value);
+            }
+        } else if (cmdline::equals(option.name, "hyp.debug_calls")) {
+            if (cmdline::equals(option.value, "1")) {
+                options.debug_calls = true;
+            } else if (!cmdline::equals(option.value, "0")) {
+                log::warn("hyp: hyp.debug_calls=\"{}\" not understood (0, 1)", option.value);
             }
         } else if (option.name.length > 3 && option.name.data[0] == 'r' && option.name.data[1] == 'm' &&
                    option.name.data[2] == '.') {
@@ -161,6 +169,11 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
 
     if (!create_root_objects(platform_info, kept, kept_count)) {
         fatal("cannot create the root partition and cspace");
+    }
+    if (options.debug_calls) {
+        hypercall::set_debug_partition(root_objects().partition);
+        hypercall::enable_debug_calls(true);
+        log::info("hyp: debug calls on (hyp_debug_stats)");
     }
 
     // Secondaries start with the final tables; they read these with their MMU off.

@@ -1,8 +1,8 @@
 // The address space calls: partition_create_addrspace, addrspace_configure, map, unmap,
 // update_access and lookup. Caps and the undefined bits of flag words are checked here,
 // first (as Gunyah does); the rest of the rules are in kernel/object/addrspace.h.
-// attach_thread, attach_vdma, configure_info_area, configure_vmmio and attach_vdevice
-// belong with threads and virtual devices and are gaps in the table until those exist.
+// configure_vmmio (the ranges a proxy-scheduled vCPU's accesses exit to vcpu_run from) is
+// here too. attach_vdma, configure_info_area and attach_vdevice are gaps.
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/gunyah_rights.h"
 #include "kernel/hypercall/handlers.h"
@@ -137,6 +137,27 @@ Return addrspace_lookup(Caller& caller, const Args& a)
     const auto access = static_cast<std::uint32_t>(found->attrs.access);
     return ok_return(found->offset, found->size,
                      GUNYAH_MAPPING_ATTRS(access, access, static_cast<std::uint32_t>(found->attrs.type)));
+}
+
+// (as, vbase, size, op, R0): ADD_VMMIO_RANGE; init or active (Gunyah's RM adds a VM's
+// default range before it activates the address space); op 0 add, 1 remove, anything
+// else unimplemented (as Gunyah's switch); then VmmioRanges' checks (Gunyah's
+// addrspace_add/remove_vmmio_range). The table lives in the object from creation.
+Return addrspace_configure_vmmio(Caller& caller, const Args& a)
+{
+    auto as = caller.cspace->lookup_as<AddrSpace>(a.arg[0], GUNYAH_RIGHT_ADDRSPACE_ADD_VMMIO_RANGE);
+    if (!as) {
+        return error_return(as.error());
+    }
+    if (const ObjectState state = (*as)->state(); state != ObjectState::init && state != ObjectState::active) {
+        return error_return(Error::object_state);
+    }
+    virt::VmmioRanges& ranges = (*as)->devices().vmmio();
+    switch (a.arg[3]) {
+    case GUNYAH_ADDRSPACE_VMMIO_ADD: return status_return(ranges.add(a.arg[1], a.arg[2]));
+    case GUNYAH_ADDRSPACE_VMMIO_REMOVE: return status_return(ranges.remove(a.arg[1], a.arg[2]));
+    default: return error_return(Error::unimplemented);
+    }
 }
 
 }  // namespace hyp::hypercall

@@ -2,6 +2,8 @@
 #include "kernel/hypercall/hypercall.h"
 
 #include "hyp_api/gunyah_hypercalls.h"
+#include "hyp_api/hyp_debug.h"
+#include "kernel/hypercall/handlers.h"
 
 namespace hyp::hypercall {
 namespace {
@@ -17,6 +19,12 @@ Return not_supported_return()
 
 Return call_handler(Caller& caller, std::uint32_t number, const Args& args)
 {
+    if (number == HYP_HC_DEBUG_STATS && debug_calls_enabled()) {
+        if (args.arg[0] != 0) {
+            return error_return(Error::arg_inval);  // its one input is R0
+        }
+        return hyp_debug_stats(caller, args);
+    }
     const Entry* entry = lookup(number);
     if (entry == nullptr || entry->handler == nullptr) {
         return not_supported_return();

@@ -5,6 +5,10 @@
 #include "kernel/hypercall/hypercall.h"
 #include "kernel/object/cspace.h"
 
+namespace hyp {
+class Partition;
+}
+
 namespace hyp::hypercall {
 
 // Shared by the handlers.
@@ -16,6 +20,11 @@ Return create_in_partition(Caller& caller, const Args& args, ObjectType type);
 
 // identify.cpp
 Return hyp_identify(Caller& caller, const Args& args);
+
+// debug_calls.cpp: ours (hyp_api/hyp_debug.h), when enable_debug_calls(true).
+Return hyp_debug_stats(Caller& caller, const Args& args);
+// The partition whose free bytes hyp_debug_stats reports (the root partition).
+void set_debug_partition(Partition* root);
 
 // cspace_calls.cpp
 Return cspace_delete_cap_from(Caller& caller, const Args& args);
@@ -43,6 +52,7 @@ Return addrspace_map(Caller& caller, const Args& args);
 Return addrspace_unmap(Caller& caller, const Args& args);
 Return addrspace_update_access(Caller& caller, const Args& args);
 Return addrspace_lookup(Caller& caller, const Args& args);
+Return addrspace_configure_vmmio(Caller& caller, const Args& args);
 
 // vcpu_calls.cpp: the vCPU (thread) object.
 Return partition_create_thread(Caller& caller, const Args& args);
@@ -56,6 +66,9 @@ Return vcpu_set_affinity(Caller& caller, const Args& args);
 Return vcpu_set_priority(Caller& caller, const Args& args);
 Return vcpu_set_timeslice(Caller& caller, const Args& args);
 Return vcpu_run_check(Caller& caller, const Args& args);
+Return vcpu_run(Caller& caller, const Args& args);
+Return vcpu_bind_virq(Caller& caller, const Args& args);
+Return vcpu_unbind_virq(Caller& caller, const Args& args);
 Return scheduler_yield(Caller& caller, const Args& args);
 
 // vic_calls.cpp: the virtual interrupt controller object.
@@ -88,5 +101,7 @@ Return partition_create_vpm_group(Caller& caller, const Args& args);
 Return vpm_group_configure(Caller& caller, const Args& args);
 Return vpm_group_attach_vcpu(Caller& caller, const Args& args);
 Return vpm_group_get_state(Caller& caller, const Args& args);
+Return vpm_group_bind_virq(Caller& caller, const Args& args);
+Return vpm_group_unbind_virq(Caller& caller, const Args& args);
 
 }  // namespace hyp::hypercall

@@ -25,8 +25,11 @@ struct Args {
     std::uint64_t arg[8] = {};
 };
 
+// x0..x3 for every call; x4 too for the few that say so (vcpu_run and vcpu_run_check's
+// third state word): the others leave the caller's x4 alone.
 struct Return {
-    std::uint64_t x[4] = {};
+    std::uint64_t x[5] = {};
+    std::uint8_t count = 4;  // result registers to write: 4, or 5
 };
 
 // Who is calling: what its capabilities are looked up in. The dispatcher refuses every
@@ -36,6 +39,12 @@ struct Caller {
     Vcpu* vcpu = nullptr;  // the calling vCPU (null in host tests that call as nobody)
     // Set by scheduler_yield: the run loop ends the caller's time slice on return.
     bool yield_requested = false;
+    // The physical CPU the call runs on (vcpu_run runs its target there).
+    std::uint32_t cpu = 0;
+    // Set by vcpu_run when its target is claimed and ready: the run loop runs it in the
+    // caller's place, then writes the caller's x0..x4 itself. A reference is held, which
+    // the run loop drops.
+    Vcpu* run_target = nullptr;
 };
 
 using Handler = Return (*)(Caller& caller, const Args& args);
@@ -71,7 +80,24 @@ struct Entry {
     return r;
 }
 
+// x0..x4 of vcpu_run / vcpu_run_check: OK and a run report.
+[[nodiscard]] inline Return run_return(std::uint64_t state, std::uint64_t d0, std::uint64_t d1, std::uint64_t d2)
+{
+    Return r;
+    r.x[1] = state;
+    r.x[2] = d0;
+    r.x[3] = d1;
+    r.x[4] = d2;
+    r.count = 5;
+    return r;
+}
+
 // The feature flags word 0 that hyp_identify reports: only what is implemented.
 [[nodiscard]] std::uint64_t implemented_features0();
+
+// hyp_debug_stats (ours, not Gunyah's: docs/objects.md): answers only when the command
+// line asked for it (hyp.debug_calls=1); otherwise it is a gap like any unknown number.
+void enable_debug_calls(bool on);
+[[nodiscard]] bool debug_calls_enabled();
 
 }  // namespace hyp::hypercall

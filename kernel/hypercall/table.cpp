@@ -53,6 +53,12 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_VCPU_SET_PRIORITY, vcpu_set_priority, 2, none);
     t.add(GUNYAH_HC_VCPU_SET_TIMESLICE, vcpu_set_timeslice, 2, none);
     t.add(GUNYAH_HC_VCPU_RUN_CHECK, vcpu_run_check, 2, 1);
+    t.add(GUNYAH_HC_VCPU_RUN, vcpu_run, 5, 4);
+    t.add(GUNYAH_HC_VCPU_BIND_VIRQ, vcpu_bind_virq, 5, 4);
+    t.add(GUNYAH_HC_VCPU_UNBIND_VIRQ, vcpu_unbind_virq, 3, 2);
+    t.add(GUNYAH_HC_ADDRSPACE_CONFIGURE_VMMIO, addrspace_configure_vmmio, 5, 4);
+    t.add(GUNYAH_HC_VPM_GROUP_BIND_VIRQ, vpm_group_bind_virq, 4, 3);
+    t.add(GUNYAH_HC_VPM_GROUP_UNBIND_VIRQ, vpm_group_unbind_virq, 2, 1);
     t.add(GUNYAH_HC_PARTITION_CREATE_VIC, partition_create_vic, 3, 2);
     t.add(GUNYAH_HC_VIC_CONFIGURE, vic_configure, 5, none);
     t.add(GUNYAH_HC_VIC_ATTACH_VCPU, vic_attach_vcpu, 4, 3);

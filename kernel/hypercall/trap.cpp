@@ -20,7 +20,7 @@ TrapResult handle_hypercall_trap(Caller& caller, std::uint64_t esr, TrapFrame fr
         r = error_return(Error::unimplemented);  // SMC with an immediate is not a call form
         r.x[0] = ~std::uint64_t{0};
     }
-    for (unsigned i = 0; i < 4; ++i) {
+    for (unsigned i = 0; i < r.count && i < 5; ++i) {
         frame.x[i] = r.x[i];
     }
     if (ec == esr_ec_smc64) {

@@ -17,7 +17,7 @@ inline constexpr std::uint64_t esr_ec_hvc64 = 0x16;
 inline constexpr std::uint64_t esr_ec_smc64 = 0x17;
 inline constexpr std::uint64_t esr_imm16_mask = 0xffff;
 
-// The saved state a hypercall reads and writes: x0..x7 in, x0..x3 out, and the return
+// The saved state a hypercall reads and writes: x0..x7 in, x0..x3 (x4) out, and the return
 // address (a trapped SMC returns to itself; HVC to the next instruction).
 struct TrapFrame {
     std::uint64_t* x;    // x0..x30 of the caller

@@ -1,6 +1,6 @@
 // The vCPU (thread) calls: partition_create_thread, vcpu_configure, cspace_attach_thread,
 // addrspace_attach_thread, vcpu_poweron / poweroff / kill, vcpu_set_affinity /
-// _priority / _timeslice, vcpu_run_check. Order of checks as Gunyah (hyp/vm/vcpu/aarch64/src/
+// _priority / _timeslice, vcpu_bind_virq / unbind_virq, vcpu_run and vcpu_run_check. Order of checks as Gunyah (hyp/vm/vcpu/aarch64/src/
 // hypercalls.c): undefined flag bits first, then caps, then state. The rules are in
 // kernel/object/vcpu.h.
 //
@@ -11,6 +11,8 @@
 #include "kernel/hypercall/handlers.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/vcpu.h"
+#include "kernel/object/vic.h"
+#include "kernel/object/vpm_group.h"
 
 namespace hyp::hypercall {
 namespace {
@@ -41,6 +43,14 @@ Return attach(Caller& caller, const Args& a, Rights right, Attach attach_fn)
         return error_return(Error::object_state);
     }
     return status_return(attach_fn(**vcpu, **target));
+}
+
+// After a power change, with no lock held: its VPM group's interrupt may be due.
+void group_state_may_change(Vcpu& vcpu)
+{
+    if (VpmGroup* group = vcpu.vpm_group(); group != nullptr) {
+        group->update_virq();
+    }
 }
 
 }  // namespace
@@ -87,8 +97,10 @@ Return vcpu_poweron(Caller& caller, const Args& a)
     if (!vcpu) {
         return error_return(vcpu.error());
     }
-    return status_return((*vcpu)->poweron(a.arg[1], (a.arg[3] & GUNYAH_VCPU_POWERON_KEEP_ENTRY) != 0, a.arg[2],
-                                          (a.arg[3] & GUNYAH_VCPU_POWERON_KEEP_CONTEXT) != 0));
+    Status s = (*vcpu)->poweron(a.arg[1], (a.arg[3] & GUNYAH_VCPU_POWERON_KEEP_ENTRY) != 0, a.arg[2],
+                                (a.arg[3] & GUNYAH_VCPU_POWERON_KEEP_CONTEXT) != 0);
+    group_state_may_change(**vcpu);
+    return status_return(s);
 }
 
 // (vcpu, flags): POWER.
@@ -101,7 +113,9 @@ Return vcpu_poweroff(Caller& caller, const Args& a)
     if (!vcpu) {
         return error_return(vcpu.error());
     }
-    return status_return((*vcpu)->poweroff((a.arg[1] & GUNYAH_VCPU_POWEROFF_LAST_VCPU) != 0));
+    Status s = (*vcpu)->poweroff((a.arg[1] & GUNYAH_VCPU_POWEROFF_LAST_VCPU) != 0);
+    group_state_may_change(**vcpu);
+    return status_return(s);
 }
 
 // (vcpu, R0): LIFECYCLE.
@@ -111,7 +125,9 @@ Return vcpu_kill(Caller& caller, const Args& a)
     if (!vcpu) {
         return error_return(vcpu.error());
     }
-    return status_return((*vcpu)->kill());
+    Status s = (*vcpu)->kill();
+    group_state_may_change(**vcpu);
+    return status_return(s);
 }
 
 // (vcpu, cpu index, res1): the CPU is checked first (Gunyah), then AFFINITY.
@@ -150,14 +166,36 @@ Return vcpu_set_timeslice(Caller& caller, const Args& a)
     return status_return((*vcpu)->set_timeslice(a.arg[1]));
 }
 
-// (vcpu, R0) -> X1 run state, X2..X3 state data 0..1: what vcpu_run would find, without
-// running it. STATE and BIND_VIRQ (Gunyah asks for both); active. Any vCPU the caller has
-// a cap to (Gunyah restricts vcpu_run, not this, to proxy-scheduled vCPUs). A snapshot:
-// the block reasons are the run queue lock's, read without it; the state may change right
-// after the call anyway. Gunyah answers BUSY for a runnable vCPU where this says READY.
+// (vcpu, R0) -> X1 run state, X2..X4 state data 0..2: what vcpu_run would report,
+// without running it (the same function makes both reports). STATE and BIND_VIRQ (Gunyah
+// asks for both); active. Busy while a vcpu_run runs it (Gunyah: runnable is busy). Any
+// vCPU the caller has a cap to: a hypervisor-scheduled one that runs or is ready reads
+// READY here, where Gunyah answers BUSY.
 Return vcpu_run_check(Caller& caller, const Args& a)
 {
     auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_STATE | GUNYAH_RIGHT_THREAD_BIND_VIRQ);
+    if (!vcpu) {
+        return error_return(vcpu.error());
+    }
+    if ((*vcpu)->state() != ObjectState::active) {
+        return error_return(Error::object_state);
+    }
+    Result<RunReport> report = (*vcpu)->run_check();
+    if (!report) {
+        return error_return(report.error());
+    }
+    return run_return(report->state, report->data[0], report->data[1], report->data[2]);
+}
+
+// (vcpu, resume0, resume1, resume2, R0) -> X1 state, X2..X4 data. As Gunyah's
+// hypercall_vcpu_run: AFFINITY and YIELD_TO; active; busy unless proxy-scheduled or
+// while another caller runs it; a pending VMMIO exit takes the resume data. A vCPU that
+// cannot run reports at once; one that can is left to the run loop (Caller::run_target),
+// which runs it in the caller's place and writes the report. A caller that is itself run
+// by vcpu_run may not run another (denied: the run loop does not nest them).
+Return vcpu_run(Caller& caller, const Args& a)
+{
+    auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_AFFINITY | GUNYAH_RIGHT_THREAD_YIELD_TO);
     if (!vcpu) {
         return error_return(vcpu.error());
     }
@@ -165,35 +203,46 @@ Return vcpu_run_check(Caller& caller, const Args& a)
     if (v.state() != ObjectState::active) {
         return error_return(Error::object_state);
     }
-    bool on = false;
-    bool killed = false;
-    VcpuHalt halt = VcpuHalt::none;
-    sched::BlockReasons reasons;
-    {
-        Locked<Vcpu> held(v);
-        on = v.powered_on();
-        killed = v.killed();
-        halt = v.halted();
-        reasons = v.entity().block_reasons();
+    if (caller.vcpu != nullptr && caller.vcpu->run_scheduled()) {
+        return error_return(Error::denied);
     }
-    if (killed) {
-        // It can never run again: "exited", as Gunyah says of a thread that has exited.
-        return ok_return(GUNYAH_VCPU_RUN_STATE_POWERED_OFF, GUNYAH_VCPU_RUN_POWERED_OFF_EXITED);
+    Result<Vcpu::RunStart> start = v.run_begin(a.arg[1], a.arg[2], a.arg[3], caller.cpu);
+    if (!start) {
+        return error_return(start.error());
     }
-    if (!on) {
-        if (halt == VcpuHalt::system_reset) {
-            return ok_return(GUNYAH_VCPU_RUN_STATE_PSCI_SYSTEM_RESET);  // data: reset type 0, cookie 0
-        }
-        return ok_return(GUNYAH_VCPU_RUN_STATE_POWERED_OFF,
-                         halt == VcpuHalt::system_off ? GUNYAH_VCPU_RUN_POWERED_OFF_EXITED : 0);
+    if (!start->run) {
+        const RunReport& r = start->report;
+        return run_return(r.state, r.data[0], r.data[1], r.data[2]);
     }
-    if (reasons.has(sched::BlockReason::suspended)) {
-        return ok_return(GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP, 0, GUNYAH_VCPU_RUN_WAKEUP_CPU_SUSPEND);
+    v.retain();  // the run loop's, dropped when the run ends
+    caller.run_target = &v;
+    return run_return(GUNYAH_VCPU_RUN_STATE_READY, 0, 0, 0);  // the run loop writes the real one
+}
+
+// (vcpu, vic, virq, virq_type, R0): as Gunyah: the thread cap BIND_VIRQ, the vic's
+// BIND_SOURCE, then the type (arg_inval), then the source's and the vic's checks.
+Return vcpu_bind_virq(Caller& caller, const Args& a)
+{
+    auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_BIND_VIRQ);
+    if (!vcpu) {
+        return error_return(vcpu.error());
     }
-    if (reasons.has(sched::BlockReason::wfi)) {
-        return ok_return(GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP, 0, GUNYAH_VCPU_RUN_WAKEUP_WFI);
+    auto vic = caller.cspace->lookup_as<Vic>(a.arg[1], GUNYAH_RIGHT_VIC_BIND_SOURCE);
+    if (!vic) {
+        return error_return(vic.error());
     }
-    return ok_return(GUNYAH_VCPU_RUN_STATE_READY);
+    return status_return((*vcpu)->bind_virq(**vic, a.arg[2], a.arg[3]));
+}
+
+// (vcpu, virq_type, R0): BIND_VIRQ; an unknown type arg_inval; not bound irq_unbound (as
+// our doorbells and queues; Gunyah answers OK).
+Return vcpu_unbind_virq(Caller& caller, const Args& a)
+{
+    auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_BIND_VIRQ);
+    if (!vcpu) {
+        return error_return(vcpu.error());
+    }
+    return status_return((*vcpu)->unbind_virq(a.arg[1]));
 }
 
 // (control, arg1, R0): ends the caller's time slice. control bits 15:0 are the hint

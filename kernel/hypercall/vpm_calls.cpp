@@ -3,13 +3,14 @@
 // flag bits first, then the group's cap (a typed lookup there also wants it active),
 // then the vCPU's cap, then states. The rules are in kernel/object/vpm_group.h.
 //
-// vpm_group_bind_virq (0x43) and vpm_group_unbind_virq (0x44) raise a virtual IRQ when
-// the group is system-suspended; they need a vIC, which does not exist yet, so they are
-// gaps (UNIMPLEMENTED), and so is SYSTEM_SUSPEND itself.
+// vpm_group_bind_virq (0x43) and vpm_group_unbind_virq (0x44) bind the group's interrupt,
+// raised each time its state (vpm_group_get_state) changes. SYSTEM_SUSPEND is not
+// offered, so the state is never "system suspended".
 #include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rights.h"
 #include "kernel/hypercall/handlers.h"
 #include "kernel/object/vcpu.h"
+#include "kernel/object/vic.h"
 #include "kernel/object/vpm_group.h"
 
 namespace hyp::hypercall {
@@ -70,6 +71,31 @@ Return vpm_group_get_state(Caller& caller, const Args& a)
         return error_return(Error::object_state);
     }
     return ok_return((*group)->vpm_state());
+}
+
+// (vpm, vic, virq, R0): the group's BIND_VIRQ, the vic's BIND_SOURCE; then the group
+// active, then the vic's checks (as doorbell_bind_virq).
+Return vpm_group_bind_virq(Caller& caller, const Args& a)
+{
+    auto group = caller.cspace->lookup_as<VpmGroup>(a.arg[0], GUNYAH_RIGHT_VPM_GROUP_BIND_VIRQ);
+    if (!group) {
+        return error_return(group.error());
+    }
+    auto vic = caller.cspace->lookup_as<Vic>(a.arg[1], GUNYAH_RIGHT_VIC_BIND_SOURCE);
+    if (!vic) {
+        return error_return(vic.error());
+    }
+    return status_return((*group)->bind_virq(**vic, a.arg[2]));
+}
+
+// (vpm, R0): BIND_VIRQ; active; not bound: irq_unbound.
+Return vpm_group_unbind_virq(Caller& caller, const Args& a)
+{
+    auto group = caller.cspace->lookup_as<VpmGroup>(a.arg[0], GUNYAH_RIGHT_VPM_GROUP_BIND_VIRQ);
+    if (!group) {
+        return error_return(group.error());
+    }
+    return status_return((*group)->unbind_virq());
 }
 
 }  // namespace hyp::hypercall

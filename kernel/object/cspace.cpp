@@ -8,6 +8,9 @@
 namespace hyp {
 namespace {
 
+// Capabilities in every cspace (hyp_debug_stats): counted where slots fill and empty.
+constinit std::uint64_t live_cap_count = 0;
+
 constinit SpinLock cspace_lock;
 
 constexpr unsigned slot_bits = 16;
@@ -58,6 +61,7 @@ Object* detach(CapSlot& slot)
     slot.object = nullptr;
     slot.rights = 0;
     ++slot.generation;
+    __atomic_fetch_sub(&live_cap_count, 1, __ATOMIC_RELAXED);
     return object;
 }
 
@@ -176,6 +180,7 @@ Result<CapId> CSpace::insert_root(Object& object, Rights rights)
     object.retain();
     slot->object = &object;
     slot->rights = rights;
+    __atomic_fetch_add(&live_cap_count, 1, __ATOMIC_RELAXED);
     return id_of(*slot);
 }
 
@@ -224,6 +229,7 @@ Result<CapId> CSpace::copy_to(CapId id, CSpace& dest, Rights mask)
     copy->object = (*source)->object;
     copy->rights = (*source)->rights & mask;
     link_child(**source, *copy);
+    __atomic_fetch_add(&live_cap_count, 1, __ATOMIC_RELAXED);
     return dest.id_of(*copy);
 }
 
@@ -289,5 +295,7 @@ void CSpace::clear()
         }
     }
 }
+
+std::uint64_t live_caps() { return __atomic_load_n(&live_cap_count, __ATOMIC_RELAXED); }
 
 }  // namespace hyp

@@ -100,4 +100,7 @@ private:
 };
 
 
+// Capabilities held in all cspaces together (hyp_debug_stats).
+[[nodiscard]] std::uint64_t live_caps();
+
 }  // namespace hyp

@@ -2,6 +2,18 @@
 #include "kernel/object/object.h"
 
 namespace hyp {
+namespace {
+
+constinit std::uint64_t live = 0;
+
+}  // namespace
+
+void Object::count_live(std::int64_t delta)
+{
+    __atomic_fetch_add(&live, static_cast<std::uint64_t>(delta), __ATOMIC_RELAXED);
+}
+
+std::uint64_t live_objects() { return __atomic_load_n(&live, __ATOMIC_RELAXED); }
 
 const char* object_type_name(ObjectType type)
 {

@@ -32,6 +32,9 @@ enum class ObjectState : std::uint8_t { init, active, deleted };
 
 [[nodiscard]] const char* object_type_name(ObjectType type);
 
+// Kernel objects constructed and not yet destroyed, of every type (hyp_debug_stats).
+[[nodiscard]] std::uint64_t live_objects();
+
 class Object;
 
 // Called when the last reference to an object is dropped: the owning partition frees
@@ -87,10 +90,12 @@ public:
     }
 
 protected:
-    Object(ObjectType type, ObjectDestroyer destroyer) : type_{type}, destroyer_{destroyer} {}
-    ~Object() = default;
+    Object(ObjectType type, ObjectDestroyer destroyer) : type_{type}, destroyer_{destroyer} { count_live(1); }
+    ~Object() { count_live(-1); }
 
 private:
+    static void count_live(std::int64_t delta);
+
     ObjectType type_;
     ObjectDestroyer destroyer_;
     Object* home_ = nullptr;

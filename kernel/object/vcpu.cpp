@@ -33,8 +33,10 @@ void vcpu_wake_timer_fired(sched::TimerEvent& event, sched::Ticks)
         vic->vgic().raise_edge(vcpu.vm_index(), vic->vtimer_intid());  // wakes it (Vic::interrupt_pending)
         return;
     }
+    bool was_suspended = vcpu.entity().block_reasons().has(sched::BlockReason::suspended);  // a snapshot
     sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), sched::BlockReason::wfi));
     sched::deliver(vcpu_scheduler().unblock(vcpu.entity(), sched::BlockReason::suspended));
+    vcpu.interrupt_arrived(was_suspended);  // no lock held: the timer queue calls us outside its own
 }
 
 Vcpu::~Vcpu()
@@ -50,6 +52,8 @@ Vcpu::~Vcpu()
         }
     }
     sched::cancel_on_any_cpu(wake_timer_);
+    release_source(halt_virq_);  // as Gunyah's deactivate: bound interrupts go with it
+    release_source(wakeup_virq_);
     if (vpm_group_ != nullptr) {
         vpm_group_->remove_vcpu(vm_index_, *this);
         vpm_group_->put();
@@ -182,7 +186,12 @@ Status Vcpu::activate()
             return s;  // arg_inval: its vic serves another address space
         }
     }
-    // Blocked all along: powered_off replaces inactive, nothing can be kicked.
+    // Blocked all along: powered_off replaces inactive, nothing can be kicked. A
+    // proxy-scheduled vCPU is blocked `proxy` for good (Gunyah's SCHEDULER_BLOCK_VCPU_RUN,
+    // set at activation too): only vcpu_run runs it.
+    if (run_scheduled()) {
+        (void)vcpu_scheduler().block(entity_, sched::BlockReason::proxy);
+    }
     (void)vcpu_scheduler().block(entity_, sched::BlockReason::powered_off);
     (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::inactive);
     mark_active();
@@ -217,7 +226,8 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
     }
     // Powered off but still leaving its CPU: that CPU is saving its registers into regs_
     // right now. Wait until it has (it is kicked already and takes no lock of ours).
-    while (vcpu_scheduler().on_cpu(entity_)) {
+    // The same for a vcpu_run that is still saving it (run_left_cpu takes no lock).
+    while (vcpu_scheduler().on_cpu(entity_) || proxy_cpu() != sched::no_cpu) {
     }
     if (!keep_entry) {
         regs_.gp.elr = entry;
@@ -234,10 +244,16 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
     powered_on_ = true;
     last_vcpu_ = false;
     halt_ = VcpuHalt::none;
+    vmmio_pending_ = false;  // a fresh start answers no old access
     // A vCPU that was stopped while it waited must not come back still waiting.
     (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::wfi);
     (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::suspended);
     record(vcpu_scheduler().unblock(entity_, sched::BlockReason::powered_off));
+    // Gunyah's vcpu_run_handle_vcpu_poweron: a proxy not running it may call vcpu_run.
+    if (run_scheduled() && !in_run_) {
+        wakeup_armed_ = false;
+        wakeup_virq_.raise();
+    }
     return success();
 }
 
@@ -253,6 +269,7 @@ Status Vcpu::poweroff(bool last_vcpu)
     powered_on_ = false;
     last_vcpu_ = last_vcpu;
     record(vcpu_scheduler().block(entity_, sched::BlockReason::powered_off));
+    halted_now();
     return success();
 }
 
@@ -265,6 +282,7 @@ void Vcpu::halt(VcpuHalt why)
     powered_on_ = false;
     halt_ = why;
     record(vcpu_scheduler().block(entity_, sched::BlockReason::powered_off));
+    halted_now();
 }
 
 Vcpu& Vcpu::of(sched::Entity& entity)
@@ -338,8 +356,19 @@ Status Vcpu::kill()
     if (killed_) {
         return success();
     }
+    const bool was_on = powered_on_;
     killed_ = true;
     record(vcpu_scheduler().block(entity_, sched::BlockReason::killed));
+    if (was_on) {
+        halted_now();  // a vCPU that was off has halted already
+    } else if (in_run_) {
+        sched::poke(proxy_cpu());
+    }
+    // Gunyah's vcpu_run_handle_thread_killed: the proxy finds it exited at its next call.
+    if (run_scheduled() && !in_run_) {
+        wakeup_armed_ = false;
+        wakeup_virq_.raise();
+    }
     return success();
 }
 

@@ -13,8 +13,20 @@
 // kick.h: a reschedule IPI, or the local run loop's flag) and records it for the tests
 // (take_kick()).
 //
-// Locking: `lock` (the object lock) is taken before any run queue lock (scheduler.h).
-// References to the attached objects are dropped outside it.
+// Proxy scheduling (vcpu_configure option run_scheduled; vcpu_proxy.cpp): such a vCPU is
+// blocked `proxy` from activation for good, so the scheduler never runs it; it runs only
+// inside a vcpu_run call, on the caller's CPU, in the caller's place. run_begin() claims
+// it for one caller (in_run) and applies the resume data; the run loop runs it until
+// run_should_stop() or the caller's own CPU needs it back, records a VMMIO exit with
+// run_vmmio_exit(), saves its registers and calls run_left_cpu(), then run_end() for the
+// report. Its run-wakeup interrupt tells the proxy when a vCPU it was told "expects
+// wakeup" (or powered off) can run again; its halt interrupt, any vCPU's, when it halts.
+//
+// Locking: `lock` (the object lock) is taken before any run queue lock (scheduler.h), and
+// before the vic that its halt / run-wakeup interrupts are bound to (their VirqSources
+// belong to it, raises included). References to the attached objects are dropped outside
+// it. Interrupt sources must not form a cycle between two VMs (VM A's vCPU interrupts
+// bound to VM B's vic and B's to A's): raising one takes the other vic's locks.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +35,8 @@
 #include "kernel/core/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
+#include "kernel/object/vcpu_run_state.h"
+#include "kernel/object/vic.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/timer_queue.h"
 
@@ -47,13 +61,6 @@ struct VcpuState {
     arch::FpRegs fp;       // Q0-Q31, FPSR, FPCR
     arch::GicCpuInterfaceState gic;  // its virtual GIC CPU interface, with a vic
     arch::PauthKeys pauth;           // its pointer-authentication keys, where the CPU has them
-};
-
-// Why a powered-off vCPU stopped, as vcpu_run_check reports it.
-enum class VcpuHalt : std::uint8_t {
-    none,          // never started, or vcpu_poweroff / PSCI CPU_OFF
-    system_off,    // its VM called PSCI SYSTEM_OFF ("exited")
-    system_reset,  // its VM called PSCI SYSTEM_RESET(2)
 };
 
 // PSTATE at poweron: EL1h (M = 0b0101) with D, A, I and F masked.
@@ -114,6 +121,53 @@ public:
     // poweroff) with the reason recorded for vcpu_run_check. A no-op when already off.
     void halt(VcpuHalt why);
 
+    // ---- interrupt outputs: vcpu_bind_virq / vcpu_unbind_virq ----------------------------
+    // `type` GUNYAH_VCPU_VIRQ_HALT or _RUN_WAKEUP, else arg_inval; then
+    // bind_owned_source's errors (object_state unless active, irq_bound if bound, ...).
+    [[nodiscard]] Status bind_virq(Vic& vic, std::uint64_t virq, std::uint64_t type);
+    // arg_inval for an unknown type; object_state unless active; irq_unbound if unbound.
+    [[nodiscard]] Status unbind_virq(std::uint64_t type);
+    [[nodiscard]] const VirqSource& halt_virq() const { return halt_virq_; }
+    [[nodiscard]] const VirqSource& wakeup_virq() const { return wakeup_virq_; }
+
+    // ---- proxy scheduling: vcpu_run (vcpu_proxy.cpp) -----------------------------------
+    [[nodiscard]] bool run_scheduled() const;
+    struct RunStart {
+        bool run = false;  // true: the caller's CPU runs it now (it is claimed)
+        RunReport report;  // false: what to return at once
+    };
+    // vcpu_run's checks and claim, on CPU `cpu`: busy unless proxy-scheduled, or while
+    // another caller runs it; object_state unless active; a pending VMMIO exit takes the
+    // resume data (decode_vmmio_resume's unimplemented; nothing changes then). Not ready
+    // (run_ready): not claimed, and the report says why.
+    [[nodiscard]] Result<RunStart> run_begin(std::uint64_t resume0, std::uint64_t resume1, std::uint64_t resume2,
+                                             sched::CpuIndex cpu);
+    // The run loop, between two entries of a claimed vCPU: has it stopped being ready?
+    [[nodiscard]] bool run_should_stop();
+    // The run loop: it accessed a VMMIO range; it stops, and run_end reports the access.
+    void run_vmmio_exit(const VmmioExit& exit);
+    // The run loop, once the claimed vCPU's registers are saved.
+    void run_left_cpu();
+    // The run loop, last: the claim ends; the report for the caller.
+    [[nodiscard]] RunReport run_end();
+    // vcpu_run_check: busy while a caller runs it (Gunyah), else the report vcpu_run
+    // would give.
+    [[nodiscard]] Result<RunReport> run_check();
+    // Whether a caller runs it right now, and on which CPU its registers are (no_cpu).
+    [[nodiscard]] bool in_run() const;
+    [[nodiscard]] sched::CpuIndex proxy_cpu() const { return __atomic_load_n(&proxy_cpu_, __ATOMIC_ACQUIRE); }
+    // Its registers may be live in some CPU: the scheduler has it running or leaving a
+    // CPU, or a vcpu_run has it.
+    [[nodiscard]] bool registers_live();
+    // Its vic, after it made an interrupt pending for it (and unblocked it), with no vic
+    // lock held: pokes the CPU a vcpu_run runs it on, or raises its run-wakeup interrupt
+    // when the proxy was told to wait; `was_suspended` makes its VPM group look at its
+    // state again.
+    void interrupt_arrived(bool was_suspended);
+    // The machine's PSTATE features, for the data aborts a proxy's "fault" injects into
+    // a vCPU that is on no CPU (the run loop sets them at boot; none on the host).
+    static void set_guest_features(const virt::GuestFeatures& features);
+
     // ---- queries (snapshots) ----------------------------------------------------------
     [[nodiscard]] std::uint64_t options() const { return options_; }
     [[nodiscard]] CSpace* cspace() const { return cspace_; }
@@ -142,6 +196,12 @@ public:
 private:
     [[nodiscard]] Status require_init() const;
     void record(sched::Kick kick);
+    // Under `lock`.
+    [[nodiscard]] RunSnapshot snapshot() const;
+    void note_report(const RunReport& report);
+    // Under `lock`: a halt happened (powered off, halted, killed).
+    void halted_now();
+    [[nodiscard]] VirqSource* source(std::uint64_t type);
 
     sched::Entity entity_;
     VcpuState regs_;
@@ -158,6 +218,14 @@ private:
     VcpuHalt halt_ = VcpuHalt::none;
     bool mmu_off_cacheable_ = false;
     sched::TimerEvent wake_timer_;
+    VirqSource halt_virq_;    // raised when it halts (powered off, halted, killed)
+    VirqSource wakeup_virq_;  // raised when a proxy may call vcpu_run again
+    // Proxy scheduling, under `lock` (proxy_cpu_ also read without it).
+    bool in_run_ = false;
+    bool wakeup_armed_ = false;  // the proxy was told it must wait (expects wakeup, off)
+    bool vmmio_pending_ = false;
+    VmmioExit vmmio_;
+    sched::CpuIndex proxy_cpu_ = sched::no_cpu;
 };
 
 // The wake timer's handler (above): ends the vCPU's wait, delivering the kick; with a

@@ -133,9 +133,16 @@ Status Vic::vcpu_activated(AddrSpace& as)
 
 void Vic::remove_vcpu(std::uint32_t index, const Vcpu& vcpu)
 {
-    LockGuard held{lock};
-    if (index < max_vcpus && vcpus_[index] == &vcpu) {
+    {
+        LockGuard held{lock};
+        if (index >= max_vcpus || vcpus_[index] != &vcpu) {
+            return;
+        }
         vcpus_[index] = nullptr;
+    }
+    // No new interrupt_pending finds it now; one that found it before finishes soon (it
+    // takes only the vCPU's lock and other objects' locks, none we hold).
+    while (__atomic_load_n(&notifying_[index], __ATOMIC_ACQUIRE) != 0) {
     }
 }
 
@@ -200,19 +207,33 @@ void Vic::UartLine::set_level(bool asserted)
 
 void Vic::interrupt_pending(unsigned index)
 {
-    LockGuard held{lock};
-    if (index >= max_vcpus || vcpus_[index] == nullptr) {
-        return;
+    Vcpu* vcpu = nullptr;
+    bool was_suspended = false;
+    {
+        LockGuard held{lock};
+        if (index >= max_vcpus || vcpus_[index] == nullptr) {
+            return;
+        }
+        vcpu = vcpus_[index];
+        __atomic_store_n(&refill_[index], std::uint8_t{1}, __ATOMIC_RELEASE);
+        sched::Scheduler& scheduler = vcpu_scheduler();
+        // A snapshot (the run queue lock's): only decides whether its VPM group looks again.
+        was_suspended = vcpu->entity().block_reasons().has(sched::BlockReason::suspended);
+        sched::deliver(scheduler.unblock(vcpu->entity(), sched::BlockReason::wfi));
+        sched::deliver(scheduler.unblock(vcpu->entity(), sched::BlockReason::suspended));
+        // If it runs, its CPU must go round its loop to put the interrupt in a list register.
+        if (scheduler.on_cpu(vcpu->entity())) {
+            sched::deliver(sched::Kick::to(vcpu->entity().cpu()));
+        }
+        if (!vcpu->run_scheduled() && !was_suspended) {
+            return;  // the common case: nothing more to tell
+        }
+        __atomic_fetch_add(&notifying_[index], 1, __ATOMIC_ACQUIRE);
     }
-    Vcpu& vcpu = *vcpus_[index];
-    __atomic_store_n(&refill_[index], std::uint8_t{1}, __ATOMIC_RELEASE);
-    sched::Scheduler& scheduler = vcpu_scheduler();
-    sched::deliver(scheduler.unblock(vcpu.entity(), sched::BlockReason::wfi));
-    sched::deliver(scheduler.unblock(vcpu.entity(), sched::BlockReason::suspended));
-    // If it runs, its CPU must go round its loop to put the interrupt in a list register.
-    if (scheduler.on_cpu(vcpu.entity())) {
-        sched::deliver(sched::Kick::to(vcpu.entity().cpu()));
-    }
+    // Without our lock: a proxy-scheduled vCPU may raise its run-wakeup interrupt on its
+    // proxy's vic, and a VPM group takes its vCPUs' locks, which come before ours.
+    vcpu->interrupt_arrived(was_suspended);
+    __atomic_fetch_sub(&notifying_[index], 1, __ATOMIC_RELEASE);
 }
 
 }  // namespace hyp

@@ -93,7 +93,7 @@ public:
     // Vcpu::activate: puts the vGIC on `as`'s bus the first time; a vCPU of another
     // address space is arg_inval.
     [[nodiscard]] Status vcpu_activated(AddrSpace& as);
-    // The vCPU's destructor.
+    // The vCPU's destructor; returns once no interrupt_pending call uses it any more.
     void remove_vcpu(std::uint32_t index, const Vcpu& vcpu);
 
     // Binds `source` to SPI `virq` (an INTID, 32 .. 32 + SPIs - 1) with the owner's lock
@@ -140,6 +140,9 @@ private:
     std::uint64_t spi_count_ = 0;
     Vcpu* vcpus_[max_vcpus] = {};
     std::uint8_t refill_[max_vcpus] = {};  // set by interrupt_pending, taken by take_refill
+    // interrupt_pending calls still at work on vCPU `index` after dropping `lock` (it tells
+    // the vCPU, which may raise an interrupt on another vic): remove_vcpu waits for 0.
+    std::uint32_t notifying_[max_vcpus] = {};
     Bitmap<max_virqs> sources_;       // SPIs (INTID - 32) bound to a VirqSource, under `lock`
     AddrSpace* addrspace_ = nullptr;  // a reference held, once the devices are on its bus
     std::uint32_t uart_intid_ = 0;    // the SPI the vPL011 drives, once wired

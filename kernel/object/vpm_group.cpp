@@ -162,7 +162,7 @@ void VpmGroup::sync(std::uint32_t index)
     if (p == virt::VcpuPower::off) {
         return;
     }
-    if (vcpu_scheduler().on_cpu(v->entity())) {
+    if (v->registers_live()) {
         // Still running or leaving a CPU: its registers may not be saved yet (the run
         // loop saves them before finish_switch()). `stopping` until it has left.
         if (p != virt::VcpuPower::stopping) {
@@ -326,9 +326,44 @@ void VpmGroup::halt_all(VcpuHalt why)
 
 // ---- queries ---------------------------------------------------------------------------
 
+VpmGroup::~VpmGroup() { release_source(source_); }
+
+Status VpmGroup::bind_virq(Vic& vic, std::uint64_t virq)
+{
+    Locked<VpmGroup> held(*this);
+    if (state() != ObjectState::active) {
+        return fail(Error::object_state);
+    }
+    if (Status s = vic.bind_source(source_, virq); !s) {
+        return s;
+    }
+    reported_state_ = state_locked();  // changes from here on raise it
+    return success();
+}
+
+Status VpmGroup::unbind_virq() { return unbind_owned_source(*this, source_); }
+
+void VpmGroup::update_virq()
+{
+    if (!source_.bound()) {
+        return;  // a racy look, without the lock: a bind after it starts from its own state
+    }
+    Locked<VpmGroup> held(*this);
+    std::uint32_t now = state_locked();
+    if (now != reported_state_) {
+        reported_state_ = now;
+        source_.raise();
+    }
+}
+
 std::uint32_t VpmGroup::vpm_state() const
 {
     LockGuard held{lock};
+    return state_locked();
+}
+
+std::uint32_t VpmGroup::state_locked() const
+{
     unsigned on = 0;
     unsigned suspended = 0;
     for (Vcpu* v : vcpus_) {

@@ -43,6 +43,7 @@
 #include "kernel/core/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
+#include "kernel/object/vic.h"
 #include "kernel/virt/vpsci.h"
 
 namespace hyp {
@@ -58,8 +59,8 @@ public:
     static constexpr std::uint32_t capacity = virt::Vpsci::max_vcpus;
 
     explicit VpmGroup(ObjectDestroyer destroyer);
-    // Every vCPU holds a reference, so none is attached any more.
-    ~VpmGroup() = default;
+    // Every vCPU holds a reference, so none is attached any more. Unbinds its interrupt.
+    ~VpmGroup();
 
     // ---- lifecycle ---------------------------------------------------------------------
     // vpm_group_configure flags (the caller refused undefined bits); init only.
@@ -113,6 +114,18 @@ public:
     // After a successful Vcpu::poweroff or kill.
     void vcpu_powered_off(Vcpu& vcpu);
 
+    // ---- its interrupt: vpm_group_bind_virq / unbind_virq ---------------------------------
+    // Raised (an edge) each time vpm_state() is seen to change, by update_virq(). Errors
+    // as every VirqSource owner's (bind_owned_source, unbind_owned_source).
+    [[nodiscard]] Status bind_virq(Vic& vic, std::uint64_t virq);
+    [[nodiscard]] Status unbind_virq();
+    [[nodiscard]] const VirqSource& virq() const { return source_; }
+    // Looks at vpm_state() again and raises the interrupt if it differs from the last
+    // state it saw (the state at bind time to begin with). Called with no lock held after
+    // anything that may change it: vcpu_poweron / poweroff / kill, each PSCI call, a
+    // suspended vCPU's wake-up. Cheap when nothing is bound.
+    void update_virq();
+
     // ---- queries (snapshots) -----------------------------------------------------------
     // vpm_group_get_state: GUNYAH_VPM_STATE_NONE when no vCPU is powered on, RUNNING
     // when one is and not in CPU_SUSPEND, CPUS_SUSPENDED when every powered-on vCPU is
@@ -145,6 +158,7 @@ private:
     [[nodiscard]] std::int64_t target_index(const std::uint64_t (&regs)[8]) const;
     void start_target(virt::PsciOutcome& out);
     void halt_all(VcpuHalt why);
+    [[nodiscard]] std::uint32_t state_locked() const;
 
     // Mutable: the Vpsci's queries take its (leaf) lock.
     mutable virt::Vpsci vpsci_;
@@ -152,6 +166,8 @@ private:
     Vcpu* vcpus_[capacity] = {};
     bool no_aggregation_ = false;
     bool physical_ = false;
+    VirqSource source_;                  // under `lock`
+    std::uint32_t reported_state_ = 0;   // the state update_virq() last saw, under `lock`
 };
 
 }  // namespace hyp

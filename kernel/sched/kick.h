@@ -13,6 +13,16 @@ namespace hyp::sched {
 
 void deliver(Kick kick);
 
+// "Make CPU `cpu` leave its guest once and look at its state again", without asking it to
+// reschedule: for a vCPU that runs on that CPU under vcpu_run (a proxy run, which the
+// scheduler does not know about) and was sent an interrupt or stopped. On the target the
+// kick SGI to another CPU (nothing for the caller's own, which is at EL2 already); on
+// the host counted.
+void poke(CpuIndex cpu);
+
+// Host builds only: pokes sent since the process started.
+[[nodiscard]] std::uint64_t pokes_sent();
+
 // Host builds only (the target does not define it): kicks delivered since the process
 // started.
 [[nodiscard]] std::uint64_t kicks_delivered();

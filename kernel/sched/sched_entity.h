@@ -43,8 +43,9 @@ enum class BlockReason : std::uint8_t {
     wfi,          // the guest waits for an interrupt
     suspended,    // PSCI CPU_SUSPEND, system suspend
     killed,       // vcpu_kill / teardown: never cleared
+    proxy,        // a proxy-scheduled vCPU (vcpu_run): never run by the scheduler itself
 };
-inline constexpr unsigned block_reason_count = 5;
+inline constexpr unsigned block_reason_count = 6;
 
 class BlockReasons {
 public:

@@ -42,8 +42,13 @@ TrapOutcome undefined_instruction()
     return out;
 }
 
+TrapOutcome vmmio_fault(const AbortSyndrome& syndrome)
+{
+    return external_abort(FaultKind::data_abort, TrapReason::not_claimed, syndrome);
+}
+
 TrapOutcome handle_data_abort(MmioBus& bus, const GuestMemory& memory, const RegisterFile& regs,
-                              const AbortSyndrome& syndrome)
+                              const AbortSyndrome& syndrome, const VmmioRanges* vmmio)
 {
     DecodeResult decoded = decode_data_abort(syndrome);
     TrapOutcome out;
@@ -68,6 +73,11 @@ TrapOutcome handle_data_abort(MmioBus& bus, const GuestMemory& memory, const Reg
             out = resume(TrapReason::emulated);
         } else if (bus_result == BusResult::not_claimed && memory.is_mapped(access.ipa)) {
             out = resume(TrapReason::retried);
+        } else if (bus_result == BusResult::not_claimed && vmmio != nullptr &&
+                   vmmio->covers(access.ipa.raw(), access.size)) {
+            out.action = TrapAction::vmmio;
+            out.reason = TrapReason::vmmio_exit;
+            out.access = access;
         } else {
             TrapReason reason =
                 bus_result == BusResult::device_abort ? TrapReason::device_abort : TrapReason::not_claimed;

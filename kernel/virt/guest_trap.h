@@ -16,12 +16,15 @@
 #include "kernel/virt/guest_context.h"
 #include "kernel/virt/mmio_bus.h"
 #include "kernel/virt/mmio_decode.h"
+#include "kernel/virt/vmmio_ranges.h"
 
 namespace hyp::virt {
 
 enum class TrapAction : std::uint8_t {
     resume,  // the register file is up to date: run the guest on
     inject,  // inject_fault(regs, outcome.fault, el1), write the EL1 registers, run on
+    vmmio,   // a proxy-scheduled vCPU's access to a VMMIO range: stop, and let the thread
+             // that runs it (vcpu_run) emulate it; outcome.access describes it, PC unchanged
 };
 
 // Why the outcome is what it is, for the glue's log and counters.
@@ -35,6 +38,7 @@ enum class TrapReason : std::uint8_t {
     fault,              // a fault that is not a missing mapping (permission, external...)
     wrong_class,        // the glue passed another exception class: treated as UNDEFINED
     undefined,          // UNDEFINED by request
+    vmmio_exit,         // handed to the proxy (TrapAction::vmmio)
 };
 
 struct TrapOutcome {
@@ -43,11 +47,18 @@ struct TrapOutcome {
     GuestFault fault{};                                // valid when action is inject
     DecodeStatus decode = DecodeStatus::not_data_abort;  // data aborts: what decoding said
     Ipa ipa{};                                         // the IPA, where the syndrome gave one
+    MmioAccess access{};                               // TrapAction::vmmio: the access
 };
 
-// A data abort from the guest (ESR_EL2.EC 0x24).
+// A data abort from the guest (ESR_EL2.EC 0x24). `vmmio` is given for a proxy-scheduled
+// vCPU only (Gunyah forwards only a vcpu_run vCPU's faults): a well-described access no
+// device claims, to an unmapped IPA wholly inside one of its ranges, is TrapAction::vmmio.
 [[nodiscard]] TrapOutcome handle_data_abort(MmioBus& bus, const GuestMemory& memory, const RegisterFile& regs,
-                                            const AbortSyndrome& syndrome);
+                                            const AbortSyndrome& syndrome, const VmmioRanges* vmmio = nullptr);
+
+// The fault a VMMIO access gets when its proxy answers "fault" (vcpu_run resume action
+// 2): the synchronous external abort an unclaimed access gets.
+[[nodiscard]] TrapOutcome vmmio_fault(const AbortSyndrome& syndrome);
 
 // An instruction abort from the guest (ESR_EL2.EC 0x20): there is nothing to emulate in
 // an instruction fetch, so it is retried when racing a stage-2 change and injected

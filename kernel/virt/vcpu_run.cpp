@@ -49,7 +49,10 @@ using sched::no_deadline;
 constexpr std::uint64_t psci_not_supported = static_cast<std::uint64_t>(std::int64_t{PSCI_RET_NOT_SUPPORTED});
 
 struct RunState {
-    Vcpu* loaded = nullptr;  // whose registers are in the CPU; a reference held
+    Vcpu* loaded = nullptr;  // the scheduler's vCPU on this CPU; a reference held
+    // Whose registers are live in the CPU: `loaded`, or the vCPU a vcpu_run of `loaded`
+    // runs in its place (proxy_run), which holds its own reference.
+    Vcpu* running = nullptr;
     bool need_schedule = true;
     bool timer_fired = false;
     bool timer_dirty = true;  // the EL2 timer must be programmed again
@@ -96,7 +99,7 @@ void on_gic_maintenance(std::uint32_t) {}
 // loaded; one that arrives just after the switch to another vCPU is dropped.
 void on_vtimer(std::uint32_t intid)
 {
-    Vcpu* vcpu = this_state().loaded;
+    Vcpu* vcpu = this_state().running;
     if (vcpu == nullptr || vcpu->vic() == nullptr) {
         return;
     }
@@ -233,6 +236,7 @@ void reschedule(RunState& rs, std::uint32_t cpu)
         }
         Vcpu* previous = rs.loaded;
         rs.loaded = nullptr;
+        rs.running = nullptr;
         if (previous != nullptr) {
             save(*previous);
         }
@@ -247,6 +251,7 @@ void reschedule(RunState& rs, std::uint32_t cpu)
         if (next.try_retain()) {
             load(next);
             rs.loaded = &next;
+            rs.running = &next;
             return;
         }
         // Its last reference is gone and its destructor waits for it to leave this CPU.
@@ -355,7 +360,10 @@ void psci_call(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, bool trapped_smc)
     case PsciEffect::stop_self:
         break;  // the group has done it; the kicks went out as it did
     }
+    group->update_virq();  // CPU_ON, CPU_OFF, CPU_SUSPEND, SYSTEM_OFF may change its state
 }
+
+void proxy_run(Vcpu& caller, Vcpu& target, RunState& rs, std::uint32_t cpu);
 
 void hypercall(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, std::uint64_t ec)
 {
@@ -366,10 +374,14 @@ void hypercall(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, std::uint64_t ec)
         return;
     }
     hypercall::Caller caller{vcpu.cspace(), &vcpu};
+    caller.cpu = cpu;
     (void)hypercall::handle_hypercall_trap(caller, gp.esr, hypercall::TrapFrame{gp.x, &gp.elr});
     if (caller.yield_requested) {
         vcpu_scheduler().yield(cpu);
         rs.need_schedule = true;
+    }
+    if (caller.run_target != nullptr) {
+        proxy_run(vcpu, *caller.run_target, rs, cpu);  // vcpu_run: writes the caller's x0..x4
     }
 }
 
@@ -413,7 +425,16 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
         AddrSpace& as = *vcpu.addrspace();
         AddrSpaceGuestMemory memory{as};
         RegisterFile regs{gp.x, gp.elr, gp.spsr};
-        act_on(vcpu, handle_data_abort(as.devices().bus(), memory, regs, AbortSyndrome{gp.esr, gp.far, gp.hpfar}));
+        AbortSyndrome syndrome{gp.esr, gp.far, gp.hpfar};
+        // Only a proxy-scheduled vCPU's accesses may exit to its proxy (as Gunyah).
+        const VmmioRanges* vmmio = vcpu.run_scheduled() ? &as.devices().vmmio() : nullptr;
+        TrapOutcome outcome = handle_data_abort(as.devices().bus(), memory, regs, syndrome, vmmio);
+        if (outcome.action == TrapAction::vmmio) {
+            std::uint64_t value = outcome.access.write ? mmio_write_value(regs, outcome.access) : 0;
+            vcpu.run_vmmio_exit(VmmioExit{outcome.access, syndrome, value});  // the run stops
+        } else {
+            act_on(vcpu, outcome);
+        }
         console_input_drain();
         return;
     }
@@ -464,6 +485,122 @@ void idle(RunState& rs)
     arch::irq_disable();
 }
 
+// The EL2 timer fired: this CPU's timer events (vCPU wake-ups) and the slice.
+void timer_fired(RunState& rs, std::uint32_t cpu)
+{
+    rs.timer_fired = false;
+    if (rs.running != nullptr) {
+        rs.running->addrspace()->devices().flush_console();  // at most a slice late
+    }
+    Ticks now = arch::counter();
+    (void)sched::cpu_timer_queue(cpu).expire(now);
+    sched::TimerCheck check = vcpu_scheduler().timer_expired(cpu, now);
+    if (check.reschedule) {
+        rs.need_schedule = true;
+    } else {
+        rs.slice_deadline = check.deadline;
+    }
+}
+
+// One entry into `vcpu` (its registers live on this CPU) and the handling of what brought
+// it back: the run loop's step, for the scheduler's vCPU and for one a vcpu_run runs.
+void enter_once(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
+{
+    ++rs.exits;
+    Vic* vic = vcpu.vic();
+    if (vic != nullptr) {
+        vgic_enter(vcpu, *vic, rs);
+    }
+    arch::GuestExit exit = arch::guest_run(&vcpu.regs().gp);
+    if (vic != nullptr) {
+        vgic_exit(vcpu, *vic, rs);
+    }
+    switch (exit) {
+    case arch::GuestExit::sync:
+        count_exit(rs, vcpu.regs().gp.esr);
+        guest_sync_exception(vcpu, rs, cpu);
+        break;
+    case arch::GuestExit::irq:
+        ++rs.exits_irq;
+        handle_el2_irq();
+        break;
+    case arch::GuestExit::fiq:
+    case arch::GuestExit::serror:
+        log::warn("hyp: vCPU {} of VM {}: unexpected FIQ/SError exit; resuming it", vcpu.vm_index(),
+                  vcpu.addrspace()->vmid());
+        break;
+    }
+}
+
+// ---- proxy scheduling (vcpu_run) -------------------------------------------------------
+
+// The caller's virtual timer cannot fire while its registers are saved: a wake timer on
+// this CPU stands in for it, so that its expiry reaches the caller's vGIC, which kicks
+// this CPU (the caller runs here) and ends the proxied run.
+void watch_caller_timer(Vcpu& caller, RunState& rs, std::uint32_t cpu)
+{
+    Vic* vic = caller.vic();
+    if (vic == nullptr) {
+        return;  // without a vGIC its timer only ends a WFI: nothing to stand in for
+    }
+    arch::VtimerWait timer = arch::vtimer_wait();
+    if (!timer.armed) {
+        return;
+    }
+    if (timer.pending) {
+        arch::vtimer_mask();
+        vic->vgic().raise_edge(caller.vm_index(), vic->vtimer_intid());  // kicks us: no run
+        return;
+    }
+    sched::TimerQueue& queue = sched::cpu_timer_queue(cpu);
+    if (!queue.update(caller.wake_timer(), timer.deadline)) {
+        sched::cancel_on_any_cpu(caller.wake_timer());
+        (void)queue.update(caller.wake_timer(), timer.deadline);
+    }
+    rs.timer_dirty = true;
+}
+
+// vcpu_run: runs `target` (claimed by Vcpu::run_begin, a reference held for us) on this
+// CPU in place of `caller`, the scheduler's current vCPU here, whose slice it spends. It
+// stops when the target stops being ready (WFI, power off, a VMMIO exit, killed) or when
+// this CPU must reschedule (the caller's slice is over, an interrupt or a kick for it, a
+// higher priority ready): then READY, so the caller's VM is never starved. The caller's
+// EL1, FP, pointer-auth and GIC CPU-interface state are saved and restored around it,
+// as for a switch; the target's stage 2 (VTTBR with its VMID) and VMPIDR are loaded.
+void proxy_run(Vcpu& caller, Vcpu& target, RunState& rs, std::uint32_t cpu)
+{
+    watch_caller_timer(caller, rs, cpu);
+    save(caller);
+    load(target);
+    rs.running = &target;
+    for (;;) {
+        if (rs.timer_fired) {
+            timer_fired(rs, cpu);
+        }
+        if (rs.need_schedule || target.run_should_stop()) {
+            break;
+        }
+        if (rs.timer_dirty) {
+            program_timer(rs, cpu);
+        }
+        enter_once(target, rs, cpu);
+    }
+    save(target);
+    target.run_left_cpu();  // its registers are in memory: another vcpu_run may load them
+    RunReport report = target.run_end();
+    load(caller);
+    rs.running = &caller;
+    sched::cancel_on_any_cpu(caller.wake_timer());  // its own timer is live again
+    rs.timer_dirty = true;
+    arch::GuestRegs& gp = caller.regs().gp;
+    gp.x[0] = 0;  // OK
+    gp.x[1] = report.state;
+    gp.x[2] = report.data[0];
+    gp.x[3] = report.data[1];
+    gp.x[4] = report.data[2];
+    target.put();  // may be the last reference: it is on no CPU now
+}
+
 }  // namespace
 
 bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std::uint32_t cpu_count)
@@ -476,6 +613,7 @@ bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std:
     stage2_vtcr = *vtcr;
     arch::GuestPstateFeatures features = arch::guest_pstate_features();
     guest_features = GuestFeatures{features.pan, features.ssbs, features.mte};
+    Vcpu::set_guest_features(guest_features);
     list_registers = arch::gic_virt::list_register_count();
     if (!irq_register(sgi_reschedule, on_reschedule_sgi) || !irq_register(sgi_kick, on_kick_sgi) ||
         !irq_register(irq_timer_intid(), on_el2_timer) || !irq_register(irq_maintenance_intid(), on_gic_maintenance) ||
@@ -504,18 +642,7 @@ void run_vcpus()
     rs.started = arch::counter();
     for (;;) {
         if (rs.timer_fired) {
-            rs.timer_fired = false;
-            if (rs.loaded != nullptr) {
-                rs.loaded->addrspace()->devices().flush_console();  // at most a slice late
-            }
-            Ticks now = arch::counter();
-            (void)sched::cpu_timer_queue(cpu).expire(now);
-            sched::TimerCheck check = vcpu_scheduler().timer_expired(cpu, now);
-            if (check.reschedule) {
-                rs.need_schedule = true;
-            } else {
-                rs.slice_deadline = check.deadline;
-            }
+            timer_fired(rs, cpu);
         }
         if (rs.need_schedule) {
             reschedule(rs, cpu);
@@ -528,30 +655,7 @@ void run_vcpus()
             idle(rs);
             continue;
         }
-        ++rs.exits;
-        Vic* vic = vcpu->vic();
-        if (vic != nullptr) {
-            vgic_enter(*vcpu, *vic, rs);
-        }
-        arch::GuestExit exit = arch::guest_run(&vcpu->regs().gp);
-        if (vic != nullptr) {
-            vgic_exit(*vcpu, *vic, rs);
-        }
-        switch (exit) {
-        case arch::GuestExit::sync:
-            count_exit(rs, vcpu->regs().gp.esr);
-            guest_sync_exception(*vcpu, rs, cpu);
-            break;
-        case arch::GuestExit::irq:
-            ++rs.exits_irq;
-            handle_el2_irq();
-            break;
-        case arch::GuestExit::fiq:
-        case arch::GuestExit::serror:
-            log::warn("hyp: vCPU {} of VM {}: unexpected FIQ/SError exit; resuming it", vcpu->vm_index(),
-                      vcpu->addrspace()->vmid());
-            break;
-        }
+        enter_once(*vcpu, rs, cpu);
     }
 }
 
@@ -589,6 +693,14 @@ void deliver(Kick kick)
         virt::run_states[kick.cpu].need_schedule = true;
     } else {
         arch::gic_cpu::send_sgi(sgi_reschedule, per_cpu(kick.cpu).mpidr);
+    }
+}
+
+void poke(CpuIndex cpu)
+{
+    // Its own CPU is at EL2 already and looks again before it enters the guest.
+    if (cpu != no_cpu && cpu != virt::this_cpu()) {
+        arch::gic_cpu::send_sgi(sgi_kick, per_cpu(cpu).mpidr);
     }
 }
 

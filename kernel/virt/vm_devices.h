@@ -11,6 +11,7 @@
 #include "kernel/core/result.h"
 #include "kernel/virt/line_sink.h"
 #include "kernel/virt/mmio_bus.h"
+#include "kernel/virt/vmmio_ranges.h"
 #include "kernel/virt/vpl011.h"
 
 namespace hyp::virt {
@@ -67,9 +68,13 @@ public:
     [[nodiscard]] Vpl011& uart() { return uart_; }
     // Whether init() put the vPL011 on the bus.
     [[nodiscard]] bool has_uart() const { return has_uart_; }
+    // The ranges whose accesses a proxy-scheduled vCPU hands to its runner (vcpu_run).
+    [[nodiscard]] VmmioRanges& vmmio() { return vmmio_; }
+    [[nodiscard]] const VmmioRanges& vmmio() const { return vmmio_; }
 
 private:
     MmioBus bus_;
+    VmmioRanges vmmio_;
     LineSink sink_;
     Vpl011 uart_;
     bool has_uart_ = false;

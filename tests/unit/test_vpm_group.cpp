@@ -124,14 +124,15 @@ TEST_CASE("vpm_group_get_state: none, running, CPUs suspended")
     CHECK(err(s.call(GUNYAH_HC_VPM_GROUP_GET_STATE, s.group_cap, 1)) == GUNYAH_ERROR_ARG_INVAL);
 }
 
-TEST_CASE("binding the group's virtual IRQ is a gap until a vIC exists, and identify does not claim VPM")
+TEST_CASE("the whole VPM interface is there, and identify claims it")
 {
     System s;
-    CHECK(s.e(GUNYAH_HC_VPM_GROUP_BIND_VIRQ, s.group_cap, 0, 0) == GUNYAH_ERROR_UNIMPLEMENTED);
-    CHECK(s.e(GUNYAH_HC_VPM_GROUP_UNBIND_VIRQ, s.group_cap) == GUNYAH_ERROR_UNIMPLEMENTED);
-    CHECK((implemented_features0() & GUNYAH_FLAGS0_VPM) == 0);
+    CHECK(s.e(GUNYAH_HC_VPM_GROUP_BIND_VIRQ, s.group_cap, 0, 0) == GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE);
+    CHECK(s.e(GUNYAH_HC_VPM_GROUP_UNBIND_VIRQ, s.group_cap) == GUNYAH_ERROR_IRQ_UNBOUND);
+    CHECK((implemented_features0() & GUNYAH_FLAGS0_VPM) != 0);
     for (std::uint32_t n : {GUNYAH_HC_PARTITION_CREATE_VPM_GROUP, GUNYAH_HC_VPM_GROUP_CONFIGURE,
-                            GUNYAH_HC_VPM_GROUP_ATTACH_VCPU, GUNYAH_HC_VPM_GROUP_GET_STATE}) {
+                            GUNYAH_HC_VPM_GROUP_ATTACH_VCPU, GUNYAH_HC_VPM_GROUP_GET_STATE,
+                            GUNYAH_HC_VPM_GROUP_BIND_VIRQ, GUNYAH_HC_VPM_GROUP_UNBIND_VIRQ}) {
         CHECK(lookup(n)->handler != nullptr);
     }
 }
