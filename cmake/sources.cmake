@@ -147,9 +147,17 @@ set(RM_PORTABLE_SOURCES
   rm/core/startup.cpp
   rm/dt/fdt_writer.cpp
   rm/dt/primary_dt.cpp
+  rm/dt/secondary_dt.cpp
+  rm/mem/parcel.cpp
+  rm/mem/parcel_ops.cpp
+  rm/rpc/mem_handlers.cpp
+  rm/rpc/vm_handlers.cpp
   rm/vm/primary_vm.cpp
   rm/vm/rm_link.cpp
+  rm/vm/secondary_vm.cpp
   rm/vm/vm_layout.cpp
+  rm/vm/vm_service.cpp
+  rm/vm/vm_table.cpp
   rm/vm/watch.cpp
   ${RM_RPC_SOURCES}
 )

@@ -15,7 +15,10 @@
 #include "rm/rpc/builtin_handlers.h"
 #include "rm/rpc/channel.h"
 #include "rm/rpc/dispatcher.h"
+#include "rm/rpc/mem_handlers.h"
 #include "rm/rpc/msgqueue_pair.h"
+#include "rm/rpc/vm_handlers.h"
+#include "rm/vm/vm_service.h"
 #include "rm/vm/watch.h"
 
 // The boot info fields entry.S reads before any check, and the call it makes.
@@ -57,7 +60,75 @@ constinit PrimaryVm primary;
 constinit rpc::MsgqueuePair primary_queues;
 constinit rpc::RpcChannel primary_channel;
 constinit rpc::Dispatcher dispatcher;
+constinit rpc::NotificationSequence notification_sequence;
 constinit bool in_exception = false;
+constinit std::uint64_t rm_gicd = 0;
+
+// The RPC side of the VM services: the primary VM's channel and one per secondary VM
+// (by VM table slot), attached while the VM has its queue pair.
+class Clients final : public ClientPort {
+public:
+    constexpr Clients() = default;
+
+    bool notify(std::uint16_t vmid, std::uint32_t msg_id, const std::uint8_t* payload, std::size_t size) override
+    {
+        rpc::RpcChannel* channel = channel_of(vmid);
+        return channel != nullptr && channel->notify(notification_sequence, msg_id, payload, size);
+    }
+    void link_up(const VmRecord& vm) override
+    {
+        queues_[vm.slot] = rpc::MsgqueuePair{hypervisor, vm.objects.link.from_rm, vm.objects.link.to_rm};
+        channels_[vm.slot].attach(queues_[vm.slot], vm.vmid);
+        gic::enable_spi(rm_gicd, secondary_link_rm_rx_intid(vm.slot));
+        gic::enable_spi(rm_gicd, secondary_link_rm_tx_intid(vm.slot));
+    }
+    void link_down(const VmRecord& vm) override
+    {
+        channels_[vm.slot].detach();
+        queues_[vm.slot] = rpc::MsgqueuePair{};
+    }
+    [[nodiscard]] std::size_t attached_links() const
+    {
+        std::size_t n = 0;
+        for (const rpc::RpcChannel& channel : channels_) {
+            n += channel.attached() ? 1 : 0;
+        }
+        return n;
+    }
+    // Polls every attached secondary channel until none has more waiting.
+    void poll_secondaries(rpc::Dispatcher& sink)
+    {
+        for (rpc::RpcChannel& channel : channels_) {
+            if (!channel.attached()) {
+                continue;
+            }
+            rpc::PollResult r;
+            do {
+                r = channel.poll(sink);
+            } while (r.rx_pending && channel.attached());
+        }
+    }
+
+private:
+    rpc::RpcChannel* channel_of(std::uint16_t vmid)
+    {
+        if (vmid == GUNYAH_RM_VMID_HLOS) {
+            return &primary_channel;
+        }
+        for (rpc::RpcChannel& channel : channels_) {
+            if (channel.attached() && channel.client_vmid() == vmid) {
+                return &channel;
+            }
+        }
+        return nullptr;
+    }
+
+    rpc::MsgqueuePair queues_[max_secondary_vms];
+    rpc::RpcChannel channels_[max_secondary_vms];
+};
+
+constinit Clients clients;
+constinit VmService vm_service;
 
 std::uint64_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
@@ -93,6 +164,28 @@ void start_rpc()
     }
 }
 
+// The VM services: secondary VMs built from the primary VM's memory.
+void start_vm_services(const rm_boot_info& info)
+{
+    RmEnv env;
+    env.partition = info.partition_cap;
+    env.rm_cspace = info.cspace_cap;
+    env.rm_addrspace = info.addrspace_cap;
+    env.rm_vic = info.vic_cap;
+    env.cpu_count = info.platform.cpu_count;
+    env.primary_cspace = primary.cspace;
+    env.primary_vic = primary.vic;
+    env.primary_memory.ram_extent = primary.ram_extent;
+    env.primary_memory.addrspace = primary.addrspace;
+    env.primary_memory.ram_base = primary.layout.ram.base.raw();
+    env.primary_memory.ram_size = primary.layout.ram.size;
+    rm_gicd = info.platform.gicd.base;
+    vm_service.init(env, hypervisor, memory, clients);
+    if (!rpc::add_vm_handlers(dispatcher, vm_service) || !rpc::add_mem_handlers(dispatcher, vm_service)) {
+        fatal("the RPC handler table refused the VM service handlers");
+    }
+}
+
 // Sleeps until `deadline` (virtual counter ticks) or until an interrupt other than the
 // timer's arrives; true in the second case. The timer is armed again before each WFI,
 // while the deadline is ahead: the hypervisor masks a timer that fired until its
@@ -109,6 +202,18 @@ bool wait_until(std::uint64_t deadline, std::uint32_t timer_intid)
     }
     cpu::disarm_timer();
     return woken;
+}
+
+// What of the RM's fixed pools the VM services still hold, as the machine goes down: with
+// every secondary VM torn down, none (the QEMU case guest-vmm checks it after 200 lives).
+void report_pools()
+{
+    console.print("in use at power-off: {} of {} VM slots, {} of {} parcels, {} of {} wake-up SPIs, {} RPC links; "
+                  "{} teardown failures",
+                  max_secondary_vms - vm_service.vms.free_slots(), max_secondary_vms,
+                  max_parcels - vm_service.parcels.free_slots(), max_parcels,
+                  owner_wakeup_intid_count - vm_service.free_wakeup_intids(), owner_wakeup_intid_count,
+                  clients.attached_links(), vm_service.teardown_failures);
 }
 
 // The RM's life once the primary VM runs: serve RPC as messages come, and every 100 ms
@@ -131,14 +236,19 @@ bool wait_until(std::uint64_t deadline, std::uint32_t timer_intid)
             do {
                 r = primary_channel.poll(dispatcher);
             } while (r.rx_pending);
+            clients.poll_secondaries(dispatcher);
             poll = false;
         }
         if (cpu::virtual_count() < next_watch) {
             continue;
         }
+        vm_service.poll_exits();
         const WatchAction action = policy.decide(hypervisor.vcpu_run_check(vm.vcpus[0]), line);
         if (!line.empty()) {
             console.print("{}", line.c_str());
+        }
+        if (action != WatchAction::keep_watching) {
+            report_pools();
         }
         switch (action) {
         case WatchAction::power_off: cpu::system_off();
@@ -184,6 +294,7 @@ extern "C" void rm_main(const rm_boot_info* info)
         cpu::system_off();
     }
     start_rpc();
+    start_vm_services(*info);
     start_interrupts(*info);
     serve(*info, primary);
 }

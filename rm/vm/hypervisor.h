@@ -79,6 +79,19 @@ public:
                                 std::uint32_t max_msis) = 0;
     virtual Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) = 0;
     virtual RunState vcpu_run_check(CapId vcpu) = 0;
+    // Secondary VMs (rm/vm/secondary_vm.h): a memextent over part of a parent's range, a
+    // vCPU's interrupts (virq_type GUNYAH_VCPU_VIRQ_*), stopping it for good, and its
+    // registers before it first runs.
+    virtual Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset,
+                                             std::uint64_t size, std::uint32_t attrs) = 0;
+    virtual Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) = 0;
+    virtual Error vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type) = 0;
+    virtual Error vcpu_kill(CapId vcpu) = 0;
+    // op GUNYAH_ADDRSPACE_VMMIO_ADD / _REMOVE: faults there exit to the vcpu_run caller.
+    virtual Error addrspace_configure_vmmio(CapId addrspace, std::uint64_t base, std::uint64_t size,
+                                           std::uint32_t op) = 0;
+    virtual Error vcpu_register_write(CapId vcpu, std::uint32_t register_set, std::uint32_t index,
+                                      std::uint64_t value) = 0;
 
     // Capabilities: a copy of src_cap (in src_cspace) in dest_cspace, its rights ANDed with
     // rights_mask; the copy's id in dest_cspace.

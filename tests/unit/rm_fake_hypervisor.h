@@ -13,10 +13,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "hyp_api/gunyah_memory.h"
 #include "rm/vm/hypervisor.h"
 
 namespace hyp::test {
@@ -78,6 +80,19 @@ public:
 
     std::vector<Call> calls;
     rm::RunState run_check_answer{Error::ok, 0, {0, 0, 0}};
+    std::map<CapId, rm::RunState> run_check_answers;  // per vCPU, before run_check_answer
+    // Every cap the RM made (partition_create_*, cspace_copy_cap_from) and not yet
+    // deleted, with the cspace it is in: objects die with their last cap.
+    std::map<CapId, CapId> live_caps;
+    // Mappings into address spaces other than the RM's.
+    struct GuestMapping {
+        CapId addrspace;
+        CapId extent;
+        std::uint64_t vbase;
+        std::uint64_t offset;
+        std::uint64_t size;
+    };
+    std::vector<GuestMapping> guest_mappings;
     // Message-queue traffic: what the RM sent on each queue, what it will receive.
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> sent;
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> inbox;
@@ -92,6 +107,10 @@ public:
         }
         const CapId cap = next_cap_++;
         calls.back().args.push_back(cap);  // the new cap, for the tests
+        live_caps[cap] = dest_cspace;
+        if (kind == rm::ObjectKind::cspace) {
+            cspaces_.push_back(cap);
+        }
         if (kind == rm::ObjectKind::memextent) {
             extents_[cap] = Extent{};
         }
@@ -101,10 +120,28 @@ public:
     Error cspace_delete_cap_from(CapId cspace, CapId cap) override
     {
         Error e = record("cspace_delete_cap_from", {cspace, cap});
-        if (e == Error::ok) {
-            extents_.erase(cap);
+        if (e != Error::ok) {
+            return e;
         }
-        return e;
+        auto live = live_caps.find(cap);
+        if (live == live_caps.end() || live->second != cspace) {
+            return calls.back().result = Error::cspace_cap_null;  // no such cap in that cspace
+        }
+        live_caps.erase(live);
+        extents_.erase(cap);
+        // A cspace dies with its last cap (the RM holds one), and the caps in it with it.
+        if (std::find(cspaces_.begin(), cspaces_.end(), cap) != cspaces_.end()) {
+            for (auto it = live_caps.begin(); it != live_caps.end();) {
+                it = it->second == cap ? live_caps.erase(it) : std::next(it);
+            }
+        }
+        for (auto it = guest_mappings.begin(); it != guest_mappings.end();) {
+            it = it->addrspace == cap ? guest_mappings.erase(it) : std::next(it);
+        }
+        for (auto it = guest_mappings.begin(); it != guest_mappings.end();) {
+            it = it->extent == cap ? guest_mappings.erase(it) : std::next(it);
+        }
+        return Error::ok;
     }
     Error cspace_configure(CapId cspace, std::uint32_t max_caps) override
     {
@@ -130,11 +167,16 @@ public:
             return e;
         }
         auto extent = extents_.find(memextent);
-        if (extent == extents_.end() || extent->second.size == 0 || map_flags != 0) {
+        const bool partial = map_flags == GUNYAH_ADDRSPACE_MAP_PARTIAL;
+        if (extent == extents_.end() || extent->second.size == 0 || (map_flags != 0 && !partial) ||
+            (partial && addrspace == rm_addrspace_)) {
             return calls.back().result = Error::arg_inval;  // the RM maps whole, configured extents
         }
         if (addrspace == rm_addrspace_) {
             rm_mappings_.push_back(Mapping{memextent, vbase, extent->second.size});
+        } else {
+            guest_mappings.push_back(GuestMapping{addrspace, memextent, vbase, partial ? offset : 0,
+                                                  partial ? size : extent->second.size});
         }
         return Error::ok;
     }
@@ -142,8 +184,21 @@ public:
                           std::uint64_t offset, std::uint64_t size) override
     {
         Error e = record("addrspace_unmap", {addrspace, memextent, vbase, map_flags, offset, size});
-        if (e != Error::ok || addrspace != rm_addrspace_) {
+        if (e != Error::ok) {
             return e;
+        }
+        if (addrspace != rm_addrspace_) {
+            for (auto it = guest_mappings.begin(); it != guest_mappings.end(); ++it) {
+                if (it->addrspace == addrspace && it->extent == memextent && it->vbase == vbase &&
+                    (map_flags == 0 || (it->offset == offset && it->size == size))) {
+                    guest_mappings.erase(it);
+                    return Error::ok;
+                }
+            }
+            if (map_flags == GUNYAH_ADDRSPACE_MAP_PARTIAL) {
+                return Error::ok;  // a partial unmap of a whole mapping: the tests read the log
+            }
+            return calls.back().result = Error::addr_inval;
         }
         for (auto it = rm_mappings_.begin(); it != rm_mappings_.end(); ++it) {
             if (it->extent == memextent && it->vbase == vbase) {
@@ -194,7 +249,41 @@ public:
     rm::RunState vcpu_run_check(CapId vcpu) override
     {
         (void)record("vcpu_run_check", {vcpu});
-        return run_check_answer;
+        auto it = run_check_answers.find(vcpu);
+        return it != run_check_answers.end() ? it->second : run_check_answer;
+    }
+    Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset, std::uint64_t size,
+                                     std::uint32_t attrs) override
+    {
+        Error e = record("memextent_configure_derive", {memextent, parent, offset, size, attrs});
+        if (e != Error::ok) {
+            return e;
+        }
+        auto p = extents_.find(parent);
+        if (p == extents_.end() || offset + size > p->second.size) {
+            return calls.back().result = Error::addr_inval;
+        }
+        extents_[memextent] = Extent{p->second.phys + offset, size};
+        return Error::ok;
+    }
+    Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) override
+    {
+        return record("vcpu_bind_virq", {vcpu, vic, virq, virq_type});
+    }
+    Error vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type) override
+    {
+        return record("vcpu_unbind_virq", {vcpu, virq_type});
+    }
+    Error vcpu_kill(CapId vcpu) override { return record("vcpu_kill", {vcpu}); }
+    Error addrspace_configure_vmmio(CapId addrspace, std::uint64_t base, std::uint64_t size,
+                                    std::uint32_t op) override
+    {
+        return record("addrspace_configure_vmmio", {addrspace, base, size, op});
+    }
+    Error vcpu_register_write(CapId vcpu, std::uint32_t register_set, std::uint32_t index,
+                              std::uint64_t value) override
+    {
+        return record("vcpu_register_write", {vcpu, register_set, index, value});
     }
 
     rm::CapResult cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
@@ -206,6 +295,7 @@ public:
         }
         const CapId cap = next_cap_++;
         calls.back().args.push_back(cap);  // the copy, for the tests
+        live_caps[cap] = dest_cspace;
         return {Error::ok, cap};
     }
     Error msgqueue_configure(CapId msgqueue, std::uint32_t create_info) override
@@ -342,6 +432,7 @@ private:
     CapId next_cap_ = 0x100;
     std::map<CapId, Extent> extents_;
     std::vector<Mapping> rm_mappings_;
+    std::vector<CapId> cspaces_;
     std::map<std::uint64_t, std::vector<std::byte>> banks_;
     std::map<std::string, std::deque<Error>> scripted_;
 };

@@ -117,6 +117,36 @@ RunState HvcHypervisor::vcpu_run_check(CapId vcpu)
     return RunState{to_error(r.error), r.state, {r.data[0], r.data[1], r.data[2]}};
 }
 
+Error HvcHypervisor::memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset,
+                                               std::uint64_t size, std::uint32_t attrs)
+{
+    return to_error(gunyah::memextent_configure_derive(memextent, parent, offset, size, attrs));
+}
+
+Error HvcHypervisor::vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type)
+{
+    return to_error(gunyah::vcpu_bind_virq(vcpu, vic, virq, virq_type));
+}
+
+Error HvcHypervisor::vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type)
+{
+    return to_error(gunyah::vcpu_unbind_virq(vcpu, virq_type));
+}
+
+Error HvcHypervisor::vcpu_kill(CapId vcpu) { return to_error(gunyah::vcpu_kill(vcpu)); }
+
+Error HvcHypervisor::addrspace_configure_vmmio(CapId addrspace, std::uint64_t base, std::uint64_t size,
+                                              std::uint32_t op)
+{
+    return to_error(gunyah::addrspace_configure_vmmio(addrspace, base, size, op));
+}
+
+Error HvcHypervisor::vcpu_register_write(CapId vcpu, std::uint32_t register_set, std::uint32_t index,
+                                        std::uint64_t value)
+{
+    return to_error(gunyah::vcpu_register_write(vcpu, register_set, index, value));
+}
+
 CapResult HvcHypervisor::cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
                                               std::uint32_t rights_mask)
 {

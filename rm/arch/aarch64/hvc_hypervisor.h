@@ -33,6 +33,15 @@ public:
                         std::uint32_t max_msis) override;
     Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) override;
     RunState vcpu_run_check(CapId vcpu) override;
+    Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset, std::uint64_t size,
+                                     std::uint32_t attrs) override;
+    Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) override;
+    Error vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type) override;
+    Error vcpu_kill(CapId vcpu) override;
+    Error addrspace_configure_vmmio(CapId addrspace, std::uint64_t base, std::uint64_t size,
+                                   std::uint32_t op) override;
+    Error vcpu_register_write(CapId vcpu, std::uint32_t register_set, std::uint32_t index,
+                              std::uint64_t value) override;
     CapResult cspace_copy_cap_from(CapId src_cspace, CapId src_cap, CapId dest_cspace,
                                    std::uint32_t rights_mask) override;
     Error msgqueue_configure(CapId msgqueue, std::uint32_t create_info) override;
