@@ -66,6 +66,7 @@ Return vcpu_set_affinity(Caller& caller, const Args& args);
 Return vcpu_set_priority(Caller& caller, const Args& args);
 Return vcpu_set_timeslice(Caller& caller, const Args& args);
 Return vcpu_run_check(Caller& caller, const Args& args);
+Return vcpu_register_write(Caller& caller, const Args& args);
 Return vcpu_run(Caller& caller, const Args& args);
 Return vcpu_bind_virq(Caller& caller, const Args& args);
 Return vcpu_unbind_virq(Caller& caller, const Args& args);

@@ -53,6 +53,7 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_VCPU_SET_PRIORITY, vcpu_set_priority, 2, none);
     t.add(GUNYAH_HC_VCPU_SET_TIMESLICE, vcpu_set_timeslice, 2, none);
     t.add(GUNYAH_HC_VCPU_RUN_CHECK, vcpu_run_check, 2, 1);
+    t.add(GUNYAH_HC_VCPU_REGISTER_WRITE, vcpu_register_write, 5, 4);
     t.add(GUNYAH_HC_VCPU_RUN, vcpu_run, 5, 4);
     t.add(GUNYAH_HC_VCPU_BIND_VIRQ, vcpu_bind_virq, 5, 4);
     t.add(GUNYAH_HC_VCPU_UNBIND_VIRQ, vcpu_unbind_virq, 3, 2);

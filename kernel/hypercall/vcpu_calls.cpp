@@ -166,6 +166,21 @@ Return vcpu_set_timeslice(Caller& caller, const Args& a)
     return status_return((*vcpu)->set_timeslice(a.arg[1]));
 }
 
+// (vcpu, register set, index, value, R0): WRITE_CONTEXT, any state; the rest is
+// Vcpu::register_write's (Gunyah's vcpu_register_write).
+Return vcpu_register_write(Caller& caller, const Args& a)
+{
+    auto vcpu = vcpu_of(caller, a.arg[0], GUNYAH_RIGHT_THREAD_WRITE_CONTEXT);
+    if (!vcpu) {
+        return error_return(vcpu.error());
+    }
+    if (a.arg[1] > UINT32_MAX || a.arg[2] > UINT32_MAX) {
+        return error_return(Error::arg_inval);  // u32 register set and index
+    }
+    return status_return((*vcpu)->register_write(static_cast<std::uint32_t>(a.arg[1]),
+                                                 static_cast<std::uint32_t>(a.arg[2]), a.arg[3]));
+}
+
 // (vcpu, R0) -> X1 run state, X2..X4 state data 0..2: what vcpu_run would report,
 // without running it (the same function makes both reports). STATE and BIND_VIRQ (Gunyah
 // asks for both); active. Busy while a vcpu_run runs it (Gunyah: runnable is busy). Any

@@ -1,6 +1,8 @@
 // The vCPU object (see vcpu.h).
 #include "kernel/object/vcpu.h"
 
+#include "hyp_api/gunyah_objects.h"
+
 #include <bit>
 #include <cstddef>
 
@@ -236,8 +238,11 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
         regs_.gp.x[0] = context;
     }
     regs_.gp.spsr = vcpu_reset_pstate;
-    // Every EL1 register, the virtual timer included, as after a reset; FP/SIMD too.
+    // Every EL1 register, the virtual timer included, as after a reset; FP/SIMD too. The
+    // stack pointers are UNKNOWN after a reset: they keep what vcpu_register_write set.
+    const std::uint64_t sp_el0 = regs_.el1.sp_el0;
     regs_.el1 = arch::El1SysRegs{};
+    regs_.el1.sp_el0 = sp_el0;
     regs_.el1.sctlr_el1 = vcpu_reset_sctlr_el1;
     regs_.fp = arch::FpRegs{};
     regs_.pauth = arch::PauthKeys{};
@@ -335,6 +340,41 @@ Status Vcpu::attach_vpm_group(VpmGroup& group, std::uint32_t index)
     vpm_group_ = &group;
     vm_index_ = index;
     return success();
+}
+
+Status Vcpu::register_write(std::uint32_t register_set, std::uint32_t index, std::uint64_t value)
+{
+    Locked<Vcpu> held(*this);
+    if ((state() != ObjectState::init && state() != ObjectState::active) || killed_) {
+        return fail(Error::object_state);
+    }
+    if (powered_on_) {
+        return fail(Error::busy);
+    }
+    // Powered off but still leaving a CPU (or a vcpu_run's): wait for its registers.
+    while (vcpu_scheduler().on_cpu(entity_) || proxy_cpu() != sched::no_cpu) {
+    }
+    switch (register_set) {
+    case GUNYAH_VCPU_REG_SET_X:
+        if (index >= 31) {
+            return fail(Error::arg_inval);
+        }
+        regs_.gp.x[index] = value;
+        return success();
+    case GUNYAH_VCPU_REG_SET_PC:
+        if (index != 0 || value % 4 != 0) {
+            return fail(Error::arg_inval);
+        }
+        regs_.gp.elr = value;
+        return success();
+    case GUNYAH_VCPU_REG_SET_SP:
+        if (value % 16 != 0 || index > 1) {
+            return fail(Error::arg_inval);
+        }
+        (index == 0 ? regs_.el1.sp_el0 : regs_.gp.sp_el1) = value;
+        return success();
+    default: return fail(Error::arg_inval);
+    }
 }
 
 Status Vcpu::set_mmu_off_cacheable()

@@ -113,6 +113,12 @@ public:
     // busy unless powered off; object_state if killed. Unless kept: pc = entry,
     // x0 = context. PSTATE and the EL1 registers reset (see above).
     [[nodiscard]] Status poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context, bool keep_context);
+    // vcpu_register_write (Gunyah's vcpu_register_write, in its order): init or active
+    // and not killed (object_state), powered off (busy: a runnable vCPU's registers are
+    // not ours to change), then the register: set X index 0..30; PC index 0, 4-byte
+    // aligned; SP index 0 SP_EL0, 1 SP_EL1, 16-byte aligned; anything else arg_inval.
+    // poweron keeps what this wrote, except PC and X0 unless it is told to keep them.
+    [[nodiscard]] Status register_write(std::uint32_t register_set, std::uint32_t index, std::uint64_t value);
     // arg_inval unless powered on (it could not be the calling vCPU: Gunyah's rule).
     [[nodiscard]] Status poweroff(bool last_vcpu);
     // Blocks it `killed` for good; killing again is a no-op.

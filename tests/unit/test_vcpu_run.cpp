@@ -400,3 +400,39 @@ TEST_CASE("a data abort in a VMMIO range exits only for a proxy (ranges given), 
     CHECK(virt::handle_data_abort(bus, memory, regs, syn, &s.as(s.vm_as).devices().vmmio()).action ==
           virt::TrapAction::inject);
 }
+
+TEST_CASE("vcpu_register_write: WRITE_CONTEXT, powered off, Gunyah's registers and alignments, poweron keeps them")
+{
+    Proxy s;
+    const auto write = [&](CapId c, std::uint64_t set, std::uint64_t index, std::uint64_t value,
+                           std::uint64_t r0 = 0) { return s.e(GUNYAH_HC_VCPU_REGISTER_WRITE, c, set, index, value, r0); };
+    CHECK(write(0xdead, GUNYAH_VCPU_REG_SET_X, 1, 5) == GUNYAH_ERROR_CSPACE_CAP_NULL);
+    const CapId weak = s.weak(s.p, GUNYAH_RIGHTS_THREAD_ALL & ~GUNYAH_RIGHT_THREAD_WRITE_CONTEXT);
+    CHECK(write(weak, GUNYAH_VCPU_REG_SET_X, 1, 5) == GUNYAH_ERROR_CSPACE_INSUF_RIGHTS);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X, 1, 5, 1) == GUNYAH_ERROR_ARG_INVAL);  // R0
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X, 31, 5) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X | (std::uint64_t{1} << 32), 1, 5) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_PC, 0, 0x80000002) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_PC, 1, 0x80000000) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_SP, 1, 0x80001008) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_SP, 2, 0x80001000) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, 3, 0, 0) == GUNYAH_ERROR_ARG_INVAL);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X, 1, 5) == GUNYAH_ERROR_OK);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X, 30, 7) == GUNYAH_ERROR_OK);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_PC, 0, 0x80000100) == GUNYAH_ERROR_OK);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_SP, 0, 0x80002000) == GUNYAH_ERROR_OK);
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_SP, 1, 0x80001000) == GUNYAH_ERROR_OK);
+    // Powered on with the entry kept: PC, X1, X30 and both stack pointers as written; X0
+    // the context.
+    REQUIRE(s.e(GUNYAH_HC_VCPU_POWERON, s.p, 0x90000000, 0x1234, GUNYAH_VCPU_POWERON_KEEP_ENTRY) == GUNYAH_ERROR_OK);
+    const VcpuState& r = s.v(s.p).regs();
+    CHECK(r.gp.elr == 0x80000100);
+    CHECK(r.gp.x[0] == 0x1234);
+    CHECK(r.gp.x[1] == 5);
+    CHECK(r.gp.x[30] == 7);
+    CHECK(r.el1.sp_el0 == 0x80002000);
+    CHECK(r.gp.sp_el1 == 0x80001000);
+    // A vCPU that may run: busy.
+    CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X, 1, 6) == GUNYAH_ERROR_BUSY);
+    CHECK(s.v(s.p).regs().gp.x[1] == 5);
+}
