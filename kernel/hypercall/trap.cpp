@@ -20,8 +20,12 @@ TrapResult handle_hypercall_trap(Caller& caller, std::uint64_t esr, TrapFrame fr
         r = error_return(Error::unimplemented);  // SMC with an immediate is not a call form
         r.x[0] = ~std::uint64_t{0};
     }
-    for (unsigned i = 0; i < r.count && i < 5; ++i) {
-        frame.x[i] = r.x[i];
+    frame.x[0] = r.x[0];
+    frame.x[1] = r.x[1];
+    frame.x[2] = r.x[2];
+    frame.x[3] = r.x[3];
+    if (r.count > 4) {
+        frame.x[4] = r.x[4];  // vcpu_run's third state word; other calls leave x4 alone
     }
     if (ec == esr_ec_smc64) {
         *frame.elr += 4;  // a trapped SMC's preferred return address is the SMC itself

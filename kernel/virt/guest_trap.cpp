@@ -16,6 +16,14 @@ TrapOutcome resume(TrapReason reason)
     return out;
 }
 
+// `out`, default-constructed, made a resume in place: assigning a whole TrapOutcome (64
+// bytes) is a memcpy call, and this is the path of every emulated MMIO access.
+void set_resume(TrapOutcome& out, TrapReason reason)
+{
+    out.action = TrapAction::resume;
+    out.reason = reason;
+}
+
 // A synchronous external abort at the guest's faulting VA, as a bus error would give.
 TrapOutcome external_abort(FaultKind kind, TrapReason reason, const AbortSyndrome& syndrome)
 {
@@ -70,14 +78,13 @@ TrapOutcome handle_data_abort(MmioBus& bus, const GuestMemory& memory, const Reg
                 complete_mmio_read(regs, access, value);
             }
             skip_instruction(regs, syndrome.esr);
-            out = resume(TrapReason::emulated);
+            set_resume(out, TrapReason::emulated);
         } else if (bus_result == BusResult::not_claimed && memory.is_mapped(access.ipa)) {
-            out = resume(TrapReason::retried);
+            set_resume(out, TrapReason::retried);
         } else if (bus_result == BusResult::not_claimed && vmmio != nullptr &&
                    vmmio->covers(access.ipa.raw(), access.size)) {
             out.action = TrapAction::vmmio;
             out.reason = TrapReason::vmmio_exit;
-            out.access = access;
         } else {
             TrapReason reason =
                 bus_result == BusResult::device_abort ? TrapReason::device_abort : TrapReason::not_claimed;
@@ -89,11 +96,11 @@ TrapOutcome handle_data_abort(MmioBus& bus, const GuestMemory& memory, const Reg
         // A missing translation the syndrome does not let us emulate. Devices are never
         // mapped, so only a mapped address (a race) is worth another try.
         if (memory.is_mapped(decoded.access.ipa)) {
-            out = resume(TrapReason::retried);
+            set_resume(out, TrapReason::retried);
         } else if (decoded.status == DecodeStatus::cache_maintenance) {
             // DC/IC by VA on an address with no memory: nothing to clean or invalidate.
             skip_instruction(regs, syndrome.esr);
-            out = resume(TrapReason::skipped);
+            set_resume(out, TrapReason::skipped);
         } else {
             out = external_abort(FaultKind::data_abort, TrapReason::not_emulatable, syndrome);
         }

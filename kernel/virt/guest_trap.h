@@ -47,12 +47,14 @@ struct TrapOutcome {
     GuestFault fault{};                                // valid when action is inject
     DecodeStatus decode = DecodeStatus::not_data_abort;  // data aborts: what decoding said
     Ipa ipa{};                                         // the IPA, where the syndrome gave one
-    MmioAccess access{};                               // TrapAction::vmmio: the access
+    // Kept at 48 bytes: a larger one is set up and copied through memcpy calls on the path
+    // of every emulated access. TrapAction::vmmio's access is decode_data_abort()'s again.
 };
 
 // A data abort from the guest (ESR_EL2.EC 0x24). `vmmio` is given for a proxy-scheduled
 // vCPU only (Gunyah forwards only a vcpu_run vCPU's faults): a well-described access no
-// device claims, to an unmapped IPA wholly inside one of its ranges, is TrapAction::vmmio.
+// device claims, to an unmapped IPA wholly inside one of its ranges, is TrapAction::vmmio
+// (the glue decodes the syndrome again for the access: only this rare path pays).
 [[nodiscard]] TrapOutcome handle_data_abort(MmioBus& bus, const GuestMemory& memory, const RegisterFile& regs,
                                             const AbortSyndrome& syndrome, const VmmioRanges* vmmio = nullptr);
 

@@ -131,7 +131,7 @@ void set_vtimer_ppi(RunState& rs, bool on)
 // The vGIC's part of entering and leaving the guest: list registers in before, out after,
 // but only when there is something to move. Most exits (a hypercall, an MMIO access) find
 // no list register in use and nothing new for the vCPU, and touch none of this.
-void vgic_enter(Vcpu& vcpu, Vic& vic, RunState& rs)
+[[gnu::always_inline]] inline void vgic_enter(Vcpu& vcpu, Vic& vic, RunState& rs)
 {
     std::uint32_t index = vcpu.vm_index();
     bool forced = rs.lrs_forced;
@@ -152,7 +152,7 @@ void vgic_enter(Vcpu& vcpu, Vic& vic, RunState& rs)
     arch::gic_virt::write_hcr(arch::gic_virt::ich_hcr::en | (flush.more_pending ? arch::gic_virt::ich_hcr::uie : 0));
 }
 
-void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs)
+[[gnu::always_inline]] inline void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs)
 {
     if (rs.lrs_in_use == 0) {
         return;
@@ -430,8 +430,9 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
         const VmmioRanges* vmmio = vcpu.run_scheduled() ? &as.devices().vmmio() : nullptr;
         TrapOutcome outcome = handle_data_abort(as.devices().bus(), memory, regs, syndrome, vmmio);
         if (outcome.action == TrapAction::vmmio) {
-            std::uint64_t value = outcome.access.write ? mmio_write_value(regs, outcome.access) : 0;
-            vcpu.run_vmmio_exit(VmmioExit{outcome.access, syndrome, value});  // the run stops
+            const MmioAccess access = decode_data_abort(syndrome).access;
+            std::uint64_t value = access.write ? mmio_write_value(regs, access) : 0;
+            vcpu.run_vmmio_exit(VmmioExit{access, syndrome, value});  // the run stops
         } else {
             act_on(vcpu, outcome);
         }
@@ -458,7 +459,7 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
     }
 }
 
-void count_exit(RunState& rs, std::uint64_t esr)
+[[gnu::always_inline]] inline void count_exit(RunState& rs, std::uint64_t esr)
 {
     switch ((esr >> arch::esr::ec_shift) & arch::esr::ec_mask) {
     case arch::esr_ec::hvc64:
@@ -504,7 +505,7 @@ void timer_fired(RunState& rs, std::uint32_t cpu)
 
 // One entry into `vcpu` (its registers live on this CPU) and the handling of what brought
 // it back: the run loop's step, for the scheduler's vCPU and for one a vcpu_run runs.
-void enter_once(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
+[[gnu::always_inline]] inline void enter_once(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
 {
     ++rs.exits;
     Vic* vic = vcpu.vic();

@@ -391,10 +391,12 @@ TEST_CASE("a data abort in a VMMIO range exits only for a proxy (ranges given), 
     virt::MmioBus& bus = s.as(s.vm_as).devices().bus();
     virt::TrapOutcome out = virt::handle_data_abort(bus, memory, regs, syn, &s.as(s.vm_as).devices().vmmio());
     CHECK(out.action == virt::TrapAction::vmmio);
-    CHECK(out.access.ipa.raw() == mmio_ipa + 8);
-    CHECK(out.access.write);
-    CHECK(out.access.size == 4);
-    CHECK(virt::mmio_write_value(regs, out.access) == 0x5566'7788);
+    CHECK(out.ipa.raw() == mmio_ipa + 8);
+    const virt::MmioAccess access = virt::decode_data_abort(syn).access;  // what the glue reports
+    CHECK(access.ipa.raw() == mmio_ipa + 8);
+    CHECK(access.write);
+    CHECK(access.size == 4);
+    CHECK(virt::mmio_write_value(regs, access) == 0x5566'7788);
     CHECK(virt::handle_data_abort(bus, memory, regs, syn).action == virt::TrapAction::inject);
     syn.hpfar = ((mmio_ipa + 0x1000) >> 12) << 4;  // outside the range
     CHECK(virt::handle_data_abort(bus, memory, regs, syn, &s.as(s.vm_as).devices().vmmio()).action ==
