@@ -4,7 +4,7 @@
 // QEMU's 62.5 MHz), and WFI skips time forward instead of waiting.
 //
 // What to run comes from the module's bootargs (guest-loader bootargs=, which the RM puts
-// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle`, `bench=rpc` or a comma list;
+// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle`, `bench=rpc`, `bench=vmm` or a comma list;
 // without one, all that the vCPU count allows.
 //   calls   null hypercall (native hvc #0x6000 hyp_identify), SMCCC_VERSION through
 //           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer's
@@ -40,6 +40,8 @@
 #include "hyp_api/vcpu_mpidr.h"
 #include "rm_link.h"
 #include "runtime.h"
+#include "tiny_vm.h"
+#include "vm_client.h"
 
 GUEST_NAME("bench");
 
@@ -921,6 +923,93 @@ void bench_rpc(u64 dt_ipa)
     report("msgqueue_receive of a 12-byte reply", per_op_x100(receive_best, 1), b.null_x100);
 }
 
+// ---- bench=vmm: proxy scheduling -----------------------------------------------------------
+
+constinit RmReply vmm_reply;
+
+// Runs the tiny VM until it powers off, answering whatever it asks (reads with 0).
+bool run_to_power_off(gunyah::CapId vcpu)
+{
+    for (unsigned calls = 0; calls < 100000; ++calls) {
+        const gunyah::RunResult r = gunyah::vcpu_run(vcpu, 0, 0, 0);
+        if (!r.ok()) {
+            bad("vcpu_run: error %ld", static_cast<i64>(r.error));
+            return false;
+        }
+        if (r.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF) {
+            return true;
+        }
+    }
+    bad("the tiny VM did not power off");
+    return false;
+}
+
+// One vcpu_run that resumes the tiny VM after an MMIO write and returns at its next one
+// (its loop: one STR, SUBS and B.NE): the switch into the other VM's vCPU, its exit, the
+// switch back, the primary VM's hypercall entry and return. Through the RM as a VMM does
+// it: the tiny VM gets x1 = the loop count with VM_SET_BOOT_CONTEXT.
+void bench_vmm(u64 dt_ipa)
+{
+    RmLink link;
+    const u64 region = find_rm_link(dt_ipa, link) ? top_of_ram(dt_ipa, TINY_VM_RAM_SIZE) : 0;
+    if (region == 0) {
+        bad("no RM link or no memory to lend: nothing to measure");
+        return;
+    }
+    gic_enable_spi(link.rx_intid, true);
+    const Baselines b = baselines(10);
+    constexpr unsigned rounds = 20;
+    constexpr u64 each = 100;
+    load_tiny_vm(region);
+    u32 vmid = 0;
+    u32 handle = 0;
+    VcpuResource vcpu;
+    unsigned vcpus = 0;
+    const bool built =
+        vm_alloc_dynamic(link, vmm_reply, vmid) == GUNYAH_RM_OK &&
+        mem_give(link, vmm_reply, GUNYAH_RM_MSG_MEM_LEND, vmid, region, TINY_VM_RAM_SIZE, 7, handle) == GUNYAH_RM_OK &&
+        vm_config_image(link, vmm_reply, vmid, handle, TINY_VM_IMAGE_OFFSET, tiny_vm_image_size(), TINY_VM_DT_OFFSET,
+                        TINY_VM_DT_SIZE) == GUNYAH_RM_OK &&
+        vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_INIT, vmid) == GUNYAH_RM_OK &&
+        vm_find_vcpus(link, vmm_reply, vmid, vcpu, vcpus) == GUNYAH_RM_OK && vcpus == 1 &&
+        vm_set_boot_context(link, vmm_reply, vmid, GUNYAH_VCPU_REG_SET_X, 1, rounds * each + 1) == GUNYAH_RM_OK &&
+        vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_START, vmid) == GUNYAH_RM_OK;
+    if (!built) {
+        bad("the tiny VM could not be built and started (vmid %u, RM error %#x)", vmid, vmm_reply.error);
+    } else {
+        // The first exit comes at its first write; each timed call resumes it to the next.
+        gunyah::RunResult r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
+        u64 best = ~u64{0};
+        for (unsigned c = 0; c < rounds && r.ok(); ++c) {
+            const u64 t0 = counter();
+            for (u64 i = 0; i < each && r.ok(); ++i) {
+                r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
+                if (r.state != GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE || r.data[0] != TINY_VM_MMIO + TINY_VM_REG_BENCH) {
+                    bad("vcpu_run: state %#lx at %#lx, not the loop's MMIO write", r.state, r.data[0]);
+                    r.error = gunyah::Error::failure;
+                }
+            }
+            const u64 ticks = counter() - t0;
+            best = ticks < best ? ticks : best;
+        }
+        if (r.ok()) {
+            report("vcpu_run resuming an MMIO write exit until the next one (another VM's vCPU)",
+                   minus(per_op_x100(best, each), 300), b.null_x100);  // less the tiny VM's 3 instructions
+        }
+        (void)run_to_power_off(vcpu.cap);
+    }
+    if (vmid != 0) {
+        (void)vm_stop(link, vmm_reply, vmid, 0);
+        (void)vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_RESET, vmid);
+    }
+    if (handle != 0) {
+        check(mem_reclaim(link, vmm_reply, handle) == GUNYAH_RM_OK, "the tiny VM's memory reclaimed");
+    }
+    if (vmid != 0) {
+        check(vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid) == GUNYAH_RM_OK, "its vmid deallocated");
+    }
+}
+
 // ---- Which: the bench= word of the bootargs ------------------------------------------------
 
 // What follows `bench=` in `args`, or nullptr when no word starts with it.
@@ -999,5 +1088,8 @@ void guest::run(u64 dt_ipa)
     }
     if (list == nullptr ? true : listed(list, "rpc")) {
         bench_rpc(dt_ipa);
+    }
+    if (list == nullptr ? true : listed(list, "vmm")) {
+        bench_vmm(dt_ipa);
     }
 }

@@ -135,16 +135,9 @@ void rights_and_bad_calls(const Link& link)
 void guest::run(u64 dt_ipa)
 {
     Link link;
-    if (!find_rm_link(dt_ipa, link)) {
+    if (!open_rm_link(dt_ipa, link)) {
         finish();
     }
-    if (const char* e = gic_enable_distributor()) {
-        fail("GIC distributor: %s", e);
-    }
-    if (const char* e = gic_enable_vtimer()) {
-        fail("GIC CPU interface: %s", e);
-    }
-    gic_enable_spi(link.rx_intid, true);
 
     // 2. The simplest request.
     vmid_round_trip(link, true);

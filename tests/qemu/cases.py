@@ -224,6 +224,14 @@ CASES += [
     # replies, fragments, garbage, the caps' rights, a full queue, 100 round trips.
     *(_guest("rm-rpc", smp, r"^guest rm-rpc: RM link: tx cap 0x[0-9a-f]+, rx cap 0x[0-9a-f]+, tx INTID \d+, rx INTID \d+$",
              r"^guest rm-rpc:   ok   100 VM_GET_VMID round trips") for smp in (1, 2)),
+    # A VMM in the primary VM: a secondary VM's whole life through the RM and vcpu_run,
+    # refusals, a hostile client, then 200 lives with the hypervisor's counts unchanged.
+    *(_guest("vmm", smp, r"^\[vm 128\] tiny vm: hello$", r"^guest vmm: vcpu_run: powered off after 5 MMIO exits",
+             r"^guest vmm:   ok   200 of 200 create/run/destroy cycles",
+             r"^guest vmm:   ok   the hypervisor's free memory, objects and caps are as before the cycles",
+             r"^\[vm 255\] RM: in use at power-off: 0 of 8 VM slots, 0 of 64 parcels, 0 of 30 wake-up SPIs, "
+             r"0 RPC links; 0 teardown failures$",
+             append="hyp.debug_calls=1") for smp in (1, 2)),
     _guest("cpu-on", 1, r"^guest cpu-on: 1 vCPUs$"),
     _guest("cpu-on", 4, r"^guest cpu-on: 4 vCPUs$"),
     # More vCPUs than physical CPUs: they must still all come and go.

@@ -33,6 +33,21 @@ bool find_rm_link(u64 dt, RmLink& link)
            check(link.tx != link.rx, "two different caps");
 }
 
+bool open_rm_link(u64 dt_ipa, RmLink& link)
+{
+    if (!find_rm_link(dt_ipa, link)) {
+        return false;
+    }
+    if (const char* e = gic_enable_distributor()) {
+        fail("GIC distributor: %s", e);
+    }
+    if (const char* e = gic_enable_vtimer()) {
+        fail("GIC CPU interface: %s", e);
+    }
+    gic_enable_spi(link.rx_intid, true);
+    return true;
+}
+
 gunyah::MsgqSendResult rm_send(const RmLink& link, u32 type, u32 continuations, u16 seq, u32 id, std::size_t size,
                                const u8* payload, u8 pattern)
 {

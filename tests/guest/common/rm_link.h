@@ -23,6 +23,11 @@ struct RmLink {
 // false when it is not there or malformed.
 bool find_rm_link(u64 dt_ipa, RmLink& link);
 
+// find_rm_link(), then the GIC set up so that the rx interrupt wakes WFI on vCPU 0 (the
+// distributor, this vCPU's CPU interface, the SPI). Ends the guest (FAIL) when the GIC
+// cannot be set up; false when there is no usable link (the checks said why).
+bool open_rm_link(u64 dt_ipa, RmLink& link);
+
 // One fragment: the header (type, continuation count, seq, id), then `size` payload
 // bytes (from `payload`, or a counting pattern from `pattern` when null), pushed.
 gunyah::MsgqSendResult rm_send(const RmLink& link, u32 type, u32 continuations, u16 seq, u32 id, std::size_t size,

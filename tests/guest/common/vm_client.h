@@ -1,0 +1,49 @@
+// A VMM's calls to the resource manager's VM and memory services, over rm_client.h, and
+// the tiny secondary VM (secondary/) that test guests carrying it lend memory to. Each
+// call returns the RM error (rm_no_reply when none came); replies land in `reply`.
+#pragma once
+
+#include <cstddef>
+
+#include "hyp_api/client/call.h"
+#include "rm_client.h"
+#include "runtime.h"
+
+namespace guest {
+
+// A request whose payload is one vmid (VM_INIT, VM_START, VM_RESET, ...).
+u32 vm_call(const RmLink& link, RmReply& reply, u32 id, u32 vmid);
+// VM_ALLOC_VMID(0): the dynamic vmid picked, or 0.
+u32 vm_alloc_dynamic(const RmLink& link, RmReply& reply, u32& vmid);
+// MEM_LEND / MEM_SHARE (`id`) of [base, +size) to `vmid` with `rights` (X 1, W 2, R 4):
+// one ACL entry, one SGL entry, no attributes. `handle` gets the parcel's handle, or 0.
+u32 mem_give(const RmLink& link, RmReply& reply, u32 id, u32 vmid, u64 base, u64 size, u32 rights, u32& handle);
+u32 mem_reclaim(const RmLink& link, RmReply& reply, u32 handle);
+// VM_CONFIG_IMAGE with no authentication.
+u32 vm_config_image(const RmLink& link, RmReply& reply, u32 vmid, u32 handle, u64 image_offset, u64 image_size,
+                    u64 dt_offset, u64 dt_size);
+u32 vm_stop(const RmLink& link, RmReply& reply, u32 vmid, u8 flags);
+// VM_SET_BOOT_CONTEXT: one register of the boot vCPU before VM_START.
+u32 vm_set_boot_context(const RmLink& link, RmReply& reply, u32 vmid, u8 reg_set, u8 reg_index, u64 value);
+// VM_GET_HYP_RESOURCES, its entries counted by type: `vcpus` vCPU entries, the first's
+// cap, label and virq. Returns RM_OK only for a reply whose length matches its count.
+struct VcpuResource {
+    gunyah::CapId cap = 0;
+    u32 label = 0;
+    u32 virq = 0;
+    u32 partner_vmid = 0;
+};
+u32 vm_find_vcpus(const RmLink& link, RmReply& reply, u32 vmid, VcpuResource& first, unsigned& vcpus);
+
+// The last `size` bytes of this VM's RAM (the first /memory reg entry of the DT at
+// `dt_ipa`): memory to lend, above the image, the DT and the stacks, which the RM puts at
+// the bottom. 0 (with a line) when the DT has no such RAM or the region would overlap
+// the image or the DT.
+u64 top_of_ram(u64 dt_ipa, u64 size);
+
+// The tiny VM (secondary/tiny_vm.h has its layout): its image and DT copied into the
+// memory at `region` (this VM's IPA = where the tiny VM's RAM comes from), byte by byte.
+void load_tiny_vm(u64 region);
+u64 tiny_vm_image_size();
+
+}  // namespace guest
