@@ -6,8 +6,9 @@
 //   1. one life, every step checked: the lent memory is gone from this VM while lent and
 //      back after the reclaim; the run's exits in order with their addresses, sizes and
 //      values; vcpu_run_check agreeing; VM_EXITED for the VM
-//   2. a life the owner ends with VM_STOP (VM_EXITED says STOP_FORCED); calls in the
-//      wrong state or with bad arguments: errors, and nothing changes
+//   2. a life the owner ends with VM_STOP (VM_EXITED says STOP_FORCED); a life the
+//      hypervisor schedules (its boot context set, it runs to SYSTEM_OFF on its own);
+//      calls in the wrong state or with bad arguments: errors, and nothing changes
 //   3. a hostile client: random requests to every VM and memory service, random
 //      doorbell and msgqueue calls; errors only, and a clean life still works
 //   4. `cycles` more lives (bootargs cycles=N, default 200), quietly; the hypervisor's
@@ -188,6 +189,18 @@ bool region_readable()
     return aborts == before;
 }
 
+// Takes VM_STATUS notifications until one says `vmid` is in `status` (up to 2 s).
+bool saw_status(u32 vmid, u32 status)
+{
+    RmNotification n;
+    while (rm_wait_notification(link, GUNYAH_RM_NOTIF_VM_STATUS, n, 2000000)) {
+        if (n.size >= sizeof(gunyah_rm_notif_vm_status) && le16_at(n.data) == vmid && n.data[4] == status) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // One whole life. `checked`: also look at the memory, the notifications and run_check.
 bool one_life(bool checked)
 {
@@ -207,6 +220,9 @@ bool one_life(bool checked)
     ok = ok && succeeded(vm_call(GUNYAH_RM_MSG_VM_INIT, vmid), "VM_INIT: OK");
     ok = ok && find_vcpu(vmid, vcpu);
     ok = ok && succeeded(vm_call(GUNYAH_RM_MSG_VM_START, vmid), "VM_START: OK");
+    if (ok && checked) {
+        expect(saw_status(vmid, GUNYAH_RM_VM_STATUS_RUNNING), "VM_STATUS: running", vmid);
+    }
     ok = ok && run_tiny_vm(vcpu);
     if (ok && checked) {
         const gunyah::RunResult c = gunyah::vcpu_run_check(vcpu);
@@ -228,6 +244,9 @@ bool one_life(bool checked)
     if (vmid != 0) {
         e = vm_call(GUNYAH_RM_MSG_VM_RESET, vmid);
         ok = expect(e == GUNYAH_RM_OK, "VM_RESET: OK", e) && ok;
+        if (checked) {
+            expect(saw_status(vmid, GUNYAH_RM_VM_STATUS_RESET), "VM_STATUS: reset", vmid);
+        }
     }
     if (handle != 0) {
         e = reclaim(handle);
@@ -278,6 +297,43 @@ void stopped_life()
     check(vm_call(GUNYAH_RM_MSG_VM_RESET, vmid) == GUNYAH_RM_OK, "VM_RESET: OK");
     const gunyah::RunResult gone = gunyah::vcpu_run(vcpu, 0, 0, 0);
     check(!gone.ok(), "after VM_RESET its vCPU cap is gone from this VM (error %ld)", static_cast<i64>(gone.error));
+    check(handle != 0 && reclaim(handle) == GUNYAH_RM_OK, "MEM_RECLAIM: OK");
+    check(vm_call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid) == GUNYAH_RM_OK, "VM_DEALLOC_VMID: OK");
+    rm_drop_notifications();
+}
+
+// A life the hypervisor schedules (tiny_vm_scheduled.dts): no VMMIO exits to serve, so
+// the VMM gives it x2 = 1 (VM_SET_BOOT_CONTEXT: skip them), starts it and waits for its
+// exit; vcpu_run on its vCPU is BUSY, as Gunyah answers for a vCPU it does not proxy.
+void scheduled_life()
+{
+    u32 vmid = 0;
+    u32 handle = 0;
+    CapId vcpu = 0;
+    load_tiny_vm(region, true);
+    if (!alloc_vmid(vmid)) {
+        return;
+    }
+    bool ok = succeeded(lend(GUNYAH_RM_MSG_MEM_LEND, vmid, region, TINY_VM_RAM_SIZE, handle), "MEM_LEND: OK") &&
+              succeeded(config_image(vmid, handle), "VM_CONFIG_IMAGE: OK") &&
+              succeeded(vm_call(GUNYAH_RM_MSG_VM_INIT, vmid), "VM_INIT: OK") && find_vcpu(vmid, vcpu);
+    if (ok) {
+        check(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 2, 1) == GUNYAH_RM_OK,
+              "VM_SET_BOOT_CONTEXT x2 = 1: OK");
+        check(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 31, 1) != GUNYAH_RM_OK,
+              "VM_SET_BOOT_CONTEXT of x31: refused");
+        check(vm_call(GUNYAH_RM_MSG_VM_START, vmid) == GUNYAH_RM_OK, "VM_START: OK");
+        RmNotification n;
+        if (check(rm_wait_notification(link, GUNYAH_RM_NOTIF_VM_EXITED, n, 3000000) && n.size >= 8,
+                  "the hypervisor ran it to its SYSTEM_OFF: VM_EXITED came")) {
+            check(le16_at(n.data) == vmid && le16_at(n.data + 2) == GUNYAH_RM_EXIT_TYPE_PLATFORM_OFF,
+                  "VM_EXITED: vmid %u, exit type %u (PLATFORM_OFF)", le16_at(n.data), le16_at(n.data + 2));
+        }
+        const gunyah::RunResult r = gunyah::vcpu_run(vcpu, 0, 0, 0);
+        check(r.error == gunyah::Error::busy, "vcpu_run of a vCPU the hypervisor schedules: BUSY (%ld)",
+              static_cast<i64>(r.error));
+    }
+    check(vm_call(GUNYAH_RM_MSG_VM_RESET, vmid) == GUNYAH_RM_OK, "VM_RESET: OK");
     check(handle != 0 && reclaim(handle) == GUNYAH_RM_OK, "MEM_RECLAIM: OK");
     check(vm_call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid) == GUNYAH_RM_OK, "VM_DEALLOC_VMID: OK");
     rm_drop_notifications();
@@ -431,6 +487,7 @@ void guest::run(u64 dt_ipa)
 
     // 2. A life the owner ends; wrong states, bad arguments.
     stopped_life();
+    scheduled_life();
     refusals();
 
     // 3. A hostile client, then a clean life.

@@ -10,6 +10,8 @@ extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_image[];
 extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_image_end[];
 extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_dtb[];
 extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_dtb_end[];
+extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_scheduled_dtb[];
+extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_scheduled_dtb_end[];
 
 namespace guest {
 
@@ -129,14 +131,16 @@ u64 top_of_ram(u64 dt_ipa, u64 size)
     return region;
 }
 
-void load_tiny_vm(u64 region)
+void load_tiny_vm(u64 region, bool scheduled)
 {
     auto* to = reinterpret_cast<volatile u8*>(region + TINY_VM_IMAGE_OFFSET);
     for (const u8* from = tiny_vm_image; from < tiny_vm_image_end; ++from) {
         *to++ = *from;
     }
     to = reinterpret_cast<volatile u8*>(region + TINY_VM_DT_OFFSET);
-    for (const u8* from = tiny_vm_dtb; from < tiny_vm_dtb_end; ++from) {
+    const u8* dtb = scheduled ? tiny_vm_scheduled_dtb : tiny_vm_dtb;
+    const u8* dtb_end = scheduled ? tiny_vm_scheduled_dtb_end : tiny_vm_dtb_end;
+    for (const u8* from = dtb; from < dtb_end; ++from) {
         *to++ = *from;
     }
     dsb();

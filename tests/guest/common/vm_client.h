@@ -43,7 +43,9 @@ u64 top_of_ram(u64 dt_ipa, u64 size);
 
 // The tiny VM (secondary/tiny_vm.h has its layout): its image and DT copied into the
 // memory at `region` (this VM's IPA = where the tiny VM's RAM comes from), byte by byte.
-void load_tiny_vm(u64 region);
+// `scheduled`: the DT that has the hypervisor schedule its vCPU (tiny_vm_scheduled.dts)
+// instead of the VMM's vcpu_run.
+void load_tiny_vm(u64 region, bool scheduled = false);
 u64 tiny_vm_image_size();
 
 }  // namespace guest
