@@ -150,11 +150,15 @@ set(RM_PORTABLE_SOURCES
   rm/dt/secondary_dt.cpp
   rm/mem/parcel.cpp
   rm/mem/parcel_ops.cpp
+  rm/rpc/console_handlers.cpp
   rm/rpc/mem_handlers.cpp
+  rm/rpc/mem_notify.cpp
   rm/rpc/vm_handlers.cpp
   rm/vm/primary_vm.cpp
   rm/vm/rm_link.cpp
   rm/vm/secondary_vm.cpp
+  rm/vm/vm_console.cpp
+  rm/vm/vm_doorbells.cpp
   rm/vm/vm_layout.cpp
   rm/vm/vm_service.cpp
   rm/vm/vm_table.cpp

@@ -14,6 +14,7 @@
 #include "rm/core/startup.h"
 #include "rm/rpc/builtin_handlers.h"
 #include "rm/rpc/channel.h"
+#include "rm/rpc/console_handlers.h"
 #include "rm/rpc/dispatcher.h"
 #include "rm/rpc/mem_handlers.h"
 #include "rm/rpc/msgqueue_pair.h"
@@ -86,6 +87,10 @@ public:
     {
         channels_[vm.slot].detach();
         queues_[vm.slot] = rpc::MsgqueuePair{};
+    }
+    void console_line(std::uint16_t vmid, const char* text, std::size_t size) override
+    {
+        console.print("[vm {}] {}", vmid, fmt::StrView{text, size});
     }
     [[nodiscard]] std::size_t attached_links() const
     {
@@ -181,7 +186,8 @@ void start_vm_services(const rm_boot_info& info)
     env.primary_memory.ram_size = primary.layout.ram.size;
     rm_gicd = info.platform.gicd.base;
     vm_service.init(env, hypervisor, memory, clients);
-    if (!rpc::add_vm_handlers(dispatcher, vm_service) || !rpc::add_mem_handlers(dispatcher, vm_service)) {
+    if (!rpc::add_vm_handlers(dispatcher, vm_service) || !rpc::add_mem_handlers(dispatcher, vm_service) ||
+        !rpc::add_console_handlers(dispatcher, vm_service)) {
         fatal("the RPC handler table refused the VM service handlers");
     }
 }

@@ -68,6 +68,120 @@ int config_node(const void* fdt)
     return node >= 0 ? node : fdt_path_offset(fdt, "/qcom,vm-config");
 }
 
+// A string property's value when it is one NUL-terminated string, else null.
+const char* string_prop(const void* fdt, int node, const char* name)
+{
+    int len = 0;
+    const char* value = static_cast<const char*>(fdt_getprop(fdt, node, name, &len));
+    if (value == nullptr || len <= 0 || value[len - 1] != '\0') {
+        return nullptr;
+    }
+    return value;
+}
+
+// One doorbell child of vdevices, as Gunyah's parse_doorbell / parse_doorbell_source
+// read it: peer-default is required (the owner is the only peer), qcom,label and
+// generate are optional, interrupts (three cells, the second the INTID itself) only
+// count for the receiving kind and only when exactly three cells long.
+Status read_doorbell(const void* fdt, int node, bool source, DoorbellConfig& out, Diagnostic& diag)
+{
+    const char* node_name = fdt_get_name(fdt, node, nullptr);
+    if (fdt_getprop(fdt, node, "peer-default", nullptr) == nullptr) {
+        return refuse(diag, Error::arg_inval, "vdevice {}: a doorbell needs peer-default (its owner is its only peer)",
+                      node_name);
+    }
+    out = DoorbellConfig{};
+    out.source = source;
+    // Gunyah reads qcom,label; plain `label` (which the RM also writes into the VM's node)
+    // is taken when qcom,label is absent.
+    int len = 0;
+    const char* label_name = "qcom,label";
+    const auto* label = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, label_name, &len));
+    if (label == nullptr) {
+        label_name = "label";
+        label = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, label_name, &len));
+    }
+    if (label != nullptr) {
+        if (len != 4) {
+            return refuse(diag, Error::arg_inval, "vdevice {}: {} has {} bytes, not 4", node_name, label_name, len);
+        }
+        out.label = fdt32_to_cpu(*label);
+    }
+    const char* name = "qcom,doorbell";
+    if (fdt_getprop(fdt, node, "generate", nullptr) != nullptr) {
+        const char* generate = string_prop(fdt, node, "generate");
+        constexpr char parent[] = "/hypervisor/";
+        if (generate == nullptr || !starts_with(generate, parent)) {
+            return refuse(diag, Error::arg_inval, "vdevice {}: generate must be a path \"/hypervisor/<name>\"",
+                          node_name);
+        }
+        name = generate + sizeof parent - 1;
+    }
+    std::size_t n = 0;
+    for (; name[n] != '\0'; ++n) {
+        if (name[n] == '/' || name[n] == '@' || n + 1 >= doorbell_name_max) {
+            return refuse(diag, Error::arg_inval,
+                          "vdevice {}: generate's node name must be 1 to {} characters without '/' or '@'", node_name,
+                          doorbell_name_max - 1);
+        }
+        out.name[n] = name[n];
+    }
+    if (n == 0) {
+        return refuse(diag, Error::arg_inval, "vdevice {}: generate names no node under /hypervisor", node_name);
+    }
+    const auto* irq = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, "interrupts", &len));
+    if (!source && irq != nullptr && len == 12) {
+        if (fdt32_to_cpu(irq[0]) != gic_spi) {
+            return refuse(diag, Error::arg_inval, "vdevice {}: a doorbell's interrupt must be an SPI", node_name);
+        }
+        out.intid = fdt32_to_cpu(irq[1]);
+    }
+    return success();
+}
+
+// vm-config's vdevices node: doorbells are read; rm-rpc is what the RM makes for every
+// VM anyway; any other type is one this RM cannot make, refused rather than ignored.
+Status read_vdevices(const void* fdt, int vm_config, SecondaryDtConfig& config, Diagnostic& diag)
+{
+    const int vdevices = fdt_subnode_offset(fdt, vm_config, "vdevices");
+    if (vdevices < 0) {
+        return success();
+    }
+    std::size_t declared = 0;
+    int child = 0;
+    fdt_for_each_subnode(child, fdt, vdevices)
+    {
+        const char* type = string_prop(fdt, child, "vdevice-type");
+        const char* node_name = fdt_get_name(fdt, child, nullptr);
+        if (type == nullptr) {
+            return refuse(diag, Error::arg_inval, "vdevice {} has no vdevice-type string", node_name);
+        }
+        int len = 0;
+        const char* raw = static_cast<const char*>(fdt_getprop(fdt, child, "vdevice-type", &len));
+        const bool source = equals(raw, len, "doorbell-source");
+        if (!source && !equals(raw, len, "doorbell")) {
+            if (equals(raw, len, "rm-rpc")) {
+                continue;
+            }
+            return refuse(diag, Error::arg_inval, "vdevice {}: type \"{}\" is not supported (doorbell, "
+                          "doorbell-source, rm-rpc)", node_name, type);
+        }
+        if (++declared > max_vm_doorbells) {
+            continue;  // counted for the message below
+        }
+        Status s = read_doorbell(fdt, child, source, config.doorbells[declared - 1], diag);
+        if (!s) {
+            return s;
+        }
+    }
+    if (declared > max_vm_doorbells) {
+        return refuse(diag, Error::arg_inval, "the VM's config declares {} doorbells: at most {}", declared,
+                      max_vm_doorbells);
+    }
+    config.doorbell_count = declared;
+    return success();
+}
+
 Status check(int result, Diagnostic& diag, const char* what)
 {
     if (result >= 0) {
@@ -77,6 +191,32 @@ Status check(int result, Diagnostic& diag, const char* what)
         return refuse(diag, Error::nomem, "the VM's DT has no room for {}", what);
     }
     return refuse(diag, Error::failure, "editing the VM's DT ({}): {}", what, fdt_strerror(result));
+}
+
+// Gunyah's dto_create_doorbell: <generate>@<cap>, reg the cap (the /hypervisor node has
+// two address cells and no size), interrupts only where the doorbell is received.
+Status write_doorbell(void* fdt, int hyp, const DoorbellNode& db, Diagnostic& diag)
+{
+    char name[doorbell_name_max + 20];
+    fmt::format_buffer(name, sizeof name, "{}@{:x}", db.name, db.cap);
+    const int node = fdt_add_subnode(fdt, hyp, name);
+    Status s = check(node, diag, "a doorbell node");
+    if (!s) {
+        return s;
+    }
+    static constexpr char receive_compatible[] = "qcom,gunyah-doorbell\0qcom,gunyah-capability";
+    static constexpr char source_compatible[] = "qcom,gunyah-doorbell-source\0qcom,gunyah-capability";
+    int e = db.source ? fdt_setprop(fdt, node, "compatible", source_compatible, sizeof source_compatible)
+                      : fdt_setprop(fdt, node, "compatible", receive_compatible, sizeof receive_compatible);
+    if (e >= 0) e = fdt_setprop_u64(fdt, node, "reg", db.cap);
+    if (e >= 0 && !db.source) {
+        const fdt32_t interrupts[] = {cpu_to_fdt32(gic_spi), cpu_to_fdt32(db.intid - first_spi),
+                                      cpu_to_fdt32(irq_edge_rising)};
+        e = fdt_setprop(fdt, node, "interrupts", interrupts, sizeof interrupts);
+    }
+    if (e >= 0) e = fdt_setprop_u32(fdt, node, "qcom,label", db.label);
+    if (e >= 0) e = fdt_setprop_u32(fdt, node, "label", db.label);
+    return check(e, diag, "a doorbell node's properties");
 }
 
 }  // namespace
@@ -131,6 +271,9 @@ Result<SecondaryDtConfig> read_secondary_dt(const void* fdt, std::size_t size, s
         int len = 0;
         const char* affinity = static_cast<const char*>(fdt_getprop(fdt, vcpus, "affinity", &len));
         config.proxy = affinity != nullptr && equals(affinity, len, "proxy");
+    }
+    if (Status s = read_vdevices(fdt, vm_config, config, diag); !s) {
+        return fail(s.error());
     }
     return config;
 }
@@ -198,6 +341,11 @@ Status write_secondary_dt(void* fdt, std::size_t capacity, const SecondaryDtNode
     if (e >= 0) e = fdt_setprop_u32(fdt, rm, "qcom,rx-queue-depth", link.queue_depth);
     if (s = check(e, diag, "the RM node's properties"); !s) {
         return s;
+    }
+    for (std::size_t i = 0; i < nodes.doorbell_count; ++i) {
+        if (s = write_doorbell(fdt, hyp, nodes.doorbells[i], diag); !s) {
+            return s;
+        }
     }
     return check(fdt_pack(fdt), diag, "packing it");
 }

@@ -42,6 +42,9 @@ struct Parcel {
     std::uint32_t label = 0;
     bool complete = false;          // no APPEND outstanding
     std::uint16_t image_of = 0;     // the VM whose VM_CONFIG_IMAGE names it, 0: none
+    bool sanitize = false;          // created with GUNYAH_RM_MEM_SHARE_SANITIZE
+    bool tag_set = false;           // MEM_NOTIFY SHARED fixed mem_info_tag
+    std::uint32_t mem_info_tag = 0;
     ParcelAccess acl[parcel_max_acl] = {};
     std::size_t acl_count = 0;
     ParcelRange ranges[parcel_max_ranges] = {};

@@ -1,6 +1,8 @@
 // Memory parcel handlers (see mem_handlers.h).
 #include "rm/rpc/mem_handlers.h"
 
+#include "rm/rpc/mem_notify.h"
+
 namespace hyp::rm::rpc {
 namespace {
 
@@ -135,6 +137,7 @@ HandlerResult give(void* context, const Request& request, WireWriter& reply, std
     p->mem_type = mem_type;
     p->label = label;
     p->complete = (flags & GUNYAH_RM_MEM_SHARE_APPEND) == 0;
+    p->sanitize = (flags & GUNYAH_RM_MEM_SHARE_SANITIZE) != 0;
     for (std::size_t i = 0; i < acl_head.count; ++i) {
         p->acl[i] = acl[i];
     }
@@ -326,7 +329,8 @@ bool add_mem_handlers(Dispatcher& d, VmService& s)
 {
     return d.add(GUNYAH_RM_MSG_MEM_LEND, &mem_lend, &s) && d.add(GUNYAH_RM_MSG_MEM_SHARE, &mem_share, &s) &&
            d.add(GUNYAH_RM_MSG_MEM_APPEND, &mem_append, &s) && d.add(GUNYAH_RM_MSG_MEM_RECLAIM, &mem_reclaim, &s) &&
-           d.add(GUNYAH_RM_MSG_MEM_ACCEPT, &mem_accept, &s) && d.add(GUNYAH_RM_MSG_MEM_RELEASE, &mem_release, &s);
+           d.add(GUNYAH_RM_MSG_MEM_ACCEPT, &mem_accept, &s) && d.add(GUNYAH_RM_MSG_MEM_RELEASE, &mem_release, &s) &&
+           add_mem_notify_handler(d, s);
 }
 
 }  // namespace hyp::rm::rpc

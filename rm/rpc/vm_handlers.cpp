@@ -264,7 +264,7 @@ HandlerResult vm_get_hyp_resources(void* context, const Request& request, WireWr
         return HandlerResult::error(GUNYAH_RM_ERROR_VM_STATE);
     }
     const SecondaryObjects& o = vm->objects;
-    reply.le32(o.vcpu_count);
+    reply.le32(o.vcpu_count + o.doorbell_count);
     for (std::uint32_t i = 0; i < o.vcpu_count; ++i) {
         reply.u8(GUNYAH_RM_RES_VCPU);
         reply.u8(0);
@@ -275,6 +275,21 @@ HandlerResult vm_get_hyp_resources(void* context, const Request& request, WireWr
         reply.le32(0);                 // virq handle
         // The GIC INTID (Linux maps virq - 32 as an SPI); all ones: none.
         reply.le32(o.wakeup_intids[i] != 0 ? o.wakeup_intids[i] : 0xFFFFFFFFu);
+        reply.le64(0);
+        reply.le64(0);
+    }
+    // The owner's end of each doorbell (Gunyah's get_vdev_desc, "from peer vdevice
+    // list"): a doorbell the VM receives is the owner's to send, and the other way round.
+    for (std::uint32_t i = 0; i < o.doorbell_count; ++i) {
+        const VmDoorbell& db = o.doorbells[i];
+        reply.u8(db.source ? GUNYAH_RM_RES_DOORBELL_RECV : GUNYAH_RM_RES_DOORBELL_SEND);
+        reply.u8(0);
+        reply.le16(vm->vmid);
+        reply.le32(0);
+        reply.le32(db.label);
+        reply.le64(db.owner_cap);
+        reply.le32(0);
+        reply.le32(db.source ? db.intid : 0);  // Gunyah: 0 for the sending end
         reply.le64(0);
         reply.le64(0);
     }

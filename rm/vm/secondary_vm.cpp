@@ -5,6 +5,8 @@
 #include "hyp_api/gunyah_objects.h"
 #include "rm/dt/secondary_dt.h"
 #include "rm/vm/rm_link.h"
+#include "rm/vm/vm_console.h"
+#include "rm/vm/vm_doorbells.h"
 
 namespace hyp::rm {
 namespace {
@@ -25,6 +27,7 @@ public:
         if (e == GUNYAH_RM_OK) e = make_address_space();
         if (e == GUNYAH_RM_OK) e = make_vic_and_link();
         if (e == GUNYAH_RM_OK) e = make_vcpus();
+        if (e == GUNYAH_RM_OK) e = make_vm_doorbells(s_, vm_, config_);
         if (e == GUNYAH_RM_OK) e = write_dt();
         if (window_ != cap_invalid) {
             // The RM keeps no access to the VM's memory.
@@ -76,6 +79,9 @@ private:
             return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
         }
         config_ = *config;
+        if (std::uint32_t e = check_vm_doorbells(config_, vm_.vmid, s_.last_error); e != GUNYAH_RM_OK) {
+            return e;
+        }
         // Without a vm-config memory node the VM sees the image where its owner has it.
         vm_.mem_base = config_.has_mem_base ? config_.mem_base : image_.ranges[0].ipa;
         vm_.entry = vm_.mem_base + vm_.image_offset;
@@ -203,6 +209,12 @@ private:
         nodes.link.vmid = vm_.vmid;
         nodes.link.message_size = rm_link_message_size;
         nodes.link.queue_depth = rm_link_queue_depth;
+        const SecondaryObjects& o = vm_.objects;
+        for (std::uint32_t i = 0; i < o.doorbell_count; ++i) {
+            const VmDoorbell& db = o.doorbells[i];
+            nodes.doorbells[i] = DoorbellNode{db.node_name, db.source, db.vm_cap, db.source ? 0 : db.intid, db.label};
+        }
+        nodes.doorbell_count = o.doorbell_count;
         if (!write_secondary_dt(dt_, vm_.dtb_size, nodes, s_.last_error)) {
             return GUNYAH_RM_ERROR_NOMEM;
         }
@@ -223,16 +235,6 @@ private:
     std::uint64_t dt_offset_in_range_ = 0;
     void* dt_ = nullptr;
 };
-
-void drop(VmService& s, CapId cspace, CapId& cap)
-{
-    if (cap != cap_invalid) {
-        if (s.hv->cspace_delete_cap_from(cspace, cap) != Error::ok) {
-            ++s.teardown_failures;
-        }
-        cap = cap_invalid;
-    }
-}
 
 }  // namespace
 
@@ -284,9 +286,12 @@ void teardown_secondary_vm(VmService& s, VmRecord& vm)
 {
     Hypervisor& hv = *s.hv;
     SecondaryObjects& o = vm.objects;
+    flush_console_line(s, vm.vmid, vm.console);
+    vm.console = VmConsole{};      // Gunyah's goes with the VM's config
+    teardown_vm_doorbells(s, vm);  // while the VM's cspace still holds its ends
     for (std::uint32_t i = o.vcpu_count; i > 0; --i) {
         const std::uint32_t v = i - 1;
-        drop(s, s.env.primary_cspace, o.owner_vcpus[v]);
+        s.drop_cap(s.env.primary_cspace, o.owner_vcpus[v]);
         if (o.wakeup_intids[v] != 0) {
             if (hv.vcpu_unbind_virq(o.vcpus[v], GUNYAH_VCPU_VIRQ_RUN_WAKEUP) != Error::ok) {
                 ++s.teardown_failures;
@@ -294,15 +299,15 @@ void teardown_secondary_vm(VmService& s, VmRecord& vm)
             s.give_wakeup_intid(o.wakeup_intids[v]);
             o.wakeup_intids[v] = 0;
         }
-        drop(s, s.env.rm_cspace, o.vcpus[v]);
+        s.drop_cap(s.env.rm_cspace, o.vcpus[v]);
     }
     o.vcpu_count = 0;
-    drop(s, s.env.rm_cspace, o.vpm_group);
+    s.drop_cap(s.env.rm_cspace, o.vpm_group);
     // The link's client caps live in the VM's cspace and go with it.
-    drop(s, s.env.rm_cspace, o.link.to_rm);
-    drop(s, s.env.rm_cspace, o.link.from_rm);
+    s.drop_cap(s.env.rm_cspace, o.link.to_rm);
+    s.drop_cap(s.env.rm_cspace, o.link.from_rm);
     o.link = RmLink{};
-    drop(s, s.env.rm_cspace, o.vic);
+    s.drop_cap(s.env.rm_cspace, o.vic);
     if (o.image_mapped) {
         if (Parcel* image = s.parcels.find(vm.image_handle); image != nullptr) {
             if (ParcelAccess* access = image->access_of(vm.vmid); access != nullptr) {
@@ -311,8 +316,8 @@ void teardown_secondary_vm(VmService& s, VmRecord& vm)
         }
         o.image_mapped = false;
     }
-    drop(s, s.env.rm_cspace, o.addrspace);
-    drop(s, s.env.rm_cspace, o.cspace);
+    s.drop_cap(s.env.rm_cspace, o.addrspace);
+    s.drop_cap(s.env.rm_cspace, o.cspace);
     o = SecondaryObjects{};
     vm.built = false;
 }

@@ -80,6 +80,16 @@ bool VmService::check_exit(VmRecord& vm)
     }
 }
 
+void VmService::drop_cap(CapId cspace, CapId& cap)
+{
+    if (cap != cap_invalid) {
+        if (hv->cspace_delete_cap_from(cspace, cap) != Error::ok) {
+            ++teardown_failures;
+        }
+        cap = cap_invalid;
+    }
+}
+
 bool VmService::vmid_exists(std::uint16_t vmid)
 {
     return vmid == GUNYAH_RM_VMID_HLOS || vms.find(vmid) != nullptr;

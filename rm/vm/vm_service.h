@@ -62,6 +62,9 @@ public:
     // A secondary VM's RPC link exists (VM_INIT) / is about to go (VM_RESET).
     virtual void link_up(const VmRecord& vm) = 0;
     virtual void link_down(const VmRecord& vm) = 0;
+    // One line a VM wrote to its console (CONSOLE_WRITE, target 0), for the RM's own
+    // console: printable ASCII, no newline, at most console_line_max characters.
+    virtual void console_line(std::uint16_t vmid, const char* text, std::size_t size) = 0;
 
 protected:
     ~ClientPort() = default;
@@ -83,6 +86,9 @@ public:
     bool check_exit(VmRecord& vm);
 
     [[nodiscard]] bool vmid_exists(std::uint16_t vmid);
+    // Deletes `cap` from `cspace` (teardown: a failure is counted, not fatal) and forgets
+    // it; a cap_invalid is left alone.
+    void drop_cap(CapId cspace, CapId& cap);
     [[nodiscard]] ParcelContext parcel_context() const;
 
     // A free owner SPI for a run-wakeup virq (0 when none), and giving it back.
@@ -98,6 +104,9 @@ public:
     ParcelTable parcels;
     Diagnostic last_error;     // why the last VM build or teardown step failed
     std::uint64_t teardown_failures = 0;
+    VmConsole primary_console; // the primary VM's (it has no owner)
+    // CONSOLE_CHARS is built here: a whole RPC message, not on the RM's stack.
+    std::uint8_t console_chars[GUNYAH_RM_RPC_MAX_PAYLOAD] = {};
 
 private:
     std::uint64_t wakeup_used_ = 0;  // bit i: owner_wakeup_intid_first + i

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "hyp_api/gunyah_rm_rpc.h"
+#include "rm/dt/secondary_dt.h"
 #include "rm/vm/hypervisor.h"
 #include "rm/vm/rm_link.h"
 
@@ -40,6 +41,29 @@ enum class VmState : std::uint8_t {
     reset = GUNYAH_RM_VM_STATUS_RESET,
 };
 
+// One of a VM's doorbells (rm/vm/vm_doorbells.h): the RM's cap to it, the VM's end and
+// the owner's end (SEND to the sender, RECEIVE to the receiver), and the receiver's SPI.
+struct VmDoorbell {
+    bool source = false;             // the VM sends, the owner receives
+    std::uint32_t label = 0;
+    char node_name[doorbell_name_max] = {};
+    CapId cap = cap_invalid;         // the RM's
+    CapId vm_cap = cap_invalid;      // in the VM's cspace
+    CapId owner_cap = cap_invalid;   // in the owner's cspace
+    std::uint32_t intid = 0;         // the receiver's SPI, 0: none
+    bool bound = false;              // doorbell_bind_virq done
+};
+
+// A VM's console (Gunyah's vm_console_simple.c): whether the VM and its owner have it
+// open, and the VM's line going to the RM's console.
+inline constexpr std::size_t console_line_max = 120;
+struct VmConsole {
+    bool self_opened = false;
+    bool owner_opened = false;
+    char line[console_line_max] = {};
+    std::size_t line_size = 0;
+};
+
 // What the RM made for a VM in VM_INIT; cap_invalid where nothing was made (yet). Caps
 // are in the RM's cspace unless named owner_.
 struct SecondaryObjects {
@@ -54,6 +78,8 @@ struct SecondaryObjects {
     std::uint32_t wakeup_intids[secondary_max_vcpus] = {};  // owner's SPI, 0: none bound
     bool proxy = false;            // vCPUs run only through the owner's vcpu_run
     bool image_mapped = false;     // the image parcel is mapped into addrspace
+    std::uint32_t doorbell_count = 0;
+    VmDoorbell doorbells[max_vm_doorbells];
 };
 
 struct BootRegister {
@@ -87,6 +113,8 @@ struct VmRecord {
 
     BootRegister boot[max_boot_context] = {};
     std::size_t boot_count = 0;
+
+    VmConsole console;             // exists while built (Gunyah: with its vm_config)
 };
 
 class VmTable {

@@ -9,9 +9,11 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "rm/dt/fdt_writer.h"
+#include "rm/rpc/console_handlers.h"
 #include "rm/rpc/mem_handlers.h"
 #include "rm/rpc/vm_handlers.h"
 #include "rm/vm/vm_service.h"
@@ -50,6 +52,7 @@ public:
     std::vector<Note> notes;
     std::vector<std::uint16_t> up;
     std::vector<std::uint16_t> down;
+    std::vector<std::string> lines;  // the RM's console: "[vm N] text"
 
     bool notify(std::uint16_t vmid, std::uint32_t msg_id, const std::uint8_t* p, std::size_t n) override
     {
@@ -58,6 +61,10 @@ public:
     }
     void link_up(const rm::VmRecord& vm) override { up.push_back(vm.vmid); }
     void link_down(const rm::VmRecord& vm) override { down.push_back(vm.vmid); }
+    void console_line(std::uint16_t vmid, const char* text, std::size_t size) override
+    {
+        lines.push_back("[vm " + std::to_string(vmid) + "] " + std::string(text, size));
+    }
 };
 
 struct Harness {
@@ -83,6 +90,7 @@ struct Harness {
         service.init(env, hv, hv, port);
         REQUIRE(rm::rpc::add_vm_handlers(dispatcher, service));
         REQUIRE(rm::rpc::add_mem_handlers(dispatcher, service));
+        REQUIRE(rm::rpc::add_console_handlers(dispatcher, service));
     }
 
     Reply call(std::uint32_t msg_id, const Bytes& payload, std::uint16_t from = GUNYAH_RM_VMID_HLOS)
@@ -130,9 +138,19 @@ inline Bytes parcel(std::uint16_t vmid, std::uint8_t rights, std::vector<Range> 
     return p;
 }
 
+// A vdevices child of the vm-config node, in Gunyah's syntax.
+struct Vdev {
+    std::string type = "doorbell";  // vdevice-type
+    std::uint32_t label = 1;
+    std::string generate = "/hypervisor/doorbell";  // empty: none
+    bool peer_default = true;
+    std::uint32_t intid = 0;        // interrupts = <0 intid 1>, 0: none
+    const char* label_name = "qcom,label";
+};
+
 // A VM DT like Linux's sample_vm.dts, written at `at` in the fake's RAM.
 inline std::size_t write_vm_dt(FakeHypervisor& hv, std::uint64_t at, std::size_t capacity, std::uint32_t cpus,
-                               bool proxy, std::uint64_t base = vm_base)
+                               bool proxy, std::uint64_t base = vm_base, const std::vector<Vdev>& vdevs = {})
 {
     std::byte* buffer = hv.phys(at, capacity);
     REQUIRE(buffer != nullptr);
@@ -155,6 +173,28 @@ inline std::size_t write_vm_dt(FakeHypervisor& hv, std::uint64_t at, std::size_t
     out.begin_node("vcpus");
     out.property_string("affinity", proxy ? "proxy" : "sticky");
     out.end_node();
+    if (!vdevs.empty()) {
+        out.begin_node("vdevices");
+        out.property_string("generate", "/hypervisor");
+        for (std::size_t i = 0; i < vdevs.size(); ++i) {
+            const Vdev& v = vdevs[i];
+            out.begin_node_at("vdev", i);
+            out.property_string("vdevice-type", v.type.c_str());
+            if (!v.generate.empty()) {
+                out.property_string("generate", v.generate.c_str());
+            }
+            out.property_u32(v.label_name, v.label);
+            if (v.peer_default) {
+                out.property_empty("peer-default");
+            }
+            if (v.intid != 0) {
+                const std::uint32_t cells[] = {0, v.intid, 1};
+                out.property_cells("interrupts", cells);
+            }
+            out.end_node();
+        }
+        out.end_node();
+    }
     out.end_node();
     out.end_node();
     rm::Diagnostic diag;
@@ -200,11 +240,11 @@ struct Built {
     std::uint16_t vmid;
     std::uint32_t handle;
 };
-inline Built build_vm(Harness& h, std::uint32_t cpus = 2, bool proxy = true)
+inline Built build_vm(Harness& h, std::uint32_t cpus = 2, bool proxy = true, const std::vector<Vdev>& vdevs = {})
 {
     const std::uint16_t vmid = alloc(h);
     const std::uint64_t at = ram_base + 0x400000;
-    (void)write_vm_dt(h.hv, at + 0x10000, 0x2000, cpus, proxy);
+    (void)write_vm_dt(h.hv, at + 0x10000, 0x2000, cpus, proxy, vm_base, vdevs);
     const std::uint32_t handle = lend(h, vmid, {{at, 0x100000}});
     REQUIRE(h.call(GUNYAH_RM_MSG_VM_CONFIG_IMAGE, config_payload(vmid, handle, 0, 0x8000, 0x10000, 0x2000)).error ==
             GUNYAH_RM_OK);
