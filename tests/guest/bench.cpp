@@ -4,7 +4,7 @@
 // QEMU's 62.5 MHz), and WFI skips time forward instead of waiting.
 //
 // What to run comes from the module's bootargs (guest-loader bootargs=, which the RM puts
-// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle`, `bench=rpc`, `bench=vmm` or a comma list;
+// in /chosen/bootargs): `bench=calls`, `bench=irq`, `bench=switch`, `bench=idle`, `bench=rpc`, `bench=vmm`, `bench=doorbell` or a comma list;
 // without one, all that the vCPU count allows.
 //   calls   null hypercall (native hvc #0x6000 hyp_identify), SMCCC_VERSION through
 //           hvc #0, an emulated MMIO read (the vPL011's UARTFR), WFI with the timer's
@@ -927,6 +927,19 @@ void bench_rpc(u64 dt_ipa)
 
 constinit RmReply vmm_reply;
 
+// The RM link with its rx interrupt on, and the memory to lend a secondary VM (0, said,
+// when either is missing).
+u64 vmm_setup(u64 dt_ipa, RmLink& link)
+{
+    const u64 region = find_rm_link(dt_ipa, link) ? top_of_ram(dt_ipa, TINY_VM_RAM_SIZE) : 0;
+    if (region == 0) {
+        bad("no RM link or no memory to lend: nothing to measure");
+        return 0;
+    }
+    gic_enable_spi(link.rx_intid, true);
+    return region;
+}
+
 // Runs the tiny VM until it powers off, answering whatever it asks (reads with 0).
 bool run_to_power_off(gunyah::CapId vcpu)
 {
@@ -951,31 +964,20 @@ bool run_to_power_off(gunyah::CapId vcpu)
 void bench_vmm(u64 dt_ipa)
 {
     RmLink link;
-    const u64 region = find_rm_link(dt_ipa, link) ? top_of_ram(dt_ipa, TINY_VM_RAM_SIZE) : 0;
+    const u64 region = vmm_setup(dt_ipa, link);
     if (region == 0) {
-        bad("no RM link or no memory to lend: nothing to measure");
         return;
     }
-    gic_enable_spi(link.rx_intid, true);
     const Baselines b = baselines(10);
     constexpr unsigned rounds = 20;
     constexpr u64 each = 100;
     load_tiny_vm(region);
-    u32 vmid = 0;
-    u32 handle = 0;
-    VcpuResource vcpu;
-    unsigned vcpus = 0;
-    const bool built =
-        vm_alloc_dynamic(link, vmm_reply, vmid) == GUNYAH_RM_OK &&
-        mem_give(link, vmm_reply, GUNYAH_RM_MSG_MEM_LEND, vmid, region, TINY_VM_RAM_SIZE, 7, handle) == GUNYAH_RM_OK &&
-        vm_config_image(link, vmm_reply, vmid, handle, TINY_VM_IMAGE_OFFSET, tiny_vm_image_size(), TINY_VM_DT_OFFSET,
-                        TINY_VM_DT_SIZE) == GUNYAH_RM_OK &&
-        vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_INIT, vmid) == GUNYAH_RM_OK &&
-        vm_find_vcpus(link, vmm_reply, vmid, vcpu, vcpus) == GUNYAH_RM_OK && vcpus == 1 &&
-        vm_set_boot_context(link, vmm_reply, vmid, GUNYAH_VCPU_REG_SET_X, 1, rounds * each + 1) == GUNYAH_RM_OK &&
-        vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_START, vmid) == GUNYAH_RM_OK;
-    if (!built) {
-        bad("the tiny VM could not be built and started (vmid %u, RM error %#x)", vmid, vmm_reply.error);
+    LaunchedVm vm;
+    const VcpuResource& vcpu = vm.resources.vcpu;
+    const u32 e = vm_launch(link, vmm_reply, region, tiny_vm_image_size(), TINY_VM_DT_OFFSET, TINY_VM_DT_SIZE,
+                            rounds * each + 1, vm);
+    if (e != GUNYAH_RM_OK || vm.resources.vcpus != 1) {
+        bad("the tiny VM could not be built and started (vmid %u, RM error %#x)", vm.vmid, e);
     } else {
         // The first exit comes at its first write; each timed call resumes it to the next.
         gunyah::RunResult r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
@@ -983,7 +985,9 @@ void bench_vmm(u64 dt_ipa)
         for (unsigned c = 0; c < rounds && r.ok(); ++c) {
             const u64 t0 = counter();
             for (u64 i = 0; i < each && r.ok(); ++i) {
-                r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
+                do {  // READY: this CPU had to reschedule first (the chunk is spoilt, not wrong)
+                    r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
+                } while (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY);
                 if (r.state != GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE || r.data[0] != TINY_VM_MMIO + TINY_VM_REG_BENCH) {
                     bad("vcpu_run: state %#lx at %#lx, not the loop's MMIO write", r.state, r.data[0]);
                     r.error = gunyah::Error::failure;
@@ -998,16 +1002,65 @@ void bench_vmm(u64 dt_ipa)
         }
         (void)run_to_power_off(vcpu.cap);
     }
-    if (vmid != 0) {
-        (void)vm_stop(link, vmm_reply, vmid, 0);
-        (void)vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_RESET, vmid);
+    check(vm_teardown(link, vmm_reply, vm), "the tiny VM reset, its memory reclaimed, its vmid deallocated");
+}
+
+// One doorbell ring into another VM: the peer guest (peer.cpp), a proxy-scheduled
+// secondary VM built through the RM, waits in WFI for its doorbell; the VMM rings it and
+// runs the peer, which takes the interrupt, reads and clears the flags (doorbell_receive),
+// ends the interrupt and writes the count to a VMMIO register: the ring timed from before
+// doorbell_send to vcpu_run's return at that write. And doorbell_send alone.
+void bench_doorbell(u64 dt_ipa)
+{
+    RmLink link;
+    const u64 region = vmm_setup(dt_ipa, link);
+    if (region == 0) {
+        return;
     }
-    if (handle != 0) {
-        check(mem_reclaim(link, vmm_reply, handle) == GUNYAH_RM_OK, "the tiny VM's memory reclaimed");
+    const Baselines b = baselines(10);
+    constexpr u32 rings = 50;
+    load_peer_vm(region);
+    LaunchedVm vm;
+    const VmResources& res = vm.resources;
+    const u32 e = vm_launch(link, vmm_reply, region, peer_vm_image_size(), PEER_VM_DT_OFFSET, PEER_VM_DT_SIZE, rings, vm);
+    if (e != GUNYAH_RM_OK || res.vcpus != 1 || res.doorbells != 1) {
+        bad("the peer VM could not be built and started (vmid %u, RM error %#x)", vm.vmid, e);
+    } else {
+        u64 ring_best = ~u64{0}, send_best = ~u64{0};
+        bool ok = true;
+        for (u32 ring = 1; ok && ring <= rings; ++ring) {
+            gunyah::RunResult r{};
+            do {
+                r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
+            } while (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY);
+            if (!r.ok() || r.state != GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP) {
+                bad("ring %u: the peer does not wait (state %#lx)", ring, r.state);
+                break;
+            }
+            const u64 t0 = counter();
+            const gunyah::DoorbellResult sent = gunyah::doorbell_send(res.doorbell, 1);
+            const u64 t1 = counter();
+            do {  // READY: this CPU had to reschedule first (this ring's time is spoilt)
+                r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
+            } while (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY);
+            const u64 t2 = counter();
+            ok = sent.ok() && r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE && r.data[2] == ring;
+            if (!ok) {
+                bad("ring %u: send %ld, then state %#lx value %lu", ring, static_cast<i64>(sent.error), r.state,
+                    r.data[2]);
+            }
+            send_best = t1 - t0 < send_best ? t1 - t0 : send_best;
+            ring_best = t2 - t0 < ring_best ? t2 - t0 : ring_best;
+        }
+        if (ok) {
+            report("doorbell_send to another VM's vCPU (its virq raised)", per_op_x100(send_best, 1), b.null_x100);
+            report("doorbell ring until the other VM's vCPU has taken it (run by vcpu_run: wake, IRQ, "
+                   "doorbell_receive, EOI, an MMIO write)",
+                   per_op_x100(ring_best, 1), b.null_x100);
+            (void)run_to_power_off(res.vcpu.cap);
+        }
     }
-    if (vmid != 0) {
-        check(vm_call(link, vmm_reply, GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid) == GUNYAH_RM_OK, "its vmid deallocated");
-    }
+    check(vm_teardown(link, vmm_reply, vm), "the peer VM reset, its memory reclaimed, its vmid deallocated");
 }
 
 // ---- Which: the bench= word of the bootargs ------------------------------------------------
@@ -1091,5 +1144,8 @@ void guest::run(u64 dt_ipa)
     }
     if (list == nullptr ? true : listed(list, "vmm")) {
         bench_vmm(dt_ipa);
+    }
+    if (list == nullptr ? true : listed(list, "doorbell")) {
+        bench_doorbell(dt_ipa);
     }
 }

@@ -7,7 +7,8 @@
 //      back after the reclaim; the run's exits in order with their addresses, sizes and
 //      values; vcpu_run_check agreeing; VM_EXITED for the VM
 //   2. a life the owner ends with VM_STOP (VM_EXITED says STOP_FORCED); a life the
-//      hypervisor schedules (its boot context set, it runs to SYSTEM_OFF on its own);
+//      hypervisor schedules (its boot context set, it runs to SYSTEM_OFF on its own); a
+//      doorbell rung into another VM (the peer guest) three times, the peer's vCPU woken;
 //      calls in the wrong state or with bad arguments: errors, and nothing changes
 //   3. a hostile client: random requests to every VM and memory service, random
 //      doorbell and msgqueue calls; errors only, and a clean life still works
@@ -85,9 +86,10 @@ u32 reclaim(u32 handle) { return mem_reclaim(link, reply, handle); }
 // The VM's vCPU among its resources: its cap (in this VM's cspace).
 bool find_vcpu(u32 vmid, CapId& vcpu)
 {
-    VcpuResource r;
-    unsigned vcpus = 0;
-    const u32 e = vm_find_vcpus(link, reply, vmid, r, vcpus);
+    VmResources all;
+    const u32 e = vm_get_resources(link, reply, vmid, all);
+    const VcpuResource& r = all.vcpu;
+    const unsigned vcpus = all.vcpus;
     if (!expect(e == GUNYAH_RM_OK, "VM_GET_HYP_RESOURCES: OK", e)) {
         return false;
     }
@@ -339,6 +341,98 @@ void scheduled_life()
     rm_drop_notifications();
 }
 
+// Runs `vcpu` until it waits for an interrupt (vcpu_run's EXPECTS_WAKEUP); false on
+// anything else but READY.
+bool run_until_waiting(CapId vcpu, const char* what)
+{
+    for (unsigned calls = 0; calls < 100000; ++calls) {
+        const gunyah::RunResult r = gunyah::vcpu_run(vcpu, 0, 0, 0);
+        if (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY) {
+            continue;
+        }
+        return check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP &&
+                         r.data[1] == GUNYAH_VCPU_RUN_WAKEUP_WFI,
+                     "%s: vcpu_run says it waits in WFI (error %ld, state %#lx, reason %lu)", what,
+                     static_cast<i64>(r.error), r.state, r.data[1]);
+    }
+    bad("%s: the peer never waited", what);
+    return false;
+}
+
+// A doorbell between two VMs: the peer guest (peer.cpp, peer_vm.dts declares the doorbell)
+// takes three rings. Each time the VMM runs it until it waits, rings, sees its own
+// run-wakeup interrupt for the peer's vCPU (once: the first ring), and runs it to the
+// MMIO write that counts the ring; then the peer ends (guest peer: PASS) and powers off.
+void doorbell_life()
+{
+    constexpr u32 rings = 3;
+    u32 vmid = 0;
+    u32 handle = 0;
+    VmResources res;
+    load_peer_vm(region);
+    if (!alloc_vmid(vmid)) {
+        return;
+    }
+    bool ok = succeeded(lend(GUNYAH_RM_MSG_MEM_LEND, vmid, region, TINY_VM_RAM_SIZE, handle), "MEM_LEND: OK") &&
+              succeeded(vm_config_image(link, reply, vmid, handle, TINY_VM_IMAGE_OFFSET, peer_vm_image_size(),
+                                        PEER_VM_DT_OFFSET, PEER_VM_DT_SIZE),
+                        "VM_CONFIG_IMAGE of the peer guest: OK") &&
+              succeeded(vm_call(GUNYAH_RM_MSG_VM_INIT, vmid), "VM_INIT: OK") &&
+              succeeded(vm_get_resources(link, reply, vmid, res), "VM_GET_HYP_RESOURCES: OK");
+    if (ok) {
+        say("resources: %u vCPU (cap %#lx, wake-up INTID %u), %u doorbell to ring (cap %#lx, label %u), %u other",
+            res.vcpus, res.vcpu.cap, res.vcpu.virq, res.doorbells, res.doorbell, res.doorbell_label, res.others);
+        ok = check(res.vcpus == 1 && res.doorbells == 1 && res.doorbell_label == 1,
+                   "one vCPU and the doorbell labelled 1 to send on") &&
+             check(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 1, rings) == GUNYAH_RM_OK,
+                   "VM_SET_BOOT_CONTEXT x1 = %u rings: OK", rings) &&
+             check(vm_call(GUNYAH_RM_MSG_VM_START, vmid) == GUNYAH_RM_OK, "VM_START: OK");
+    }
+    if (ok) {
+        gic_enable_spi(res.vcpu.virq, true);
+    }
+    for (u32 ring = 1; ok && ring <= rings; ++ring) {
+        ok = run_until_waiting(res.vcpu.cap, "before the ring");
+        if (!ok) {
+            break;
+        }
+        const gunyah::DoorbellResult sent = gunyah::doorbell_send(res.doorbell, 1);
+        ok = check(sent.ok(), "doorbell_send %u: OK (error %ld, old flags %#lx)", ring, static_cast<i64>(sent.error),
+                   sent.old_flags);
+        if (ring == 1) {
+            const bool woken = wait_for([] { return interrupt_pending(); }, 1000000);
+            const u32 intid = woken ? gic_acknowledge() : gic_spurious_intid;
+            if (intid < gic_special_intids) {
+                gic_end_of_interrupt(intid);
+            }
+            check(intid == res.vcpu.virq, "the peer's vCPU became runnable: its run-wakeup interrupt %u came (%u)",
+                  res.vcpu.virq, intid);
+        }
+        const gunyah::RunResult r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
+        ok = ok && check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE &&
+                             r.data[0] == TINY_VM_MMIO + PEER_VM_REG_RINGS && r.data[2] == ring,
+                         "ring %u: the peer took it and counted it (state %#lx at %#lx, value %lu)", ring, r.state,
+                         r.data[0], r.data[2]);
+    }
+    if (ok) {
+        bool off = false;
+        for (unsigned calls = 0; calls < 100000 && !off; ++calls) {
+            const gunyah::RunResult r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
+            off = r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF;
+            if (!r.ok() || (r.state != GUNYAH_VCPU_RUN_STATE_READY && !off)) {
+                break;
+            }
+        }
+        check(off, "the peer ran to its end and powered off");
+    }
+    check(vm_call(GUNYAH_RM_MSG_VM_RESET, vmid) == GUNYAH_RM_OK, "VM_RESET: OK");
+    check(handle != 0 && reclaim(handle) == GUNYAH_RM_OK, "MEM_RECLAIM: OK");
+    check(vm_call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid) == GUNYAH_RM_OK, "VM_DEALLOC_VMID: OK");
+    const gunyah::DoorbellResult gone = gunyah::doorbell_send(res.doorbell, 1);
+    check(!gone.ok(), "after VM_RESET the doorbell cap is gone from this VM (error %ld)", static_cast<i64>(gone.error));
+    rm_drop_notifications();
+}
+
 // ---- Wrong states and bad arguments ------------------------------------------------------
 
 void refusals()
@@ -488,6 +582,7 @@ void guest::run(u64 dt_ipa)
     // 2. A life the owner ends; wrong states, bad arguments.
     stopped_life();
     scheduled_life();
+    doorbell_life();
     refusals();
 
     // 3. A hostile client, then a clean life.

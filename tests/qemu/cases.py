@@ -224,9 +224,12 @@ CASES += [
     # replies, fragments, garbage, the caps' rights, a full queue, 100 round trips.
     *(_guest("rm-rpc", smp, r"^guest rm-rpc: RM link: tx cap 0x[0-9a-f]+, rx cap 0x[0-9a-f]+, tx INTID \d+, rx INTID \d+$",
              r"^guest rm-rpc:   ok   100 VM_GET_VMID round trips") for smp in (1, 2)),
-    # A VMM in the primary VM: a secondary VM's whole life through the RM and vcpu_run,
-    # refusals, a hostile client, then 200 lives with the hypervisor's counts unchanged.
+    # A VMM in the primary VM: a secondary VM's whole life through the RM and vcpu_run, one
+    # stopped, one the hypervisor schedules, a doorbell rung into the peer guest (a second
+    # secondary VM), refusals, a hostile client, then 200 lives with the hypervisor's
+    # counts unchanged and the RM's pools empty at the end.
     *(_guest("vmm", smp, r"^\[vm 128\] tiny vm: hello$", r"^guest vmm: vcpu_run: powered off after 5 MMIO exits",
+             r"^\[vm 128\] guest peer: PASS$",
              r"^guest vmm:   ok   200 of 200 create/run/destroy cycles",
              r"^guest vmm:   ok   the hypervisor's free memory, objects and caps are as before the cycles",
              r"^\[vm 255\] RM: in use at power-off: 0 of 8 VM slots, 0 of 64 parcels, 0 of 30 wake-up SPIs, "

@@ -1,6 +1,7 @@
 // A VMM's calls to the RM's VM and memory services (see vm_client.h).
 #include "vm_client.h"
 
+#include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rm_mem.h"
 #include "hyp_api/gunyah_rm_rpc.h"
 #include "hyp_api/gunyah_rm_vm.h"
@@ -12,6 +13,10 @@ extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_dtb[];
 extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_dtb_end[];
 extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_scheduled_dtb[];
 extern "C" GUEST_HIDDEN const guest::u8 tiny_vm_scheduled_dtb_end[];
+extern "C" GUEST_HIDDEN const guest::u8 peer_vm_image[];
+extern "C" GUEST_HIDDEN const guest::u8 peer_vm_image_end[];
+extern "C" GUEST_HIDDEN const guest::u8 peer_vm_dtb[];
+extern "C" GUEST_HIDDEN const guest::u8 peer_vm_dtb_end[];
 
 namespace guest {
 
@@ -85,9 +90,9 @@ u32 vm_set_boot_context(const RmLink& link, RmReply& reply, u32 vmid, u8 reg_set
     return rm_call(link, GUNYAH_RM_MSG_VM_SET_BOOT_CONTEXT, p, sizeof p, reply);
 }
 
-u32 vm_find_vcpus(const RmLink& link, RmReply& reply, u32 vmid, VcpuResource& first, unsigned& vcpus)
+u32 vm_get_resources(const RmLink& link, RmReply& reply, u32 vmid, VmResources& out)
 {
-    vcpus = 0;
+    out = VmResources{};
     const u32 e = vm_call(link, reply, GUNYAH_RM_MSG_VM_GET_HYP_RESOURCES, vmid);
     if (e != GUNYAH_RM_OK) {
         return e;
@@ -99,14 +104,65 @@ u32 vm_find_vcpus(const RmLink& link, RmReply& reply, u32 vmid, VcpuResource& fi
     }
     for (u32 i = 0; i < n; ++i) {
         const u8* entry = reply.data + 4 + i * sizeof(gunyah_rm_hyp_resource);
-        if (entry[0] == GUNYAH_RM_RES_VCPU && vcpus++ == 0) {
-            first.partner_vmid = le16_at(entry + 2);
-            first.label = le32_at(entry + 8);
-            first.cap = le64_at(entry + 12);
-            first.virq = le32_at(entry + 24);
+        if (entry[0] == GUNYAH_RM_RES_VCPU) {
+            if (out.vcpus++ == 0) {
+                out.vcpu.partner_vmid = le16_at(entry + 2);
+                out.vcpu.label = le32_at(entry + 8);
+                out.vcpu.cap = le64_at(entry + 12);
+                out.vcpu.virq = le32_at(entry + 24);
+            }
+        } else if (entry[0] == GUNYAH_RM_RES_DOORBELL_SEND) {
+            if (out.doorbells++ == 0) {
+                out.doorbell_label = le32_at(entry + 8);
+                out.doorbell = le64_at(entry + 12);
+            }
+        } else {
+            ++out.others;
         }
     }
     return e;
+}
+
+u32 vm_launch(const RmLink& link, RmReply& reply, u64 region, u64 image_size, u64 dt_offset, u64 dt_size, u64 x1,
+              LaunchedVm& vm)
+{
+    constexpr u32 rwx = GUNYAH_RM_ACL_R | GUNYAH_RM_ACL_W | GUNYAH_RM_ACL_X;
+    u32 e = vm_alloc_dynamic(link, reply, vm.vmid);
+    if (e == GUNYAH_RM_OK) {
+        e = mem_give(link, reply, GUNYAH_RM_MSG_MEM_LEND, vm.vmid, region, TINY_VM_RAM_SIZE, rwx, vm.handle);
+    }
+    if (e == GUNYAH_RM_OK) {
+        e = vm_config_image(link, reply, vm.vmid, vm.handle, TINY_VM_IMAGE_OFFSET, image_size, dt_offset, dt_size);
+    }
+    if (e == GUNYAH_RM_OK) {
+        e = vm_call(link, reply, GUNYAH_RM_MSG_VM_INIT, vm.vmid);
+    }
+    if (e == GUNYAH_RM_OK) {
+        e = vm_get_resources(link, reply, vm.vmid, vm.resources);
+    }
+    if (e == GUNYAH_RM_OK) {
+        e = vm_set_boot_context(link, reply, vm.vmid, GUNYAH_VCPU_REG_SET_X, 1, x1);
+    }
+    if (e == GUNYAH_RM_OK) {
+        e = vm_call(link, reply, GUNYAH_RM_MSG_VM_START, vm.vmid);
+    }
+    return e;
+}
+
+bool vm_teardown(const RmLink& link, RmReply& reply, LaunchedVm& vm)
+{
+    bool ok = true;
+    if (vm.vmid != 0) {
+        ok = vm_call(link, reply, GUNYAH_RM_MSG_VM_RESET, vm.vmid) == GUNYAH_RM_OK;
+    }
+    if (vm.handle != 0) {
+        ok = mem_reclaim(link, reply, vm.handle) == GUNYAH_RM_OK && ok;
+    }
+    if (vm.vmid != 0) {
+        ok = vm_call(link, reply, GUNYAH_RM_MSG_VM_DEALLOC_VMID, vm.vmid) == GUNYAH_RM_OK && ok;
+    }
+    vm = LaunchedVm{};
+    return ok;
 }
 
 u64 top_of_ram(u64 dt_ipa, u64 size)
@@ -131,20 +187,37 @@ u64 top_of_ram(u64 dt_ipa, u64 size)
     return region;
 }
 
+namespace {
+
+void copy_out(u64 to_ipa, const u8* from, const u8* end)
+{
+    auto* to = reinterpret_cast<volatile u8*>(to_ipa);
+    while (from < end) {
+        *to++ = *from++;
+    }
+}
+
+}  // namespace
+
 void load_tiny_vm(u64 region, bool scheduled)
 {
-    auto* to = reinterpret_cast<volatile u8*>(region + TINY_VM_IMAGE_OFFSET);
-    for (const u8* from = tiny_vm_image; from < tiny_vm_image_end; ++from) {
-        *to++ = *from;
-    }
-    to = reinterpret_cast<volatile u8*>(region + TINY_VM_DT_OFFSET);
-    const u8* dtb = scheduled ? tiny_vm_scheduled_dtb : tiny_vm_dtb;
-    const u8* dtb_end = scheduled ? tiny_vm_scheduled_dtb_end : tiny_vm_dtb_end;
-    for (const u8* from = dtb; from < dtb_end; ++from) {
-        *to++ = *from;
+    copy_out(region + TINY_VM_IMAGE_OFFSET, tiny_vm_image, tiny_vm_image_end);
+    if (scheduled) {
+        copy_out(region + TINY_VM_DT_OFFSET, tiny_vm_scheduled_dtb, tiny_vm_scheduled_dtb_end);
+    } else {
+        copy_out(region + TINY_VM_DT_OFFSET, tiny_vm_dtb, tiny_vm_dtb_end);
     }
     dsb();
 }
+
+void load_peer_vm(u64 region)
+{
+    copy_out(region + TINY_VM_IMAGE_OFFSET, peer_vm_image, peer_vm_image_end);
+    copy_out(region + PEER_VM_DT_OFFSET, peer_vm_dtb, peer_vm_dtb_end);
+    dsb();
+}
+
+u64 peer_vm_image_size() { return static_cast<u64>(peer_vm_image_end - peer_vm_image); }
 
 u64 tiny_vm_image_size() { return static_cast<u64>(tiny_vm_image_end - tiny_vm_image); }
 

@@ -25,15 +25,38 @@ u32 vm_config_image(const RmLink& link, RmReply& reply, u32 vmid, u32 handle, u6
 u32 vm_stop(const RmLink& link, RmReply& reply, u32 vmid, u8 flags);
 // VM_SET_BOOT_CONTEXT: one register of the boot vCPU before VM_START.
 u32 vm_set_boot_context(const RmLink& link, RmReply& reply, u32 vmid, u8 reg_set, u8 reg_index, u64 value);
-// VM_GET_HYP_RESOURCES, its entries counted by type: `vcpus` vCPU entries, the first's
-// cap, label and virq. Returns RM_OK only for a reply whose length matches its count.
+// VM_GET_HYP_RESOURCES, its entries counted by type, with the first vCPU's (cap, label,
+// virq) and the first doorbell the caller may ring (type DOORBELL_SEND). Returns RM_OK
+// only for a reply whose length matches its count.
 struct VcpuResource {
     gunyah::CapId cap = 0;
     u32 label = 0;
     u32 virq = 0;
     u32 partner_vmid = 0;
 };
-u32 vm_find_vcpus(const RmLink& link, RmReply& reply, u32 vmid, VcpuResource& first, unsigned& vcpus);
+struct VmResources {
+    VcpuResource vcpu;           // the first vCPU
+    unsigned vcpus = 0;
+    gunyah::CapId doorbell = 0;  // the first doorbell to send on
+    u32 doorbell_label = 0;
+    unsigned doorbells = 0;      // DOORBELL_SEND entries
+    unsigned others = 0;         // entries of any other type
+};
+u32 vm_get_resources(const RmLink& link, RmReply& reply, u32 vmid, VmResources& out);
+
+// A whole VM set up without checks of its own (for benchmarks): VM_ALLOC_VMID, MEM_LEND
+// of [region, +TINY_VM_RAM_SIZE) RWX, VM_CONFIG_IMAGE (image at offset 0), VM_INIT,
+// VM_GET_HYP_RESOURCES, x1 = `x1` by VM_SET_BOOT_CONTEXT, VM_START. The first RM error,
+// or OK; `vm` holds what was made either way, for vm_teardown().
+struct LaunchedVm {
+    u32 vmid = 0;
+    u32 handle = 0;
+    VmResources resources;
+};
+u32 vm_launch(const RmLink& link, RmReply& reply, u64 region, u64 image_size, u64 dt_offset, u64 dt_size, u64 x1,
+              LaunchedVm& vm);
+// VM_RESET, MEM_RECLAIM and VM_DEALLOC_VMID of what vm_launch() made: true if all worked.
+bool vm_teardown(const RmLink& link, RmReply& reply, LaunchedVm& vm);
 
 // The last `size` bytes of this VM's RAM (the first /memory reg entry of the DT at
 // `dt_ipa`): memory to lend, above the image, the DT and the stacks, which the RM puts at
@@ -46,6 +69,10 @@ u64 top_of_ram(u64 dt_ipa, u64 size);
 // `scheduled`: the DT that has the hypervisor schedule its vCPU (tiny_vm_scheduled.dts)
 // instead of the VMM's vcpu_run.
 void load_tiny_vm(u64 region, bool scheduled = false);
+// The peer guest (peer.cpp, secondary/peer_vm.dts): its Image at the bottom of `region`,
+// its DT at PEER_VM_DT_OFFSET.
+void load_peer_vm(u64 region);
+u64 peer_vm_image_size();
 u64 tiny_vm_image_size();
 
 }  // namespace guest

@@ -22,6 +22,12 @@
 #define TINY_VM_REG_DT_MAGIC    0xc
 #define TINY_VM_REG_DT_ADDRESS  0x10
 #define TINY_VM_REG_BENCH       0x20
+/* The peer guest (../peer.cpp) in the same 2 MiB: its Image (BSS and stacks included, about
+ * 600 KiB) from the bottom, its DT in the top 64 KiB. It writes the number of doorbell
+ * rings it has taken here. */
+#define PEER_VM_DT_OFFSET       0x1f0000
+#define PEER_VM_DT_SIZE         0x10000
+#define PEER_VM_REG_RINGS       0x24
 #define TINY_VM_WRITE_VALUE     0x1234
 
 #endif
