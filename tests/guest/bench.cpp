@@ -944,7 +944,7 @@ u64 vmm_setup(u64 dt_ipa, RmLink& link)
 bool run_to_power_off(gunyah::CapId vcpu)
 {
     for (unsigned calls = 0; calls < 100000; ++calls) {
-        const gunyah::RunResult r = gunyah::vcpu_run(vcpu, 0, 0, 0);
+        const gunyah::RunResult r = vcpu_run_on(vcpu);
         if (!r.ok()) {
             bad("vcpu_run: error %ld", static_cast<i64>(r.error));
             return false;
@@ -980,14 +980,12 @@ void bench_vmm(u64 dt_ipa)
         bad("the tiny VM could not be built and started (vmid %u, RM error %#x)", vm.vmid, e);
     } else {
         // The first exit comes at its first write; each timed call resumes it to the next.
-        gunyah::RunResult r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
+        gunyah::RunResult r = vcpu_run_on(vcpu.cap);
         u64 best = ~u64{0};
         for (unsigned c = 0; c < rounds && r.ok(); ++c) {
             const u64 t0 = counter();
             for (u64 i = 0; i < each && r.ok(); ++i) {
-                do {  // READY: this CPU had to reschedule first (the chunk is spoilt, not wrong)
-                    r = gunyah::vcpu_run(vcpu.cap, 0, 0, 0);
-                } while (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY);
+                r = vcpu_run_on(vcpu.cap);  // a READY (this CPU had to reschedule) spoils the chunk
                 if (r.state != GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE || r.data[0] != TINY_VM_MMIO + TINY_VM_REG_BENCH) {
                     bad("vcpu_run: state %#lx at %#lx, not the loop's MMIO write", r.state, r.data[0]);
                     r.error = gunyah::Error::failure;
@@ -1029,10 +1027,8 @@ void bench_doorbell(u64 dt_ipa)
         u64 ring_best = ~u64{0}, send_best = ~u64{0};
         bool ok = true;
         for (u32 ring = 1; ok && ring <= rings; ++ring) {
-            gunyah::RunResult r{};
-            do {
-                r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
-            } while (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY);
+            gunyah::RunResult r = vcpu_run_on(res.vcpu.cap);
+            (void)drain_interrupts();  // the peer's run-wakeup from the last ring
             if (!r.ok() || r.state != GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP) {
                 bad("ring %u: the peer does not wait (state %#lx)", ring, r.state);
                 break;
@@ -1040,9 +1036,7 @@ void bench_doorbell(u64 dt_ipa)
             const u64 t0 = counter();
             const gunyah::DoorbellResult sent = gunyah::doorbell_send(res.doorbell, 1);
             const u64 t1 = counter();
-            do {  // READY: this CPU had to reschedule first (this ring's time is spoilt)
-                r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
-            } while (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY);
+            r = vcpu_run_on(res.vcpu.cap);  // a READY (this CPU had to reschedule) spoils this ring
             const u64 t2 = counter();
             ok = sent.ok() && r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE && r.data[2] == ring;
             if (!ok) {

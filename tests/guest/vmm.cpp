@@ -120,14 +120,10 @@ bool run_tiny_vm(CapId vcpu)
     unsigned ready = 0;
     u64 resume0 = 0;
     for (unsigned calls = 0; calls < 100000; ++calls) {
-        const gunyah::RunResult r = gunyah::vcpu_run(vcpu, resume0, 0, 0);
+        const gunyah::RunResult r = vcpu_run_on(vcpu, resume0, 0, &ready);
         resume0 = 0;
         if (!expect(r.ok(), "vcpu_run: OK", static_cast<u32>(r.error))) {
             return false;
-        }
-        if (r.state == GUNYAH_VCPU_RUN_STATE_READY) {
-            ++ready;  // the caller's own time or interrupt came first: run it again
-            continue;
         }
         if (r.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF) {
             if (!quiet) {
@@ -342,21 +338,13 @@ void scheduled_life()
 }
 
 // Runs `vcpu` until it waits for an interrupt (vcpu_run's EXPECTS_WAKEUP); false on
-// anything else but READY.
+// anything else.
 bool run_until_waiting(CapId vcpu, const char* what)
 {
-    for (unsigned calls = 0; calls < 100000; ++calls) {
-        const gunyah::RunResult r = gunyah::vcpu_run(vcpu, 0, 0, 0);
-        if (r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY) {
-            continue;
-        }
-        return check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP &&
-                         r.data[1] == GUNYAH_VCPU_RUN_WAKEUP_WFI,
-                     "%s: vcpu_run says it waits in WFI (error %ld, state %#lx, reason %lu)", what,
-                     static_cast<i64>(r.error), r.state, r.data[1]);
-    }
-    bad("%s: the peer never waited", what);
-    return false;
+    const gunyah::RunResult r = vcpu_run_on(vcpu);
+    return check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP && r.data[1] == GUNYAH_VCPU_RUN_WAKEUP_WFI,
+                 "%s: vcpu_run says it waits in WFI (error %ld, state %#lx, reason %lu)", what,
+                 static_cast<i64>(r.error), r.state, r.data[1]);
 }
 
 // A doorbell between two VMs: the peer guest (peer.cpp, peer_vm.dts declares the doorbell)
@@ -386,10 +374,25 @@ void doorbell_life()
                    "one vCPU and the doorbell labelled 1 to send on") &&
              check(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 1, rings) == GUNYAH_RM_OK,
                    "VM_SET_BOOT_CONTEXT x1 = %u rings: OK", rings) &&
+             check(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 2, vmid) == GUNYAH_RM_OK,
+                   "VM_SET_BOOT_CONTEXT x2 = its vmid (it asks the RM for its own): OK") &&
              check(vm_call(GUNYAH_RM_MSG_VM_START, vmid) == GUNYAH_RM_OK, "VM_START: OK");
     }
     if (ok) {
         gic_enable_spi(res.vcpu.virq, true);
+        // Until it is ready: its RPC to the RM makes it wait for the reply, which wakes it.
+        gunyah::RunResult r{};
+        for (unsigned calls = 0; calls < 100000; ++calls) {
+            r = vcpu_run_on(res.vcpu.cap);
+            if (!r.ok() || r.state != GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP) {
+                break;
+            }
+        }
+        ok = check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE &&
+                       r.data[0] == TINY_VM_MMIO + PEER_VM_REG_RINGS && r.data[2] == 0,
+                   "the peer asked the RM over its own RPC link and is ready (state %#lx, value %lu)", r.state,
+                   r.data[2]);
+        (void)drain_interrupts();  // its run-wakeups while it waited for the RM: not the ring's
     }
     for (u32 ring = 1; ok && ring <= rings; ++ring) {
         ok = run_until_waiting(res.vcpu.cap, "before the ring");
@@ -408,22 +411,15 @@ void doorbell_life()
             check(intid == res.vcpu.virq, "the peer's vCPU became runnable: its run-wakeup interrupt %u came (%u)",
                   res.vcpu.virq, intid);
         }
-        const gunyah::RunResult r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
+        const gunyah::RunResult r = vcpu_run_on(res.vcpu.cap);
         ok = ok && check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE &&
                              r.data[0] == TINY_VM_MMIO + PEER_VM_REG_RINGS && r.data[2] == ring,
                          "ring %u: the peer took it and counted it (state %#lx at %#lx, value %lu)", ring, r.state,
                          r.data[0], r.data[2]);
     }
     if (ok) {
-        bool off = false;
-        for (unsigned calls = 0; calls < 100000 && !off; ++calls) {
-            const gunyah::RunResult r = gunyah::vcpu_run(res.vcpu.cap, 0, 0, 0);
-            off = r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF;
-            if (!r.ok() || (r.state != GUNYAH_VCPU_RUN_STATE_READY && !off)) {
-                break;
-            }
-        }
-        check(off, "the peer ran to its end and powered off");
+        const gunyah::RunResult r = vcpu_run_on(res.vcpu.cap);
+        check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF, "the peer ran to its end and powered off");
     }
     check(vm_call(GUNYAH_RM_MSG_VM_RESET, vmid) == GUNYAH_RM_OK, "VM_RESET: OK");
     check(handle != 0 && reclaim(handle) == GUNYAH_RM_OK, "MEM_RECLAIM: OK");

@@ -123,6 +123,35 @@ u32 vm_get_resources(const RmLink& link, RmReply& reply, u32 vmid, VmResources& 
     return e;
 }
 
+unsigned drain_interrupts()
+{
+    unsigned n = 0;
+    while (interrupt_pending() && n < 64) {
+        const u32 intid = gic_acknowledge();
+        if (intid >= gic_special_intids) {
+            break;
+        }
+        gic_end_of_interrupt(intid);
+        ++n;
+    }
+    return n;
+}
+
+gunyah::RunResult vcpu_run_on(gunyah::CapId vcpu, u64 resume0, u64 resume1, unsigned* ready)
+{
+    gunyah::RunResult r = gunyah::vcpu_run(vcpu, resume0, resume1, 0);
+    // The first call took the resume data (it answered the last exit report); after a
+    // READY there is nothing to answer, and the same data passed again is ignored.
+    for (unsigned again = 0; r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_READY && again < 100000; ++again) {
+        if (ready != nullptr) {
+            ++*ready;
+        }
+        (void)drain_interrupts();
+        r = gunyah::vcpu_run(vcpu, resume0, resume1, 0);
+    }
+    return r;
+}
+
 u32 vm_launch(const RmLink& link, RmReply& reply, u64 region, u64 image_size, u64 dt_offset, u64 dt_size, u64 x1,
               LaunchedVm& vm)
 {

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "hyp_api/client/call.h"
+#include "hyp_api/client/vcpu.h"
 #include "rm_client.h"
 #include "runtime.h"
 
@@ -43,6 +44,15 @@ struct VmResources {
     unsigned others = 0;         // entries of any other type
 };
 u32 vm_get_resources(const RmLink& link, RmReply& reply, u32 vmid, VmResources& out);
+
+// vcpu_run of `vcpu` (resume data as given), called again while it answers READY: the
+// caller's CPU had something else to do first, often an interrupt for the caller itself
+// (the VM's run-wakeup SPI, an RPC reply), which a VMM running with IRQs masked must take
+// (acknowledge and end) before the run can go on, or every call would answer READY.
+// `ready` (if given) counts the READY answers.
+gunyah::RunResult vcpu_run_on(gunyah::CapId vcpu, u64 resume0 = 0, u64 resume1 = 0, unsigned* ready = nullptr);
+// Acknowledges and ends every interrupt pending at this vCPU; how many there were.
+unsigned drain_interrupts();
 
 // A whole VM set up without checks of its own (for benchmarks): VM_ALLOC_VMID, MEM_LEND
 // of [region, +TINY_VM_RAM_SIZE) RWX, VM_CONFIG_IMAGE (image at offset 0), VM_INIT,
