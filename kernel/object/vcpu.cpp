@@ -54,6 +54,11 @@ Vcpu::~Vcpu()
         }
     }
     sched::cancel_on_any_cpu(wake_timer_);
+    // Off the vic first: remove_vcpu returns once no interrupt_pending still tells this
+    // vCPU anything (interrupt_arrived may raise its wakeup virq or update its VPM group).
+    if (vic_ != nullptr) {
+        vic_->remove_vcpu(vm_index_, *this);
+    }
     release_source(halt_virq_);  // as Gunyah's deactivate: bound interrupts go with it
     release_source(wakeup_virq_);
     if (vpm_group_ != nullptr) {
@@ -61,7 +66,6 @@ Vcpu::~Vcpu()
         vpm_group_->put();
     }
     if (vic_ != nullptr) {
-        vic_->remove_vcpu(vm_index_, *this);
         vic_->put();
     }
     if (cspace_ != nullptr) {
@@ -226,10 +230,15 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
     if (powered_on_) {
         return fail(Error::busy);
     }
+    // Still in a vcpu_run that is ending (powered off by another CPU, or by itself): that
+    // run's CPU takes our lock on its way out, so it cannot be waited for here; the
+    // caller tries again (Gunyah's vcpu_poweron is BUSY for a vCPU not yet fully off).
+    if (in_run_) {
+        return fail(Error::busy);
+    }
     // Powered off but still leaving its CPU: that CPU is saving its registers into regs_
     // right now. Wait until it has (it is kicked already and takes no lock of ours).
-    // The same for a vcpu_run that is still saving it (run_left_cpu takes no lock).
-    while (vcpu_scheduler().on_cpu(entity_) || proxy_cpu() != sched::no_cpu) {
+    while (vcpu_scheduler().on_cpu(entity_)) {
     }
     if (!keep_entry) {
         regs_.gp.elr = entry;
@@ -348,11 +357,11 @@ Status Vcpu::register_write(std::uint32_t register_set, std::uint32_t index, std
     if ((state() != ObjectState::init && state() != ObjectState::active) || killed_) {
         return fail(Error::object_state);
     }
-    if (powered_on_) {
-        return fail(Error::busy);
+    if (powered_on_ || in_run_) {
+        return fail(Error::busy);  // in a vcpu_run that is ending: see poweron
     }
-    // Powered off but still leaving a CPU (or a vcpu_run's): wait for its registers.
-    while (vcpu_scheduler().on_cpu(entity_) || proxy_cpu() != sched::no_cpu) {
+    // Powered off but still leaving its CPU: wait for its registers.
+    while (vcpu_scheduler().on_cpu(entity_)) {
     }
     switch (register_set) {
     case GUNYAH_VCPU_REG_SET_X:

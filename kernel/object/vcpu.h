@@ -110,7 +110,8 @@ public:
     [[nodiscard]] Status set_affinity(sched::CpuIndex cpu);
 
     // ---- active only (object_state otherwise) -----------------------------------------
-    // busy unless powered off; object_state if killed. Unless kept: pc = entry,
+    // busy unless powered off and out of any vcpu_run (one that is still ending holds the
+    // registers and takes our lock on its way out); object_state if killed. Unless kept: pc = entry,
     // x0 = context. PSTATE and the EL1 registers reset (see above).
     [[nodiscard]] Status poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context, bool keep_context);
     // vcpu_register_write (Gunyah's vcpu_register_write, in its order): init or active
@@ -204,7 +205,7 @@ private:
     void record(sched::Kick kick);
     // Under `lock`.
     [[nodiscard]] RunSnapshot snapshot() const;
-    void note_report(const RunReport& report);
+    void note_report(const RunReport& report, bool may_disarm);
     // Under `lock`: a halt happened (powered off, halted, killed).
     void halted_now();
     [[nodiscard]] VirqSource* source(std::uint64_t type);

@@ -68,13 +68,15 @@ RunSnapshot Vcpu::snapshot() const
     return snap;
 }
 
-void Vcpu::note_report(const RunReport& report)
+void Vcpu::note_report(const RunReport& report, bool may_disarm)
 {
     // The proxy will wait for the run-wakeup interrupt after these: owe it one.
     bool must_wait = report.state == GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP ||
                      (report.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF &&
                       (report.data[0] & GUNYAH_VCPU_RUN_POWERED_OFF_EXITED) == 0);
-    wakeup_armed_ = must_wait;
+    if (must_wait || may_disarm) {
+        wakeup_armed_ = must_wait;
+    }
 }
 
 Result<Vcpu::RunStart> Vcpu::run_begin(std::uint64_t resume0, std::uint64_t resume1, std::uint64_t resume2,
@@ -106,7 +108,7 @@ Result<Vcpu::RunStart> Vcpu::run_begin(std::uint64_t resume0, std::uint64_t resu
     if (!run_ready(snap)) {
         RunStart start;
         start.report = run_report(snap);
-        note_report(start.report);
+        note_report(start.report, /*may_disarm=*/true);
         return start;
     }
     in_run_ = true;
@@ -137,7 +139,7 @@ RunReport Vcpu::run_end()
     Locked<Vcpu> held(*this);
     in_run_ = false;
     RunReport report = run_report(snapshot());
-    note_report(report);
+    note_report(report, /*may_disarm=*/true);
     return report;
 }
 
@@ -149,7 +151,10 @@ Result<RunReport> Vcpu::run_check()
     }
     RunReport report = run_report(snapshot());
     if (run_scheduled()) {
-        note_report(report);
+        // Only arms: a look from someone else (the RM's watch) that finds the vCPU ready
+        // must not take back the wakeup its proxy was promised, which an interrupt that
+        // has just made it ready is about to raise (interrupt_arrived, after the vic's lock).
+        note_report(report, /*may_disarm=*/false);
     }
     return report;
 }

@@ -438,3 +438,37 @@ TEST_CASE("vcpu_register_write: WRITE_CONTEXT, powered off, Gunyah's registers a
     CHECK(write(s.p, GUNYAH_VCPU_REG_SET_X, 1, 6) == GUNYAH_ERROR_BUSY);
     CHECK(s.v(s.p).regs().gp.x[1] == 5);
 }
+
+TEST_CASE("poweron and register_write of a vCPU whose vcpu_run is still ending are busy, never a wait")
+{
+    // The run's CPU takes the vCPU's lock on its way out (run_should_stop, run_end): a
+    // poweron that held that lock and waited for the run to end would never see it end.
+    Proxy s;
+    REQUIRE(s.poweron(s.p) == GUNYAH_ERROR_OK);
+    s.run_claimed(s.p);
+    REQUIRE(s.e(GUNYAH_HC_VCPU_POWEROFF, s.p, 0) == GUNYAH_ERROR_OK);  // from another vCPU of the owner
+    CHECK(s.poweron(s.p) == GUNYAH_ERROR_BUSY);
+    CHECK(s.e(GUNYAH_HC_VCPU_REGISTER_WRITE, s.p, GUNYAH_VCPU_REG_SET_X, 1, 5) == GUNYAH_ERROR_BUSY);
+    CHECK(s.finish().state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF);
+    CHECK(s.e(GUNYAH_HC_VCPU_REGISTER_WRITE, s.p, GUNYAH_VCPU_REG_SET_X, 1, 5) == GUNYAH_ERROR_OK);
+    CHECK(s.poweron(s.p) == GUNYAH_ERROR_OK);
+}
+
+TEST_CASE("vcpu_run_check by someone else that finds the vCPU ready does not take back its proxy's wake-up")
+{
+    // The race: an interrupt unblocks the waiting vCPU (the vic's step), the RM's watch
+    // calls vcpu_run_check and sees READY, then interrupt_arrived runs: the proxy, told
+    // EXPECTS_WAKEUP, must still get its run-wakeup interrupt.
+    Proxy s;
+    REQUIRE(s.e(GUNYAH_HC_VCPU_BIND_VIRQ, s.p, s.vic_cap, spi_b, GUNYAH_VCPU_VIRQ_RUN_WAKEUP) == GUNYAH_ERROR_OK);
+    REQUIRE(s.poweron(s.p) == GUNYAH_ERROR_OK);
+    s.run_claimed(s.p);
+    s.wfi(s.p);
+    REQUIRE(s.finish().state == GUNYAH_VCPU_RUN_STATE_EXPECTS_WAKEUP);
+    const std::uint64_t raised = s.wakeup_raised(s.p);
+    sched::deliver(vcpu_scheduler().unblock(s.v(s.p).entity(), sched::BlockReason::wfi));
+    Return c = s.call(GUNYAH_HC_VCPU_RUN_CHECK, s.p);
+    CHECK(Proxy::report_of(c).state == GUNYAH_VCPU_RUN_STATE_READY);
+    s.v(s.p).interrupt_arrived(false);
+    CHECK(s.wakeup_raised(s.p) == raised + 1);
+}
