@@ -1,6 +1,8 @@
 // Secondary VMs' objects (see secondary_vm.h).
 #include "rm/vm/secondary_vm.h"
 
+#include <cstring>
+
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/gunyah_objects.h"
 #include "rm/dt/secondary_dt.h"
@@ -69,11 +71,20 @@ private:
                               vm_.dtb_offset, vm_.dtb_size, image_.handle);
             return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
         }
-        dt_ = s_.memory->at(window_ipa_ + dt_offset_in_range_, vm_.dtb_size);
-        if (dt_ == nullptr) {
+        if (vm_.dtb_size > secondary_dt_max_size) {
+            s_.last_error.set("VM {}: its DT area is {:#x} bytes, more than the RM's {:#x}", vm_.vmid, vm_.dtb_size,
+                              secondary_dt_max_size);
+            return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+        }
+        shared_dt_ = s_.memory->at(window_ipa_ + dt_offset_in_range_, vm_.dtb_size);
+        if (shared_dt_ == nullptr) {
             s_.last_error.set("VM {}: its DT is not readable by the RM", vm_.vmid);
             return GUNYAH_RM_ERROR_MAP_FAILED;
         }
+        // Read once into the RM's own copy: a shared parcel's lender could change the tree
+        // between libfdt's checks and its later reads. The copy is written back edited.
+        std::memcpy(s_.dt_copy, shared_dt_, vm_.dtb_size);
+        dt_ = s_.dt_copy;
         Result<SecondaryDtConfig> config = read_secondary_dt(dt_, vm_.dtb_size, secondary_max_vcpus, s_.last_error);
         if (!config) {
             return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
@@ -218,6 +229,7 @@ private:
         if (!write_secondary_dt(dt_, vm_.dtb_size, nodes, s_.last_error)) {
             return GUNYAH_RM_ERROR_NOMEM;
         }
+        std::memcpy(shared_dt_, dt_, vm_.dtb_size);
         // The VM starts with its caches off: what the RM wrote must reach memory.
         const std::uint64_t first = dt_offset_in_range_ & ~(page - 1);
         const std::uint64_t end = (dt_offset_in_range_ + vm_.dtb_size + page - 1) & ~(page - 1);
@@ -233,7 +245,8 @@ private:
     CapId window_ = cap_invalid;
     std::uint64_t window_ipa_ = 0;
     std::uint64_t dt_offset_in_range_ = 0;
-    void* dt_ = nullptr;
+    std::byte* shared_dt_ = nullptr;  // the DT in the VM's memory, mapped into the RM
+    void* dt_ = nullptr;              // the RM's copy of it (VmService::dt_copy)
 };
 
 }  // namespace
@@ -308,14 +321,16 @@ void teardown_secondary_vm(VmService& s, VmRecord& vm)
     s.drop_cap(s.env.rm_cspace, o.link.from_rm);
     o.link = RmLink{};
     s.drop_cap(s.env.rm_cspace, o.vic);
-    if (o.image_mapped) {
-        if (Parcel* image = s.parcels.find(vm.image_handle); image != nullptr) {
-            if (ParcelAccess* access = image->access_of(vm.vmid); access != nullptr) {
-                s.teardown_failures += unmap_parcel(hv, *image, *access);
-            }
+    // Every parcel mapped into the VM goes out of it: the image, and any it accepted
+    // (MEM_ACCEPT); they stay lent to it, unmapped, for their lenders to reclaim.
+    for (std::size_t i = 0; i < max_parcels; ++i) {
+        Parcel& parcel = s.parcels.at(i);
+        ParcelAccess* access = parcel.used ? parcel.access_of(vm.vmid) : nullptr;
+        if (access != nullptr && access->mapped) {
+            s.teardown_failures += unmap_parcel(hv, parcel, *access);
         }
-        o.image_mapped = false;
     }
+    o.image_mapped = false;
     s.drop_cap(s.env.rm_cspace, o.addrspace);
     s.drop_cap(s.env.rm_cspace, o.cspace);
     o = SecondaryObjects{};

@@ -20,6 +20,9 @@ namespace hyp::rm {
 // the primary VM's vic (32..95: 33 is its vPL011, 94/95 its RM link).
 inline constexpr std::uint32_t owner_wakeup_intid_first = 64;
 inline constexpr std::uint32_t owner_wakeup_intid_count = 30;
+// The largest DT area (VM_CONFIG_IMAGE dtb_size) the RM reads and edits: a VMM's DT is a
+// few KiB; the RM's additions well under one more.
+inline constexpr std::size_t secondary_dt_max_size = std::size_t{64} << 10;
 // A secondary VM's vic: SPIs 32..63; its RPC link to the RM uses the top two.
 inline constexpr std::uint32_t secondary_vic_spis = 32;
 inline constexpr std::uint32_t secondary_rm_tx_intid = 32 + secondary_vic_spis - 2;
@@ -107,6 +110,9 @@ public:
     VmConsole primary_console; // the primary VM's (it has no owner)
     // CONSOLE_CHARS is built here: a whole RPC message, not on the RM's stack.
     std::uint8_t console_chars[GUNYAH_RM_RPC_MAX_PAYLOAD] = {};
+    // A VM's DT while VM_INIT reads and edits it: a private copy, since the parcel may be
+    // shared and its lender could change the tree under libfdt (secondary_vm.cpp).
+    alignas(8) std::uint8_t dt_copy[secondary_dt_max_size] = {};
 
 private:
     std::uint64_t wakeup_used_ = 0;  // bit i: owner_wakeup_intid_first + i

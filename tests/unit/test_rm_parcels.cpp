@@ -125,4 +125,22 @@ TEST_CASE("rm parcels: a built VM accepts a second parcel where the RM puts it, 
     CHECK(h.call(GUNYAH_RM_MSG_MEM_RECLAIM, P{}.le32(extra).le32(0)).error == GUNYAH_RM_OK);
 }
 
+TEST_CASE("rm parcels: VM_RESET unmaps a parcel the VM accepted, so its lender can reclaim it and the vmid can go",
+          "[rm][mem]")
+{
+    Harness h;
+    const Built vm = build_vm(h, 1, true);
+    const std::uint32_t extra = lend(h, vm.vmid, {{ram_base + 0x800000, 0x4000}});
+    Bytes accept = P{}.le32(extra).u8(0).u8(GUNYAH_RM_MEM_TRANS_LEND).u8(0).u8(0).le32(0).le16(0).le16(0)
+                       .le16(0).le16(0).le16(0).le16(0);
+    REQUIRE(h.call(GUNYAH_RM_MSG_MEM_ACCEPT, accept, vm.vmid).error == GUNYAH_RM_OK);
+    REQUIRE(h.call(GUNYAH_RM_MSG_VM_RESET, vmid_payload(vm.vmid)).error == GUNYAH_RM_OK);
+    CHECK_FALSE(h.service.parcels.find(extra)->access_of(vm.vmid)->mapped);
+    CHECK(h.call(GUNYAH_RM_MSG_MEM_RECLAIM, P{}.le32(extra).le32(0)).error == GUNYAH_RM_OK);
+    CHECK(h.call(GUNYAH_RM_MSG_MEM_RECLAIM, P{}.le32(vm.handle).le32(0)).error == GUNYAH_RM_OK);
+    CHECK(h.call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid_payload(vm.vmid)).error == GUNYAH_RM_OK);
+    CHECK(h.service.teardown_failures == 0);
+    CHECK(h.hv.live_caps.empty());
+}
+
 }  // namespace hyp::test::vmsvc
