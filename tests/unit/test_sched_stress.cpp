@@ -213,7 +213,10 @@ TEST_CASE("4 CPU threads scheduling, blocking and waking concurrently keep every
     CHECK(m->double_runs.load() == 0);
     CHECK(m->wrong_cpu.load() == 0);
     CHECK(m->inconsistent.load() == 0);
-    CHECK(m->switches.load() > iterations / 10);
+    // The run switched entities often enough to have tested something. How often depends
+    // on how the host interleaves the four threads: 1,700 of 20,000 on a loaded 2-core
+    // machine, where iterations / 10 failed now and then; the invariants above are the test.
+    CHECK(m->switches.load() > iterations / 100);
 
     m->quiesce();
     m->check_settled();
