@@ -82,6 +82,7 @@ public:
         channels_[vm.slot].attach(queues_[vm.slot], vm.vmid);
         gic::enable_spi(rm_gicd, secondary_link_rm_rx_intid(vm.slot));
         gic::enable_spi(rm_gicd, secondary_link_rm_tx_intid(vm.slot));
+        gic::enable_spi(rm_gicd, secondary_exit_intid(vm.slot));
     }
     void link_down(const VmRecord& vm) override
     {
@@ -192,22 +193,30 @@ void start_vm_services(const rm_boot_info& info)
     }
 }
 
+// What woke the RM: interrupts other than its timer's, and which kinds.
+struct Wake {
+    bool any = false;   // an interrupt other than the timer's (a message, room to send, ...)
+    bool exit = false;  // a secondary VM's VPM group changed state (secondary_exit_intid)
+};
+
 // Sleeps until `deadline` (virtual counter ticks) or until an interrupt other than the
-// timer's arrives; true in the second case. The timer is armed again before each WFI,
-// while the deadline is ahead: the hypervisor masks a timer that fired until its
-// interrupt is taken, and re-arming one whose deadline has passed would only fire it again.
-bool wait_until(std::uint64_t deadline, std::uint32_t timer_intid)
+// timer's arrives, and says which. The timer is armed again before each WFI, while the
+// deadline is ahead: the hypervisor masks a timer that fired until its interrupt is
+// taken, and re-arming one whose deadline has passed would only fire it again.
+Wake wait_until(std::uint64_t deadline, std::uint32_t timer_intid)
 {
-    bool woken = false;
-    while (!woken && cpu::virtual_count() < deadline) {
+    Wake wake;
+    while (!wake.any && cpu::virtual_count() < deadline) {
         cpu::arm_timer(deadline);
         cpu::wait_for_interrupt();
         for (std::uint32_t intid; (intid = gic::take_interrupt()) < gic::intid_spurious_first;) {
-            woken |= intid != timer_intid;
+            wake.any |= intid != timer_intid;
+            wake.exit |= intid >= secondary_exit_intid_first &&
+                         intid < secondary_exit_intid_first + max_secondary_vms;
         }
     }
     cpu::disarm_timer();
-    return woken;
+    return wake;
 }
 
 // What of the RM's fixed pools the VM services still hold, as the machine goes down: with
@@ -235,7 +244,11 @@ void report_pools()
     std::uint64_t next_watch = cpu::virtual_count() + period;
     bool poll = true;  // a message may have come before the interrupts were on
     for (;;) {
-        if (poll || wait_until(next_watch, info.platform.timer_virt_intid)) {
+        const Wake wake = poll ? Wake{true, false} : wait_until(next_watch, info.platform.timer_virt_intid);
+        if (wake.exit) {
+            vm_service.poll_exits();  // a VM's vCPUs stopped: VM_EXITED now, not at the watch
+        }
+        if (wake.any) {
             // Edge interrupts: each comes once per edge, so read until the channel says
             // nothing more is waiting for it.
             rpc::PollResult r;

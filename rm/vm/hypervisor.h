@@ -85,6 +85,10 @@ public:
     virtual Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset,
                                              std::uint64_t size, std::uint32_t attrs) = 0;
     virtual Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) = 0;
+    // The VPM group's interrupt: raised when the group's state (running, suspended, none)
+    // changes, e.g. when the VM's last vCPU powers off.
+    virtual Error vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq) = 0;
+    virtual Error vpm_group_unbind_virq(CapId vpm_group) = 0;
     virtual Error vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type) = 0;
     virtual Error vcpu_kill(CapId vcpu) = 0;
     // op GUNYAH_ADDRSPACE_VMMIO_ADD / _REMOVE: faults there exit to the vcpu_run caller.

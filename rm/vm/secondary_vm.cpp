@@ -173,6 +173,9 @@ private:
         if (e != GUNYAH_RM_OK) return e;
         Error h = hv_.object_activate(o.vpm_group);
         if (h != Error::ok) return failed(h, "object_activate", "VPM group");
+        h = hv_.vpm_group_bind_virq(o.vpm_group, s_.env.rm_vic, secondary_exit_intid(vm_.slot));
+        if (h != Error::ok) return failed(h, "vpm_group_bind_virq", "the RM's exit interrupt");
+        o.exit_virq_bound = true;
         const std::uint64_t options = o.proxy ? GUNYAH_VCPU_OPTION_RUN_SCHEDULED : 0;
         for (std::uint32_t i = 0; i < config_.vcpu_count; ++i) {
             e = create(ObjectKind::thread, o.vcpus[i], "vCPU");
@@ -315,6 +318,12 @@ void teardown_secondary_vm(VmService& s, VmRecord& vm)
         s.drop_cap(s.env.rm_cspace, o.vcpus[v]);
     }
     o.vcpu_count = 0;
+    if (o.exit_virq_bound) {
+        if (hv.vpm_group_unbind_virq(o.vpm_group) != Error::ok) {
+            ++s.teardown_failures;
+        }
+        o.exit_virq_bound = false;
+    }
     s.drop_cap(s.env.rm_cspace, o.vpm_group);
     // The link's client caps live in the VM's cspace and go with it.
     s.drop_cap(s.env.rm_cspace, o.link.to_rm);

@@ -38,6 +38,15 @@ inline constexpr std::uint32_t secondary_cspace_caps = 64;
 {
     return 67 + 2 * static_cast<std::uint32_t>(slot);
 }
+// The RM's SPI for the VPM group of the VM in table slot i: 82 + i (after the links'
+// 66..81). Raised when the group's state changes, e.g. when the VM's last vCPU powers
+// off: the RM looks at that VM at once instead of at its next periodic watch.
+inline constexpr std::uint32_t secondary_exit_intid_first = 82;
+[[nodiscard]] constexpr std::uint32_t secondary_exit_intid(std::size_t slot)
+{
+    return secondary_exit_intid_first + static_cast<std::uint32_t>(slot);
+}
+static_assert(secondary_exit_intid_first + max_secondary_vms <= 96, "the RM's vic has SPIs 32..95");
 // Rights the owner gets on each of a secondary VM's vCPUs: vcpu_run's (AFFINITY and
 // YIELD_TO, as Gunyah's hypercall_vcpu_run and kernel/hypercall/vcpu_calls.cpp check),
 // vcpu_run_check's (STATE, BIND_VIRQ) and POWER; not LIFECYCLE (kill) nor WRITE_CONTEXT,

@@ -71,6 +71,7 @@ struct SecondaryObjects {
     CapId addrspace = cap_invalid;
     CapId vic = cap_invalid;
     CapId vpm_group = cap_invalid;
+    bool exit_virq_bound = false;  // the VPM group's interrupt, to the RM (secondary_exit_intid)
     RmLink link;
     std::uint32_t vcpu_count = 0;  // vCPUs made (caps in vcpus)
     CapId vcpus[secondary_max_vcpus] = {};

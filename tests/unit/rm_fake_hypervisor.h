@@ -266,6 +266,11 @@ public:
         extents_[memextent] = Extent{p->second.phys + offset, size};
         return Error::ok;
     }
+    Error vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq) override
+    {
+        return record("vpm_group_bind_virq", {vpm_group, vic, virq});
+    }
+    Error vpm_group_unbind_virq(CapId vpm_group) override { return record("vpm_group_unbind_virq", {vpm_group}); }
     Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) override
     {
         return record("vcpu_bind_virq", {vcpu, vic, virq, virq_type});

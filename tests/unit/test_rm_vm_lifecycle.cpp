@@ -55,6 +55,11 @@ TEST_CASE("rm vm: a whole life as Linux's VMM drives it, with its hypercalls and
     // VM_INIT made its objects and mapped the parcel at the vm-config base.
     CHECK(count(h.hv, "partition_create_thread") == 2);
     CHECK(count(h.hv, "vcpu_bind_virq") == 2);
+    // The VPM group tells the RM at once when the VM's vCPUs stop (its slot's exit SPI).
+    const auto exit_binds = h.hv.all("vpm_group_bind_virq");
+    REQUIRE(exit_binds.size() == 1);
+    CHECK(exit_binds[0].args[1] == rm_vic);
+    CHECK(exit_binds[0].args[2] == rm::secondary_exit_intid(h.service.vms.find(vm.vmid)->slot));
     for (const auto& c : h.hv.all("vcpu_configure")) {
         CHECK(c.args[1] == GUNYAH_VCPU_OPTION_RUN_SCHEDULED);
     }
@@ -130,6 +135,7 @@ TEST_CASE("rm vm: a whole life as Linux's VMM drives it, with its hypercalls and
     CHECK(h.call(GUNYAH_RM_MSG_MEM_RECLAIM, P{}.le32(vm.handle).le32(0)).error == GUNYAH_RM_ERROR_MEM_INUSE);
     CHECK(h.call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid_payload(vm.vmid)).error == GUNYAH_RM_ERROR_VM_STATE);
     REQUIRE(h.call(GUNYAH_RM_MSG_VM_RESET, vmid_payload(vm.vmid)).error == GUNYAH_RM_OK);
+    CHECK(count(h.hv, "vpm_group_unbind_virq") == 1);
     CHECK(h.port.notes.back().payload[4] == GUNYAH_RM_VM_STATUS_RESET);
     CHECK(h.port.down == std::vector<std::uint16_t>{vm.vmid});
     CHECK(h.call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid_payload(vm.vmid)).error == GUNYAH_RM_ERROR_IN_USE);

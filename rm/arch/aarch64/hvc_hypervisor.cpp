@@ -128,6 +128,16 @@ Error HvcHypervisor::vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, s
     return to_error(gunyah::vcpu_bind_virq(vcpu, vic, virq, virq_type));
 }
 
+Error HvcHypervisor::vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq)
+{
+    return to_error(gunyah::vpm_group_bind_virq(vpm_group, vic, virq));
+}
+
+Error HvcHypervisor::vpm_group_unbind_virq(CapId vpm_group)
+{
+    return to_error(gunyah::vpm_group_unbind_virq(vpm_group));
+}
+
 Error HvcHypervisor::vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type)
 {
     return to_error(gunyah::vcpu_unbind_virq(vcpu, virq_type));

@@ -36,6 +36,8 @@ public:
     Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset, std::uint64_t size,
                                      std::uint32_t attrs) override;
     Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) override;
+    Error vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq) override;
+    Error vpm_group_unbind_virq(CapId vpm_group) override;
     Error vcpu_unbind_virq(CapId vcpu, std::uint32_t virq_type) override;
     Error vcpu_kill(CapId vcpu) override;
     Error addrspace_configure_vmmio(CapId addrspace, std::uint64_t base, std::uint64_t size,
