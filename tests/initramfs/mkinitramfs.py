@@ -10,7 +10,7 @@ gzip header carries no name or time, so the same inputs always give the same byt
 Written in Python, not with cpio(1), so that device nodes need no root and no mknod.
 
 Usage: mkinitramfs.py --busybox .cache/busybox/busybox -o .cache/initramfs/shell.cpio.gz \\
-           tests/initramfs/shell
+           [--add lib/modules/gunyah.ko=.cache/linux-modules/gunyah.ko] tests/initramfs/shell
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Cpio:
         return bytes(self.out)
 
 
-def build(src: Path, busybox: Path) -> bytes:
+def build(src: Path, busybox: Path, extra: list[tuple[str, Path]] = ()) -> bytes:
     if not (src / "init").is_file():
         raise FileNotFoundError(f"{src}/init not found")
     cpio = Cpio()
@@ -87,6 +87,13 @@ def build(src: Path, busybox: Path) -> bytes:
         elif path.is_file():
             perm = 0o755 if os.access(path, os.X_OK) else 0o644
             cpio.file(rel, path.read_bytes(), perm)
+    for dest, path in extra:
+        parts = dest.strip("/").split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder not in cpio.names and folder not in SKELETON_DIRS:
+                cpio.dir(folder)
+        cpio.file(dest, path.read_bytes(), 0o644)
     return cpio.finish()
 
 
@@ -96,9 +103,18 @@ def main() -> int:
     ap.add_argument("src", type=Path, help="the folder whose tree goes into the archive (with init)")
     ap.add_argument("--busybox", type=Path, required=True, help="a static arm64 busybox")
     ap.add_argument("-o", "--output", type=Path, required=True, help="the .cpio.gz to write")
+    ap.add_argument("--add", action="append", default=[], metavar="DEST=FILE",
+                    help="also put FILE at DEST in the archive (e.g. lib/modules/gunyah.ko=...)")
     a = ap.parse_args()
+    extra = []
+    for item in a.add:
+        dest, sep, path = item.partition("=")
+        if not sep or not dest or not path:
+            print(f"mkinitramfs.py: --add {item}: not DEST=FILE", file=sys.stderr)
+            return 1
+        extra.append((dest, Path(path)))
     try:
-        archive = build(a.src, a.busybox)
+        archive = build(a.src, a.busybox, extra)
     except (OSError, ValueError) as e:
         print(f"mkinitramfs.py: {e}", file=sys.stderr)
         return 1
