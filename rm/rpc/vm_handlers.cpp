@@ -32,6 +32,17 @@ std::uint32_t owned(VmService& s, const Request& request, std::uint16_t vmid, st
     return vm->owner == request.client_vmid ? GUNYAH_RM_OK : not_owner;
 }
 
+// A request whose payload is one vmid (and a reserved u16), for a VM the caller owns:
+// the record, or the error to answer (MSG_INVALID, then as owned()).
+std::uint32_t owned_vm_request(VmService& s, const Request& request, std::uint32_t not_owner, VmRecord*& vm)
+{
+    std::uint16_t vmid = 0;
+    if (!read_vmid(request, vmid)) {
+        return malformed_request;
+    }
+    return owned(s, request, vmid, not_owner, vm);
+}
+
 HandlerResult vm_alloc_vmid(void* context, const Request& request, WireWriter& reply)
 {
     VmService& s = service_of(context);
@@ -56,12 +67,8 @@ HandlerResult vm_alloc_vmid(void* context, const Request& request, WireWriter& r
 HandlerResult vm_dealloc_vmid(void* context, const Request& request, WireWriter& /*reply*/)
 {
     VmService& s = service_of(context);
-    std::uint16_t vmid = 0;
-    if (!read_vmid(request, vmid)) {
-        return HandlerResult::error(malformed_request);
-    }
     VmRecord* vm = nullptr;
-    if (std::uint32_t e = owned(s, request, vmid, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = owned_vm_request(s, request, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
     if (vm->state != VmState::load && vm->state != VmState::reset) {
@@ -71,7 +78,7 @@ HandlerResult vm_dealloc_vmid(void* context, const Request& request, WireWriter&
     // another VM, which would then find that memory lent to it).
     for (std::size_t i = 0; i < max_parcels; ++i) {
         Parcel& p = s.parcels.at(i);
-        if (p.used && p.access_of(vmid) != nullptr) {
+        if (p.used && p.access_of(vm->vmid) != nullptr) {
             return HandlerResult::error(GUNYAH_RM_ERROR_IN_USE);
         }
     }
@@ -131,12 +138,8 @@ HandlerResult vm_config_image(void* context, const Request& request, WireWriter&
 HandlerResult vm_init(void* context, const Request& request, WireWriter& /*reply*/)
 {
     VmService& s = service_of(context);
-    std::uint16_t vmid = 0;
-    if (!read_vmid(request, vmid)) {
-        return HandlerResult::error(malformed_request);
-    }
     VmRecord* vm = nullptr;
-    if (std::uint32_t e = owned(s, request, vmid, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = owned_vm_request(s, request, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
     if (vm->state != VmState::init) {
@@ -159,12 +162,8 @@ HandlerResult vm_init(void* context, const Request& request, WireWriter& /*reply
 HandlerResult vm_start(void* context, const Request& request, WireWriter& /*reply*/)
 {
     VmService& s = service_of(context);
-    std::uint16_t vmid = 0;
-    if (!read_vmid(request, vmid)) {
-        return HandlerResult::error(malformed_request);
-    }
     VmRecord* vm = nullptr;
-    if (std::uint32_t e = owned(s, request, vmid, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = owned_vm_request(s, request, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
     if (vm->state != VmState::ready) {
@@ -220,12 +219,8 @@ HandlerResult vm_stop(void* context, const Request& request, WireWriter& /*reply
 HandlerResult vm_reset(void* context, const Request& request, WireWriter& /*reply*/)
 {
     VmService& s = service_of(context);
-    std::uint16_t vmid = 0;
-    if (!read_vmid(request, vmid)) {
-        return HandlerResult::error(malformed_request);
-    }
     VmRecord* vm = nullptr;
-    if (std::uint32_t e = owned(s, request, vmid, GUNYAH_RM_ERROR_VMID_INVALID, vm); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = owned_vm_request(s, request, GUNYAH_RM_ERROR_VMID_INVALID, vm); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
     (void)s.check_exit(*vm);  // it may have powered off since the last periodic look
@@ -240,7 +235,7 @@ HandlerResult vm_reset(void* context, const Request& request, WireWriter& /*repl
         s.port->link_down(*vm);
     }
     teardown_secondary_vm(s, *vm);
-    if (Parcel* image = s.parcels.find(vm->image_handle); image != nullptr && image->image_of == vmid) {
+    if (Parcel* image = s.parcels.find(vm->image_handle); image != nullptr && image->image_of == vm->vmid) {
         image->image_of = 0;  // lent and unmapped: the owner may reclaim it
     }
     vm->image_handle = 0;
@@ -252,12 +247,8 @@ HandlerResult vm_reset(void* context, const Request& request, WireWriter& /*repl
 HandlerResult vm_get_hyp_resources(void* context, const Request& request, WireWriter& reply)
 {
     VmService& s = service_of(context);
-    std::uint16_t vmid = 0;
-    if (!read_vmid(request, vmid)) {
-        return HandlerResult::error(malformed_request);
-    }
     VmRecord* vm = nullptr;
-    if (std::uint32_t e = owned(s, request, vmid, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = owned_vm_request(s, request, GUNYAH_RM_ERROR_DENIED, vm); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
     if (!vm->built) {

@@ -105,14 +105,24 @@ TEST_CASE("rm parcels: APPEND adds ranges until DONE, the parcel is unusable bef
     CHECK(h.hv.live_caps.size() == 3);
 }
 
+namespace {
+
+// MEM_ACCEPT of a lent parcel with empty lists: the RM picks where it goes.
+Bytes lent_accept(std::uint32_t handle)
+{
+    return P{}.le32(handle).u8(0).u8(GUNYAH_RM_MEM_TRANS_LEND).u8(0).u8(0).le32(0).le16(0).le16(0).le16(0).le16(0)
+        .le16(0).le16(0);
+}
+
+}  // namespace
+
 TEST_CASE("rm parcels: a built VM accepts a second parcel where the RM puts it, releases it, the lender reclaims",
           "[rm][mem]")
 {
     Harness h;
     const Built vm = build_vm(h, 1, true);
     const std::uint32_t extra = lend(h, vm.vmid, {{ram_base + 0x800000, 0x4000}});
-    Bytes accept = P{}.le32(extra).u8(0).u8(GUNYAH_RM_MEM_TRANS_LEND).u8(0).u8(0).le32(0).le16(0).le16(0)
-                       .le16(0).le16(0).le16(0).le16(0);
+    const Bytes accept = lent_accept(extra);
     CHECK(h.call(GUNYAH_RM_MSG_MEM_ACCEPT, accept).error == GUNYAH_RM_ERROR_HANDLE_INVALID);  // not HLOS's to accept
     Reply r = h.call(GUNYAH_RM_MSG_MEM_ACCEPT, accept, vm.vmid);
     REQUIRE(r.error == GUNYAH_RM_OK);
@@ -131,8 +141,7 @@ TEST_CASE("rm parcels: VM_RESET unmaps a parcel the VM accepted, so its lender c
     Harness h;
     const Built vm = build_vm(h, 1, true);
     const std::uint32_t extra = lend(h, vm.vmid, {{ram_base + 0x800000, 0x4000}});
-    Bytes accept = P{}.le32(extra).u8(0).u8(GUNYAH_RM_MEM_TRANS_LEND).u8(0).u8(0).le32(0).le16(0).le16(0)
-                       .le16(0).le16(0).le16(0).le16(0);
+    const Bytes accept = lent_accept(extra);
     REQUIRE(h.call(GUNYAH_RM_MSG_MEM_ACCEPT, accept, vm.vmid).error == GUNYAH_RM_OK);
     REQUIRE(h.call(GUNYAH_RM_MSG_VM_RESET, vmid_payload(vm.vmid)).error == GUNYAH_RM_OK);
     CHECK_FALSE(h.service.parcels.find(extra)->access_of(vm.vmid)->mapped);
