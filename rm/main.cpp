@@ -182,11 +182,12 @@ void start_vm_services(const rm_boot_info& info)
     env.primary_cspace = primary.cspace;
     env.primary_vic = primary.vic;
     env.primary_memory.ram_extent = primary.ram_extent;
+    env.primary_memory.ram_root = primary.ram_root;
     env.primary_memory.addrspace = primary.addrspace;
     env.primary_memory.ram_base = primary.layout.ram.base.raw();
     env.primary_memory.ram_size = primary.layout.ram.size;
     rm_gicd = info.platform.gicd.base;
-    vm_service.init(env, hypervisor, memory, clients);
+    vm_service.init(env, hypervisor, memory, clients, &console);
     if (!rpc::add_vm_handlers(dispatcher, vm_service) || !rpc::add_mem_handlers(dispatcher, vm_service) ||
         !rpc::add_console_handlers(dispatcher, vm_service)) {
         fatal("the RPC handler table refused the VM service handlers");

@@ -114,7 +114,9 @@ class MemExtent final : public Object {
 public:
     static constexpr ObjectType object_type = ObjectType::memextent;
     // Mapping slots per extent (Gunyah has 4 and no partial mappings; partial unmaps split
-    // a mapping in two, so we keep a few more). Full: memextent_mappings_full.
+    // a mapping in two, so we keep a few more). Full: memextent_mappings_full. So a hole
+    // per lent range suits a few ranges only: a lender of many lends by donation, which
+    // splits no span (docs/objects.md, the recipes).
     static constexpr std::size_t max_mappings = 8;
 
     explicit MemExtent(ObjectDestroyer destroyer);

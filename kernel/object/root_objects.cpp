@@ -12,8 +12,16 @@
 namespace hyp {
 namespace {
 
-constexpr std::size_t memdb_records = 1024;
-constexpr std::uint32_t root_cspace_caps = 1024;
+// The RM's parcels (rm/mem/parcel.h) hold up to 8192 ranges, each a memextent whose cap
+// is in the root cspace and which splits its lender's memdb record in three when it lies
+// inside it (two records more per range). The rest of both: RAM banks, the hypervisor's
+// pieces, partitions and other extents; the RM's own objects and its VMs' (a few hundred
+// caps). 17408 records x 32 bytes = 544 KiB here; 9216 cap slots x 56 bytes = 504 KiB
+// from the root partition.
+constexpr std::size_t rm_parcel_ranges = 8192;
+constexpr std::size_t memdb_records = 1024 + 2 * rm_parcel_ranges;
+constexpr std::uint32_t root_cspace_caps = 1024 + rm_parcel_ranges;
+static_assert(root_cspace_caps <= max_cspace_slots);
 constexpr std::uint64_t page = 4096;
 constexpr std::uint64_t mib = 1024 * 1024;
 

@@ -8,25 +8,53 @@ namespace {
 
 constexpr std::uint32_t derived_attrs =
     GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC);
-// The lender's own mapping, as the primary VM's RAM is mapped (primary_vm.cpp).
-constexpr std::uint32_t lender_attrs =
-    GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_ACCESS_RWX, GUNYAH_S2_MEMTYPE_NORMAL_WB);
 
 bool is_lend(const Parcel& p) { return p.trans_type != GUNYAH_RM_MEM_TRANS_SHARE; }
 
-void undo_range(const ParcelContext& ctx, const Parcel& parcel, ParcelRange& r, std::size_t& failures)
+// Counts a failed call made while undoing.
+void count(Error e, std::size_t& failures) { failures += e == Error::ok ? 0 : 1; }
+
+// Range r back as it was before derive_range: its extent gone and, for a lend, the range
+// the lender's again. `donated`: whether it had gone to ram_root.
+void undo_range(const ParcelContext& ctx, ParcelRange& r, bool donated, std::size_t& failures)
 {
     const LenderMemory& l = ctx.lender;
     if (r.extent != cap_invalid) {
-        failures += ctx.hv->cspace_delete_cap_from(ctx.rm_cspace, r.extent) == Error::ok ? 0 : 1;
+        // What an active extent holds goes back to its parent (for a lend, ram_root).
+        count(ctx.hv->cspace_delete_cap_from(ctx.rm_cspace, r.extent), failures);
         r.extent = cap_invalid;
     }
-    if (is_lend(parcel)) {
-        failures += ctx.hv->addrspace_map(l.addrspace, l.ram_extent, r.ipa, lender_attrs,
-                                          GUNYAH_ADDRSPACE_MAP_PARTIAL, r.ipa - l.ram_base, r.size) == Error::ok
-                        ? 0
-                        : 1;
+    if (donated) {
+        count(ctx.hv->memextent_donate(GUNYAH_DONATE_TO_CHILD, l.ram_root, l.ram_extent, r.ipa - l.ram_base, r.size),
+              failures);
     }
+}
+
+// One range's extent (parcel_ops.h has the steps of a lend); on failure nothing is left.
+Error derive_range(const ParcelContext& ctx, bool lend, ParcelRange& r)
+{
+    const LenderMemory& l = ctx.lender;
+    const std::uint64_t offset = r.ipa - l.ram_base;
+    CapResult extent = ctx.hv->partition_create(ObjectKind::memextent, ctx.partition, ctx.rm_cspace);
+    if (!extent.ok()) {
+        return extent.error;
+    }
+    r.extent = extent.cap;
+    Error e = ctx.hv->memextent_configure_derive(extent.cap, lend ? l.ram_root : l.ram_extent, offset, r.size,
+                                                 derived_attrs);
+    bool donated = false;
+    if (e == Error::ok && lend) {
+        e = ctx.hv->memextent_donate(GUNYAH_DONATE_TO_PARENT, l.ram_extent, l.ram_root, offset, r.size);
+        donated = e == Error::ok;
+    }
+    if (e == Error::ok) {
+        e = ctx.hv->object_activate(extent.cap);
+    }
+    if (e != Error::ok) {
+        std::size_t ignored = 0;
+        undo_range(ctx, r, donated, ignored);
+    }
+    return e;
 }
 
 }  // namespace
@@ -37,6 +65,7 @@ std::uint32_t rm_error_of(Error e)
     case Error::ok: return GUNYAH_RM_OK;
     case Error::nomem:
     case Error::noresources: return GUNYAH_RM_ERROR_NOMEM;
+    case Error::cspace_full: return GUNYAH_RM_ERROR_NORESOURCE;  // the RM's cspace: a fixed limit
     case Error::busy: return GUNYAH_RM_ERROR_MEM_INUSE;
     case Error::arg_inval:
     case Error::arg_size:
@@ -49,30 +78,9 @@ std::uint32_t rm_error_of(Error e)
 
 std::uint32_t derive_ranges(const ParcelContext& ctx, Parcel& parcel, std::size_t first)
 {
-    const LenderMemory& l = ctx.lender;
-    for (std::size_t i = first; i < parcel.range_count; ++i) {
-        ParcelRange& r = parcel.ranges[i];
-        const std::uint64_t offset = r.ipa - l.ram_base;
-        CapResult extent = ctx.hv->partition_create(ObjectKind::memextent, ctx.partition, ctx.rm_cspace);
-        Error e = extent.error;
-        if (e == Error::ok) {
-            r.extent = extent.cap;
-            e = ctx.hv->memextent_configure_derive(extent.cap, l.ram_extent, offset, r.size, derived_attrs);
-        }
-        if (e == Error::ok) {
-            e = ctx.hv->object_activate(extent.cap);
-        }
-        if (e == Error::ok && is_lend(parcel)) {
-            e = ctx.hv->addrspace_unmap(l.addrspace, l.ram_extent, r.ipa, GUNYAH_ADDRSPACE_MAP_PARTIAL, offset,
-                                        r.size);
-        }
-        if (e != Error::ok && r.extent != cap_invalid) {
-            // This range is still the lender's (mapped, for a lend): only its extent goes.
-            (void)ctx.hv->cspace_delete_cap_from(ctx.rm_cspace, r.extent);
-            r.extent = cap_invalid;
-        }
-        if (e != Error::ok) {
-            parcel.range_count = i;
+    for (std::size_t i = first; i < parcel.range_count(); ++i) {
+        if (Error e = derive_range(ctx, is_lend(parcel), parcel.range(i)); e != Error::ok) {
+            parcel.shrink_to(i);  // range i undid itself
             (void)undo_ranges(ctx, parcel, first);
             return rm_error_of(e);
         }
@@ -83,11 +91,14 @@ std::uint32_t derive_ranges(const ParcelContext& ctx, Parcel& parcel, std::size_
 std::size_t undo_ranges(const ParcelContext& ctx, Parcel& parcel, std::size_t first)
 {
     std::size_t failures = 0;
-    for (std::size_t i = parcel.range_count; i > first; --i) {
-        undo_range(ctx, parcel, parcel.ranges[i - 1], failures);
-        parcel.ranges[i - 1] = ParcelRange{};
+    for (std::size_t i = parcel.range_count(); i > first; --i) {
+        ParcelRange& r = parcel.range(i - 1);
+        // Only a range that has its extent was taken from a lender (derive_range undoes
+        // its own failures), so only such a range is given back.
+        const bool donated = is_lend(parcel) && r.extent != cap_invalid;
+        undo_range(ctx, r, donated, failures);
     }
-    parcel.range_count = first < parcel.range_count ? first : parcel.range_count;
+    parcel.shrink_to(first);
     return failures;
 }
 
@@ -97,14 +108,14 @@ std::uint32_t map_parcel(Hypervisor& hv, Parcel& parcel, ParcelAccess& access, C
     // The ACL's X1 W2 R4 are the hypervisor's access bits.
     const std::uint32_t attrs = GUNYAH_MAPPING_ATTRS(rights, rights, GUNYAH_S2_MEMTYPE_NORMAL_WB);
     std::uint64_t at = ipa;
-    for (std::size_t i = 0; i < parcel.range_count; ++i) {
-        const ParcelRange& r = parcel.ranges[i];
+    for (std::size_t i = 0; i < parcel.range_count(); ++i) {
+        const ParcelRange& r = parcel.range(i);
         Error e = hv.addrspace_map(addrspace, r.extent, at, attrs, 0, 0, 0);
         if (e != Error::ok) {
             std::uint64_t back = ipa;
             for (std::size_t j = 0; j < i; ++j) {
-                (void)hv.addrspace_unmap(addrspace, parcel.ranges[j].extent, back, 0, 0, 0);
-                back += parcel.ranges[j].size;
+                (void)hv.addrspace_unmap(addrspace, parcel.range(j).extent, back, 0, 0, 0);
+                back += parcel.range(j).size;
             }
             return e == Error::addr_ovfl || e == Error::addr_inval ? GUNYAH_RM_ERROR_ARGUMENT_INVALID
                                                                      : GUNYAH_RM_ERROR_MAP_FAILED;
@@ -124,9 +135,10 @@ std::size_t unmap_parcel(Hypervisor& hv, Parcel& parcel, ParcelAccess& access)
     }
     std::size_t failures = 0;
     std::uint64_t at = access.ipa;
-    for (std::size_t i = 0; i < parcel.range_count; ++i) {
-        failures += hv.addrspace_unmap(access.addrspace, parcel.ranges[i].extent, at, 0, 0, 0) == Error::ok ? 0 : 1;
-        at += parcel.ranges[i].size;
+    for (std::size_t i = 0; i < parcel.range_count(); ++i) {
+        const ParcelRange& r = parcel.range(i);
+        failures += hv.addrspace_unmap(access.addrspace, r.extent, at, 0, 0, 0) == Error::ok ? 0 : 1;
+        at += r.size;
     }
     access.mapped = false;
     access.addrspace = cap_invalid;

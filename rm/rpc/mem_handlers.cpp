@@ -18,22 +18,31 @@ struct SglEntry {
     std::uint64_t size;
 };
 
-// Reads an SGL list into `out` (up to parcel_max_ranges entries; more is NORESOURCE).
-// MSG_INVALID when the list does not fit the payload, ARG_INVALID when empty.
-std::uint32_t read_sgl(WireReader& r, SglEntry (&out)[parcel_max_ranges], std::size_t& count)
+// An SGL list read in place in the request: up to GUNYAH_RM_LIST_MAX_ENTRIES (512)
+// entries, as Gunyah's RM takes them (and as Linux's driver sends them, more going in
+// MEM_APPENDs); nothing is copied, so the RM's stack does not grow with the list.
+struct SglView {
+    const std::uint8_t* bytes = nullptr;
+    std::size_t count = 0;
+
+    [[nodiscard]] SglEntry at(std::size_t i) const
+    {
+        WireReader r{bytes + i * sizeof(gunyah_rm_mem_sgl_entry), sizeof(gunyah_rm_mem_sgl_entry)};
+        const std::uint64_t ipa = r.le64();
+        return SglEntry{ipa, r.le64()};
+    }
+};
+
+// Reads an SGL list. MSG_INVALID when the list does not fit the payload or has more than
+// 512 entries, ARG_INVALID when empty.
+std::uint32_t read_sgl(WireReader& r, SglView& out)
 {
     const ListHead head = r.list(sizeof(gunyah_rm_mem_sgl_entry));
+    const std::uint8_t* bytes = r.bytes(head.count * sizeof(gunyah_rm_mem_sgl_entry));
     if (!r.ok()) {
         return malformed_request;
     }
-    for (std::size_t i = 0; i < head.count; ++i) {
-        const std::uint64_t ipa = r.le64();
-        const std::uint64_t size = r.le64();
-        if (i < parcel_max_ranges) {
-            out[i] = SglEntry{ipa, size};
-        }
-    }
-    count = head.count;
+    out = SglView{bytes, head.count};
     if (head.count == 0 || head.other != 0) {
         return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
     }
@@ -42,11 +51,11 @@ std::uint32_t read_sgl(WireReader& r, SglEntry (&out)[parcel_max_ranges], std::s
 
 // The new ranges: page aligned, not empty, inside the lender's RAM, overlapping neither
 // each other nor any parcel's.
-std::uint32_t check_ranges(VmService& s, std::uint16_t owner, const SglEntry* sgl, std::size_t count)
+std::uint32_t check_ranges(VmService& s, std::uint16_t owner, const SglView& sgl)
 {
     const LenderMemory& l = s.env.primary_memory;
-    for (std::size_t i = 0; i < count; ++i) {
-        const SglEntry& e = sgl[i];
+    for (std::size_t i = 0; i < sgl.count; ++i) {
+        const SglEntry e = sgl.at(i);
         if (e.size == 0 || (e.ipa % page) != 0 || (e.size % page) != 0 || e.ipa + e.size < e.ipa) {
             return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
         }
@@ -57,12 +66,22 @@ std::uint32_t check_ranges(VmService& s, std::uint16_t owner, const SglEntry* sg
             return GUNYAH_RM_ERROR_MEM_INVALID;
         }
         for (std::size_t j = 0; j < i; ++j) {
-            if (e.ipa < sgl[j].ipa + sgl[j].size && sgl[j].ipa < e.ipa + e.size) {
+            const SglEntry o = sgl.at(j);
+            if (e.ipa < o.ipa + o.size && o.ipa < e.ipa + e.size) {
                 return GUNYAH_RM_ERROR_MEM_INVALID;
             }
         }
     }
     return GUNYAH_RM_OK;
+}
+
+// The new ranges into parcel slots [first, first + sgl.count), which grow_to made.
+void store_ranges(Parcel& p, std::size_t first, const SglView& sgl)
+{
+    for (std::size_t i = 0; i < sgl.count; ++i) {
+        const SglEntry e = sgl.at(i);
+        p.range(first + i) = ParcelRange{e.ipa, e.size, cap_invalid};
+    }
 }
 
 HandlerResult give(void* context, const Request& request, WireWriter& reply, std::uint8_t trans_type)
@@ -101,9 +120,8 @@ HandlerResult give(void* context, const Request& request, WireWriter& reply, std
             }
         }
     }
-    SglEntry sgl[parcel_max_ranges] = {};
-    std::size_t sgl_count = 0;
-    const std::uint32_t sgl_error = read_sgl(r, sgl, sgl_count);
+    SglView sgl;
+    const std::uint32_t sgl_error = read_sgl(r, sgl);
     const ListHead attr_head = r.list(sizeof(gunyah_rm_mem_attr_entry));
     r.skip(attr_head.count * sizeof(gunyah_rm_mem_attr_entry));
     if (!r.done() || sgl_error == malformed_request || acl_head.other != 0) {
@@ -122,15 +140,22 @@ HandlerResult give(void* context, const Request& request, WireWriter& reply, std
     if (sgl_error != GUNYAH_RM_OK) {
         return HandlerResult::error(sgl_error);
     }
-    if (acl_head.count > parcel_max_acl || sgl_count > parcel_max_ranges ||
+    if (acl_head.count > parcel_max_acl ||
         s.parcels.count_owned_by(request.client_vmid) >= GUNYAH_RM_MEM_MAX_PARCELS_PER_VM) {
         return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);
     }
-    if (std::uint32_t e = check_ranges(s, request.client_vmid, sgl, sgl_count); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = check_ranges(s, request.client_vmid, sgl); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
+    }
+    if (parcel_chunks_for(sgl.count) > s.parcels.free_chunks()) {
+        return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);  // the range pool is full
     }
     Parcel* p = s.parcels.allocate(request.client_vmid);
     if (p == nullptr) {
+        return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);
+    }
+    if (!p->grow_to(sgl.count)) {  // cannot fail after the check above
+        s.parcels.release(*p);
         return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);
     }
     p->trans_type = trans_type;
@@ -142,10 +167,7 @@ HandlerResult give(void* context, const Request& request, WireWriter& reply, std
         p->acl[i] = acl[i];
     }
     p->acl_count = acl_head.count;
-    for (std::size_t i = 0; i < sgl_count; ++i) {
-        p->ranges[i] = ParcelRange{sgl[i].ipa, sgl[i].size, cap_invalid};
-    }
-    p->range_count = sgl_count;
+    store_ranges(*p, 0, sgl);
     if (std::uint32_t e = derive_ranges(s.parcel_context(), *p, 0); e != GUNYAH_RM_OK) {
         s.parcels.release(*p);
         return HandlerResult::error(e);
@@ -164,9 +186,8 @@ HandlerResult mem_append(void* context, const Request& request, WireWriter& /*re
     const std::uint32_t handle = r.le32();
     const std::uint8_t flags = r.u8();
     r.skip(3);
-    SglEntry sgl[parcel_max_ranges] = {};
-    std::size_t count = 0;
-    const std::uint32_t sgl_error = read_sgl(r, sgl, count);
+    SglView sgl;
+    const std::uint32_t sgl_error = read_sgl(r, sgl);
     if (!r.done() || sgl_error == malformed_request) {
         return HandlerResult::error(malformed_request);
     }
@@ -180,17 +201,17 @@ HandlerResult mem_append(void* context, const Request& request, WireWriter& /*re
     if (sgl_error != GUNYAH_RM_OK) {
         return HandlerResult::error(sgl_error);
     }
-    if (count > parcel_max_ranges - p->range_count) {
-        return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);
+    const std::size_t first = p->range_count();
+    if (sgl.count > parcel_max_ranges - first) {
+        return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);  // the parcel's own limit
     }
-    if (std::uint32_t e = check_ranges(s, request.client_vmid, sgl, count); e != GUNYAH_RM_OK) {
+    if (std::uint32_t e = check_ranges(s, request.client_vmid, sgl); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
-    const std::size_t first = p->range_count;
-    for (std::size_t i = 0; i < count; ++i) {
-        p->ranges[first + i] = ParcelRange{sgl[i].ipa, sgl[i].size, cap_invalid};
+    if (!p->grow_to(first + sgl.count)) {
+        return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);  // the range pool is full
     }
-    p->range_count = first + count;
+    store_ranges(*p, first, sgl);
     if (std::uint32_t e = derive_ranges(s.parcel_context(), *p, first); e != GUNYAH_RM_OK) {
         return HandlerResult::error(e);
     }
@@ -229,6 +250,7 @@ HandlerResult mem_reclaim(void* context, const Request& request, WireWriter& /*r
     }
     s.teardown_failures += undo_ranges(s.parcel_context(), *p, 0);
     s.parcels.release(*p);
+    s.report_parcels();
     return HandlerResult::ok();
 }
 

@@ -48,7 +48,9 @@ std::uint32_t read_vmids(VmService& s, Parcel& p, const Request& request, VmidLi
 }
 
 // MEM_SHARED: the parcel as its recipients see it. Gunyah sends the ranges' sizes only
-// (u64 each; the IPAs are the owner's), and no attributes are kept here.
+// (u64 each; the IPAs are the owner's), and no attributes are kept here. Every range the
+// lender gave is listed, so 32 + 4 x ACL entries + 8 x ranges bytes must fit in one
+// message (GUNYAH_RM_RPC_MAX_PAYLOAD): 0 when they do not.
 std::size_t write_shared(const Parcel& p, std::uint8_t* buffer, std::size_t capacity)
 {
     WireWriter w{buffer, capacity};
@@ -68,14 +70,14 @@ std::size_t write_shared(const Parcel& p, std::uint8_t* buffer, std::size_t capa
         w.u8(p.acl[i].rights);
         w.u8(0);
     }
-    w.le16(static_cast<std::uint16_t>(p.range_count));
+    w.le16(static_cast<std::uint16_t>(p.range_count()));
     w.le16(0);
-    for (std::size_t i = 0; i < p.range_count; ++i) {
-        w.le64(p.ranges[i].size);
+    for (std::size_t i = 0; i < p.range_count(); ++i) {
+        w.le64(p.range(i).size);
     }
     w.le16(0);
     w.le16(0);
-    return w.size();
+    return w.ok() ? w.size() : 0;
 }
 
 HandlerResult mem_notify(void* context, const Request& request, WireWriter& /*reply*/)
@@ -115,15 +117,18 @@ HandlerResult mem_notify(void* context, const Request& request, WireWriter& /*re
             }
             return HandlerResult::ok();
         }
-        if (!p->tag_set) {
-            p->tag_set = true;
-            p->mem_info_tag = tag;
+        const bool tag_was_set = p->tag_set;
+        const std::uint32_t old_tag = p->mem_info_tag;
+        p->tag_set = true;
+        p->mem_info_tag = tag;
+        const std::size_t size = write_shared(*p, s.notify_payload, sizeof s.notify_payload);
+        if (size == 0) {
+            p->tag_set = tag_was_set;  // refused: nothing fixed, nothing sent
+            p->mem_info_tag = old_tag;
+            return HandlerResult::error(GUNYAH_RM_ERROR_NORESOURCE);  // too many ranges to list
         }
-        // 20 + 4 + 4 x 4 + 4 + 16 x 8 + 4 bytes at most.
-        std::uint8_t bytes[256];
-        const std::size_t size = write_shared(*p, bytes, sizeof bytes);
         for (std::size_t i = 0; i < list.count; ++i) {
-            (void)s.port->notify(list.vmids[i], GUNYAH_RM_NOTIF_MEM_SHARED, bytes, size);
+            (void)s.port->notify(list.vmids[i], GUNYAH_RM_NOTIF_MEM_SHARED, s.notify_payload, size);
         }
         return HandlerResult::ok();
     }

@@ -149,8 +149,10 @@ HandlerResult vm_init(void* context, const Request& request, WireWriter& /*reply
     if (image == nullptr) {
         return HandlerResult::error(GUNYAH_RM_ERROR_HANDLE_INVALID);
     }
+    s.last_error.clear();
     const std::uint32_t e = build_secondary_vm(s, *vm, *image);
     if (e != GUNYAH_RM_OK) {
+        s.report_failure(vm->vmid, "VM_INIT", e);
         s.set_state(*vm, VmState::init_failed);
         return HandlerResult::error(e);
     }
@@ -169,7 +171,11 @@ HandlerResult vm_start(void* context, const Request& request, WireWriter& /*repl
     if (vm->state != VmState::ready) {
         return HandlerResult::error(GUNYAH_RM_ERROR_VM_STATE);
     }
+    s.last_error.clear();
     const std::uint32_t e = start_secondary_vm(s, *vm);
+    if (e != GUNYAH_RM_OK) {
+        s.report_failure(vm->vmid, "VM_START", e);
+    }
     s.set_state(*vm, e == GUNYAH_RM_OK ? VmState::running : VmState::init_failed);
     return HandlerResult::error(e);
 }
@@ -241,6 +247,7 @@ HandlerResult vm_reset(void* context, const Request& request, WireWriter& /*repl
     vm->image_handle = 0;
     vm->boot_count = 0;
     s.set_state(*vm, VmState::reset);
+    s.report_parcels();
     return HandlerResult::ok();
 }
 

@@ -84,6 +84,11 @@ public:
     // registers before it first runs.
     virtual Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset,
                                              std::uint64_t size, std::uint32_t attrs) = 0;
+    // Held memory moving between an extent and its parent (options GUNYAH_DONATE_TO_CHILD
+    // or _TO_PARENT; offset and size are the child's): the giver's mappings stop showing
+    // it, the receiver's start to. A lend keeps the lender out this way (parcel_ops.h).
+    virtual Error memextent_donate(std::uint32_t options, CapId from, CapId to, std::uint64_t offset,
+                                   std::uint64_t size) = 0;
     virtual Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) = 0;
     // The VPM group's interrupt: raised when the group's state (running, suspended, none)
     // changes, e.g. when the VM's last vCPU powers off.

@@ -44,10 +44,10 @@ public:
     Status run()
     {
         using Step = Status (Builder::*)();
-        constexpr Step steps[] = {&Builder::check_request, &Builder::map_modules, &Builder::read_kernel_header,
-                                  &Builder::claim_ram,     &Builder::plan_layout, &Builder::make_address_space,
-                                  &Builder::make_vic,      &Builder::make_link,   &Builder::fill_ram,
-                                  &Builder::make_vcpus,    &Builder::power_on};
+        constexpr Step steps[] = {
+            &Builder::check_request, &Builder::map_modules, &Builder::read_kernel_header, &Builder::claim_ram,
+            &Builder::derive_ram,    &Builder::plan_layout, &Builder::make_address_space, &Builder::make_vic,
+            &Builder::make_link,     &Builder::fill_ram,    &Builder::make_vcpus,         &Builder::power_on};
         for (Step step : steps) {
             Status s = (this->*step)();
             if (!s) {
@@ -177,7 +177,7 @@ private:
                 e = hv_.object_activate(extent.cap);
             }
             if (e == Error::ok) {
-                vm_.ram_extent = extent.cap;
+                vm_.ram_root = extent.cap;
                 vm_.layout.ram = *ram;
                 return success();
             }
@@ -194,6 +194,23 @@ private:
         }
         return refuse(diag_, Error::nomem, "no free RAM for the primary VM after {} candidates in use by the hypervisor",
                       vm_.busy_candidates);
+    }
+
+    // The extent the VM sees its RAM through: a child over all of the RM's root extent,
+    // so that a lend can take a range out of the VM's view by donating it back to the
+    // root (rm/mem/parcel_ops.h) without splitting the VM's mapping.
+    Status derive_ram()
+    {
+        CapResult extent = hv_.partition_create(ObjectKind::memextent, info_.partition_cap, info_.cspace_cap);
+        if (!extent.ok()) {
+            return call_failed(diag_, extent.error, "partition_create_memextent", "the primary VM's view of its RAM");
+        }
+        vm_.ram_extent = extent.cap;
+        Error e = hv_.memextent_configure_derive(extent.cap, vm_.ram_root, 0, vm_.layout.ram.size, ram_extent_attrs);
+        if (e != Error::ok) {
+            return call_failed(diag_, e, "memextent_configure_derive", "the primary VM's view of its RAM");
+        }
+        return check(hv_.object_activate(extent.cap), diag_, "object_activate", "the primary VM's view of its RAM");
     }
 
     Status plan_layout()

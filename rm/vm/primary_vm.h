@@ -1,5 +1,5 @@
 // Building the primary VM ("HLOS") with hypercalls only: its RAM as a memextent taken
-// from the root partition, the kernel and initrd copied in and the device tree written
+// from the root partition (the RM keeps that one and maps a child over all of it), the kernel and initrd copied in and the device tree written
 // through a temporary mapping in the RM's own address space, then its cspace, address
 // space, VPM group, virtual GIC (vic) and vCPUs, and vCPU 0 powered on at the kernel's
 // entry with x0 = the DT. Every result is checked; a failure names the call and the Gunyah error, and leaves
@@ -55,7 +55,8 @@ struct PrimaryVmRequest {
 };
 
 struct PrimaryVm {
-    CapId ram_extent = cap_invalid;
+    CapId ram_root = cap_invalid;    // the RM's extent over the VM's RAM (lends go back to it)
+    CapId ram_extent = cap_invalid;  // its child over all of it: mapped into the VM
     CapId cspace = cap_invalid;
     CapId addrspace = cap_invalid;
     CapId vpm_group = cap_invalid;

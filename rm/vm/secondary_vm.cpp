@@ -31,9 +31,9 @@ public:
         if (e == GUNYAH_RM_OK) e = make_vcpus();
         if (e == GUNYAH_RM_OK) e = make_vm_doorbells(s_, vm_, config_);
         if (e == GUNYAH_RM_OK) e = write_dt();
-        if (window_ != cap_invalid) {
-            // The RM keeps no access to the VM's memory.
-            if (hv_.addrspace_unmap(s_.env.rm_addrspace, window_, window_ipa_, 0, 0, 0) != Error::ok) {
+        // The RM keeps no access to the VM's memory.
+        for (std::size_t i = 0; i < window_count_; ++i) {
+            if (hv_.addrspace_unmap(s_.env.rm_addrspace, windows_[i].extent, windows_[i].ipa, 0, 0, 0) != Error::ok) {
                 ++s_.teardown_failures;
             }
         }
@@ -47,43 +47,51 @@ private:
         return e == Error::nomem || e == Error::noresources ? GUNYAH_RM_ERROR_NOMEM : GUNYAH_RM_ERROR_NORESOURCE;
     }
 
-    // The DT must lie in one range of the parcel; that range is mapped into the RM at its
-    // physical address (the RM's IPA = PA; the primary VM's IPAs are physical too).
+    // The DT area may cross ranges of the parcel (a VMM's pinned pages are contiguous in
+    // pieces): each range it touches is mapped into the RM at its physical address (the
+    // RM's IPA = PA; the primary VM's IPAs are physical too) and its part copied.
     std::uint32_t read_dt()
     {
-        std::uint64_t start = 0;
-        for (std::size_t i = 0; i < image_.range_count; ++i) {
-            const ParcelRange& r = image_.ranges[i];
-            if (vm_.dtb_offset >= start && vm_.dtb_offset - start < r.size && vm_.dtb_size <= r.size - (vm_.dtb_offset - start)) {
-                Error e = hv_.addrspace_map(s_.env.rm_addrspace, r.extent, r.ipa, rm_write_attrs, 0, 0, 0);
-                if (e != Error::ok) {
-                    return failed(e, "addrspace_map", "the VM's DT into the RM");
-                }
-                window_ = r.extent;
-                window_ipa_ = r.ipa;
-                dt_offset_in_range_ = vm_.dtb_offset - start;
-                break;
-            }
-            start += r.size;
-        }
-        if (window_ == cap_invalid) {
-            s_.last_error.set("VM {}: the DT [{:#x}, +{:#x}) is not within one range of parcel {}", vm_.vmid,
-                              vm_.dtb_offset, vm_.dtb_size, image_.handle);
-            return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-        }
         if (vm_.dtb_size > secondary_dt_max_size) {
             s_.last_error.set("VM {}: its DT area is {:#x} bytes, more than the RM's {:#x}", vm_.vmid, vm_.dtb_size,
                               secondary_dt_max_size);
             return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
         }
-        shared_dt_ = s_.memory->at(window_ipa_ + dt_offset_in_range_, vm_.dtb_size);
-        if (shared_dt_ == nullptr) {
-            s_.last_error.set("VM {}: its DT is not readable by the RM", vm_.vmid);
-            return GUNYAH_RM_ERROR_MAP_FAILED;
+        const std::uint64_t dt_end = vm_.dtb_offset + vm_.dtb_size;
+        std::uint64_t start = 0;
+        for (std::size_t i = 0; i < image_.range_count() && start < dt_end; ++i) {
+            const ParcelRange& r = image_.range(i);
+            const std::uint64_t end = start + r.size;
+            if (end > vm_.dtb_offset) {
+                if (window_count_ == max_dt_windows) {
+                    return failed(Error::arg_inval, "mapping", "the VM's DT: too many ranges");
+                }
+                const std::uint64_t from = vm_.dtb_offset > start ? vm_.dtb_offset : start;
+                const std::uint64_t to = dt_end < end ? dt_end : end;
+                Error e = hv_.addrspace_map(s_.env.rm_addrspace, r.extent, r.ipa, rm_write_attrs, 0, 0, 0);
+                if (e != Error::ok) {
+                    return failed(e, "addrspace_map", "the VM's DT into the RM");
+                }
+                windows_[window_count_++] = DtWindow{r.extent, r.ipa, from - start, to - from, from - vm_.dtb_offset};
+            }
+            start = end;
         }
-        // Read once into the RM's own copy: a shared parcel's lender could change the tree
-        // between libfdt's checks and its later reads. The copy is written back edited.
-        std::memcpy(s_.dt_copy, shared_dt_, vm_.dtb_size);
+        if (start < dt_end) {
+            s_.last_error.set("VM {}: the DT [{:#x}, +{:#x}) is beyond parcel {}", vm_.vmid, vm_.dtb_offset,
+                              vm_.dtb_size, image_.handle);
+            return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+        }
+        for (std::size_t i = 0; i < window_count_; ++i) {
+            const DtWindow& w = windows_[i];
+            const std::byte* part = s_.memory->at(w.ipa + w.in_range, w.size);
+            if (part == nullptr) {
+                s_.last_error.set("VM {}: its DT is not readable by the RM", vm_.vmid);
+                return GUNYAH_RM_ERROR_MAP_FAILED;
+            }
+            // Read once into the RM's own copy: a shared parcel's lender could change the
+            // tree between libfdt's checks and its later reads. The copy is written back.
+            std::memcpy(s_.dt_copy + w.in_dt, part, w.size);
+        }
         dt_ = s_.dt_copy;
         Result<SecondaryDtConfig> config = read_secondary_dt(dt_, vm_.dtb_size, secondary_max_vcpus, s_.last_error);
         if (!config) {
@@ -94,7 +102,7 @@ private:
             return e;
         }
         // Without a vm-config memory node the VM sees the image where its owner has it.
-        vm_.mem_base = config_.has_mem_base ? config_.mem_base : image_.ranges[0].ipa;
+        vm_.mem_base = config_.has_mem_base ? config_.mem_base : image_.range(0).ipa;
         vm_.entry = vm_.mem_base + vm_.image_offset;
         vm_.dtb_ipa = vm_.mem_base + vm_.dtb_offset;
         vm_.objects.proxy = config_.proxy;
@@ -232,24 +240,45 @@ private:
         if (!write_secondary_dt(dt_, vm_.dtb_size, nodes, s_.last_error)) {
             return GUNYAH_RM_ERROR_NOMEM;
         }
-        std::memcpy(shared_dt_, dt_, vm_.dtb_size);
-        // The VM starts with its caches off: what the RM wrote must reach memory.
-        const std::uint64_t first = dt_offset_in_range_ & ~(page - 1);
-        const std::uint64_t end = (dt_offset_in_range_ + vm_.dtb_size + page - 1) & ~(page - 1);
-        Error h = hv_.memextent_modify(window_, GUNYAH_MEMEXTENT_MODIFY_CACHE_CLEAN_RANGE, first, end - first);
-        return h == Error::ok ? GUNYAH_RM_OK : failed(h, "memextent_modify", "cleaning the DT");
+        for (std::size_t i = 0; i < window_count_; ++i) {
+            const DtWindow& w = windows_[i];
+            std::byte* part = s_.memory->at(w.ipa + w.in_range, w.size);
+            if (part == nullptr) {
+                s_.last_error.set("VM {}: its DT is not writable by the RM", vm_.vmid);
+                return GUNYAH_RM_ERROR_MAP_FAILED;
+            }
+            std::memcpy(part, static_cast<const std::byte*>(dt_) + w.in_dt, w.size);
+            // The VM starts with its caches off: what the RM wrote must reach memory.
+            const std::uint64_t first = w.in_range & ~(page - 1);
+            const std::uint64_t end = (w.in_range + w.size + page - 1) & ~(page - 1);
+            Error h = hv_.memextent_modify(w.extent, GUNYAH_MEMEXTENT_MODIFY_CACHE_CLEAN_RANGE, first, end - first);
+            if (h != Error::ok) {
+                return failed(h, "memextent_modify", "cleaning the DT");
+            }
+        }
+        return GUNYAH_RM_OK;
     }
+
+    // A part of the DT area: bytes [in_range, + size) of a range mapped into the RM at
+    // ipa, which are bytes [in_dt, + size) of the DT.
+    struct DtWindow {
+        CapId extent = cap_invalid;
+        std::uint64_t ipa = 0;
+        std::uint64_t in_range = 0;
+        std::uint64_t size = 0;
+        std::uint64_t in_dt = 0;
+    };
+    // Ranges are whole pages, so the largest DT area touches at most this many.
+    static constexpr std::size_t max_dt_windows = secondary_dt_max_size / page + 1;
 
     VmService& s_;
     Hypervisor& hv_;
     VmRecord& vm_;
     Parcel& image_;
     SecondaryDtConfig config_;
-    CapId window_ = cap_invalid;
-    std::uint64_t window_ipa_ = 0;
-    std::uint64_t dt_offset_in_range_ = 0;
-    std::byte* shared_dt_ = nullptr;  // the DT in the VM's memory, mapped into the RM
-    void* dt_ = nullptr;              // the RM's copy of it (VmService::dt_copy)
+    DtWindow windows_[max_dt_windows] = {};  // the DT in the VM's memory, mapped into the RM
+    std::size_t window_count_ = 0;
+    void* dt_ = nullptr;                     // the RM's copy of it (VmService::dt_copy)
 };
 
 }  // namespace

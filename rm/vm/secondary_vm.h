@@ -1,7 +1,8 @@
 // Building, starting, stopping and tearing down a secondary VM (VM_INIT, VM_START,
 // VM_STOP, VM_RESET) with hypercalls only; docs/rm-secondary-vms.md describes it.
 //
-// VM_INIT maps the DT part of the image parcel into the RM, reads it (secondary_dt.h),
+// VM_INIT maps the ranges of the image parcel that hold the DT area into the RM (the
+// area may cross ranges; at most secondary_dt_max_size bytes), reads it (secondary_dt.h),
 // then makes the VM's cspace, address space (its VMID) with the image parcel mapped at
 // the vm-config memory base, its vic, its RPC queue pair to the RM, a VPM group and its
 // vCPUs (run_scheduled when the DT says "proxy"); copies each vCPU's cap into the owner's

@@ -7,12 +7,13 @@
 
 namespace hyp::rm {
 
-void VmService::init(const RmEnv& e, Hypervisor& h, Memory& m, ClientPort& p)
+void VmService::init(const RmEnv& e, Hypervisor& h, Memory& m, ClientPort& p, Console* c)
 {
     env = e;
     hv = &h;
     memory = &m;
     port = &p;
+    console = c;
 }
 
 void VmService::set_state(VmRecord& vm, VmState state)
@@ -103,6 +104,21 @@ ParcelContext VmService::parcel_context() const
     ctx.rm_cspace = env.rm_cspace;
     ctx.lender = env.primary_memory;
     return ctx;
+}
+
+void VmService::report_parcels()
+{
+    if (console != nullptr) {
+        console->print("parcels: {} live, {} bytes lent or shared", parcels.live(), parcels.bytes_given());
+    }
+}
+
+void VmService::report_failure(std::uint16_t vmid, const char* step, std::uint32_t rm_error)
+{
+    if (console != nullptr) {
+        console->print("VM {}: {} failed with RM error {:#x}: {}", vmid, step, rm_error,
+                       last_error.empty() ? "(no detail)" : last_error.c_str());
+    }
 }
 
 std::uint32_t VmService::take_wakeup_intid()

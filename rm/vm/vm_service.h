@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "rm/core/console.h"
 #include "rm/core/diagnostic.h"
 #include "rm/mem/parcel.h"
 #include "rm/mem/parcel_ops.h"
@@ -85,7 +86,8 @@ protected:
 class VmService {
 public:
     constexpr VmService() = default;
-    void init(const RmEnv& env, Hypervisor& hv, Memory& memory, ClientPort& port);
+    // `console`, when given, gets the lines report_parcels() prints.
+    void init(const RmEnv& env, Hypervisor& hv, Memory& memory, ClientPort& port, Console* console = nullptr);
 
     // VM_STATUS to the owner (as Gunyah tells a VM's peers, the owner among them).
     void set_state(VmRecord& vm, VmState state);
@@ -102,6 +104,13 @@ public:
     // it; a cap_invalid is left alone.
     void drop_cap(CapId cspace, CapId& cap);
     [[nodiscard]] ParcelContext parcel_context() const;
+    // One console line with what is still lent or shared, for leak checks after a VM_RESET
+    // and a MEM_RECLAIM (docs/rpc.md, "Memory parcels"); the format is stable:
+    //   RM: parcels: <live parcels> live, <bytes in their ranges> bytes lent or shared
+    void report_parcels();
+    // One console line saying why building or starting a VM failed (last_error), so that
+    // the owner's errno can be traced to its cause.
+    void report_failure(std::uint16_t vmid, const char* step, std::uint32_t rm_error);
 
     // A free owner SPI for a run-wakeup virq (0 when none), and giving it back.
     [[nodiscard]] std::uint32_t take_wakeup_intid();
@@ -112,6 +121,7 @@ public:
     Hypervisor* hv = nullptr;
     Memory* memory = nullptr;
     ClientPort* port = nullptr;
+    Console* console = nullptr;
     VmTable vms;
     ParcelTable parcels;
     Diagnostic last_error;     // why the last VM build or teardown step failed
@@ -119,6 +129,8 @@ public:
     VmConsole primary_console; // the primary VM's (it has no owner)
     // CONSOLE_CHARS is built here: a whole RPC message, not on the RM's stack.
     std::uint8_t console_chars[GUNYAH_RM_RPC_MAX_PAYLOAD] = {};
+    // ... and MEM_SHARED, which lists up to 1822 ranges' sizes.
+    std::uint8_t notify_payload[GUNYAH_RM_RPC_MAX_PAYLOAD] = {};
     // A VM's DT while VM_INIT reads and edits it: a private copy, since the parcel may be
     // shared and its lender could change the tree under libfdt (secondary_vm.cpp).
     alignas(8) std::uint8_t dt_copy[secondary_dt_max_size] = {};

@@ -93,6 +93,15 @@ public:
         std::uint64_t size;
     };
     std::vector<GuestMapping> guest_mappings;
+    // Ranges a child extent donated to its parent and has not had back (memextent_donate).
+    struct Donated {
+        CapId child;
+        CapId parent;
+        std::uint64_t offset;
+        std::uint64_t size;
+        bool operator==(const Donated&) const = default;
+    };
+    std::vector<Donated> donated_to_parent;
     // Message-queue traffic: what the RM sent on each queue, what it will receive.
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> sent;
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> inbox;
@@ -264,6 +273,42 @@ public:
             return calls.back().result = Error::addr_inval;
         }
         extents_[memextent] = Extent{p->second.phys + offset, size};
+        return Error::ok;
+    }
+    // TO_PARENT records the range as out of the child's family (its mappings stop showing
+    // it); TO_CHILD gives back exactly such a range (memdb_not_owner for any other).
+    Error memextent_donate(std::uint32_t options, CapId from, CapId to, std::uint64_t offset,
+                           std::uint64_t size) override
+    {
+        Error e = record("memextent_donate", {options, from, to, offset, size});
+        if (e != Error::ok) {
+            return e;
+        }
+        const bool to_parent = options == GUNYAH_DONATE_TO_PARENT;
+        if (!to_parent && options != GUNYAH_DONATE_TO_CHILD) {
+            return calls.back().result = Error::arg_inval;
+        }
+        const CapId child = to_parent ? from : to;
+        const CapId parent = to_parent ? to : from;
+        auto c = extents_.find(child);
+        if (c == extents_.end() || extents_.find(parent) == extents_.end() || size == 0 ||
+            offset + size > c->second.size) {
+            return calls.back().result = Error::arg_inval;
+        }
+        const Donated d{child, parent, offset, size};
+        auto held = std::find(donated_to_parent.begin(), donated_to_parent.end(), d);
+        if (to_parent) {
+            for (const Donated& other : donated_to_parent) {
+                if (other.child == child && offset < other.offset + other.size && other.offset < offset + size) {
+                    return calls.back().result = Error::memdb_not_owner;  // the child no longer holds it
+                }
+            }
+            donated_to_parent.push_back(d);
+        } else if (held == donated_to_parent.end()) {
+            return calls.back().result = Error::memdb_not_owner;
+        } else {
+            donated_to_parent.erase(held);
+        }
         return Error::ok;
     }
     Error vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq) override

@@ -32,7 +32,8 @@ inline constexpr rm::CapId rm_vic = 0x13;
 inline constexpr rm::CapId primary_cspace = 0x20;
 inline constexpr rm::CapId primary_vic = 0x21;
 inline constexpr rm::CapId primary_addrspace = 0x22;
-inline constexpr rm::CapId primary_ram = 0x23;
+inline constexpr rm::CapId primary_ram = 0x23;       // the primary VM's view of its RAM
+inline constexpr rm::CapId primary_ram_root = 0x24;  // its parent, the RM's
 inline constexpr std::uint64_t ram_base = 0x40000000;
 inline constexpr std::uint64_t ram_size = 0x01000000;  // 16 MiB of host memory
 inline constexpr std::uint64_t vm_base = 0x80000000;
@@ -67,17 +68,32 @@ public:
     }
 };
 
+// The RM's console, as text: "RM: ..." lines.
+struct ConsoleText final : rm::CharOut {
+    std::string text;
+    void put(char c) override
+    {
+        if (c != '\r') {
+            text += c;
+        }
+    }
+};
+
 struct Harness {
     FakeHypervisor hv{rm_addrspace};
     Port port;
+    ConsoleText console_text;
+    rm::Console console{&console_text};
     rm::VmService service;
     rm::rpc::Dispatcher dispatcher;
     std::uint16_t seq = 1;
 
-    Harness()
+    // The primary VM's RAM: `ram` bytes at ram_base.
+    explicit Harness(std::uint64_t ram = ram_size)
     {
-        hv.add_ram(ram_base, ram_size);
-        hv.add_extent(primary_ram, ram_base, ram_size);
+        hv.add_ram(ram_base, ram);
+        hv.add_extent(primary_ram_root, ram_base, ram);
+        hv.add_extent(primary_ram, ram_base, ram);
         rm::RmEnv env;
         env.partition = partition;
         env.rm_cspace = rm_cspace;
@@ -86,8 +102,8 @@ struct Harness {
         env.cpu_count = 2;
         env.primary_cspace = primary_cspace;
         env.primary_vic = primary_vic;
-        env.primary_memory = rm::LenderMemory{primary_ram, primary_addrspace, ram_base, ram_size};
-        service.init(env, hv, hv, port);
+        env.primary_memory = rm::LenderMemory{primary_ram, primary_addrspace, ram_base, ram, primary_ram_root};
+        service.init(env, hv, hv, port, &console);
         REQUIRE(rm::rpc::add_vm_handlers(dispatcher, service));
         REQUIRE(rm::rpc::add_mem_handlers(dispatcher, service));
         REQUIRE(rm::rpc::add_console_handlers(dispatcher, service));

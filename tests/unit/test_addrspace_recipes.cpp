@@ -1,6 +1,7 @@
 // The resource manager's memory recipes (docs/objects.md), played through hypercalls
-// alone: share, lend and reclaim (two ways), and donate. Each ends with everything deleted
-// and every page, table and VMID back where it started.
+// alone: share, lend and reclaim (two ways, and both with many scattered ranges), and
+// donate. Each ends with everything deleted and every page, table and VMID back where it
+// started.
 #include "test_memextent_fixture.h"
 
 using namespace memtest;
@@ -147,6 +148,101 @@ TEST_CASE("lend and reclaim by donation: the kernel keeps the owner out and rest
     CHECK(pages_of(owner) == owner_before);
 
     s.drop(intruder);
+    s.drop(owner_me);
+    s.drop(rm_me);
+    s.drop(owner_as);
+    s.drop(borrower_as);
+    CHECK(s.root.free_bytes() == free_start);
+    CHECK(s.memdb.bytes_owned(s.root.owner()) == s.ram.size);
+}
+
+// A lender whose memory is scattered (a Linux VMM's guest memory: runs of a few pages all
+// over its RAM) lends one range per run, from one mapping that stage 2 holds in blocks.
+// Holes cut by partial unmaps cost the owner's extent a slot each; donations cost none.
+TEST_CASE("scattered lends by partial unmap: the owner's mapping takes 7 holes, the 8th is mappings_full")
+{
+    System s;
+    const std::uint64_t free_start = s.root.free_bytes();
+    const std::uint64_t base = s.top(512);  // 2 MiB, aligned: the owner's mapping is one block
+    CapId owner_as = s.addrspace(105);
+    CapId owner_me = s.extent(base, 2 * mib);
+    REQUIRE(s.map(owner_as, owner_me, owner_ipa) == GUNYAH_ERROR_OK);
+    AddrSpace& owner = s.obj<AddrSpace>(owner_as);
+    const std::vector<Leaf> owner_before = leaves(owner);
+    REQUIRE(owner_before.size() == 1);
+    REQUIRE(owner_before[0].size == 2 * mib);
+
+    // Every other page, so that no two holes touch: each splits the mapping once more.
+    auto hole = [](std::size_t i) { return (2 * i + 1) * page; };
+    std::vector<CapId> parcels;
+    for (std::size_t i = 0; i + 1 < MemExtent::max_mappings; ++i) {
+        parcels.push_back(s.derive(owner_me, hole(i), page));
+        REQUIRE(s.unmap_part(owner_as, owner_me, owner_ipa + hole(i), hole(i), page) == GUNYAH_ERROR_OK);
+        CHECK_FALSE(owner.translate(Ipa{owner_ipa + hole(i)}).ok());
+    }
+    CHECK(s.obj<MemExtent>(owner_me).mapping_count() == MemExtent::max_mappings);
+    const std::uint64_t next = hole(MemExtent::max_mappings - 1);
+    CapId refused = s.derive(owner_me, next, page);
+    const Snapshot before = s.snapshot({owner_as}, {owner_me});
+    CHECK(s.unmap_part(owner_as, owner_me, owner_ipa + next, next, page) == GUNYAH_ERROR_MEMEXTENT_MAPPINGS_FULL);
+    CHECK(s.snapshot({owner_as}, {owner_me}) == before);
+    CHECK(owner.translate(Ipa{owner_ipa + next}).ok());  // the owner still reaches it: not lent
+    s.drop(refused);
+
+    // Reclaim: each parcel goes, the owner's mapping is joined again, back to one block.
+    for (std::size_t i = 0; i < parcels.size(); ++i) {
+        s.drop(parcels[i]);
+        REQUIRE(s.map_part(owner_as, owner_me, owner_ipa + hole(i), hole(i), page) == GUNYAH_ERROR_OK);
+    }
+    CHECK(s.obj<MemExtent>(owner_me).mapping_count() == 1);
+    CHECK(leaves(owner) == owner_before);
+    s.drop(owner_me);
+    s.drop(owner_as);
+    CHECK(s.root.free_bytes() == free_start);
+    CHECK(s.memdb.bytes_owned(s.root.owner()) == s.ram.size);
+}
+
+TEST_CASE("scattered lends by donation: 128 one-page lends out of one block cost the owner no slot")
+{
+    System s;
+    const std::uint64_t free_start = s.root.free_bytes();
+    const std::uint64_t base = s.top(512);
+    CapId owner_as = s.addrspace(106);
+    CapId borrower_as = s.addrspace(107);
+    CapId rm_me = s.extent(base, 2 * mib);
+    CapId owner_me = s.derive(rm_me, 0, 2 * mib);
+    REQUIRE(s.map(owner_as, owner_me, owner_ipa) == GUNYAH_ERROR_OK);
+    AddrSpace& owner = s.obj<AddrSpace>(owner_as);
+    AddrSpace& borrower = s.obj<AddrSpace>(borrower_as);
+    const std::vector<Leaf> owner_before = leaves(owner);
+    REQUIRE(owner_before.size() == 1);
+    REQUIRE(owner_before[0].size == 2 * mib);
+
+    // 16 times what the slots could take as holes; each lend splits what is left of the block.
+    constexpr std::size_t lends = 16 * MemExtent::max_mappings;
+    auto hole = [](std::size_t i) { return (2 * i + 1) * page; };
+    std::vector<CapId> parcels;
+    for (std::size_t i = 0; i < lends; ++i) {
+        REQUIRE(s.donate(GUNYAH_DONATE_TO_PARENT, owner_me, rm_me, hole(i), page) == GUNYAH_ERROR_OK);
+        parcels.push_back(s.derive(rm_me, hole(i), page));
+        REQUIRE(s.map(borrower_as, parcels.back(), borrower_ipa + i * page) == GUNYAH_ERROR_OK);
+    }
+    CHECK(s.obj<MemExtent>(owner_me).mapping_count() == 1);
+    for (std::size_t i = 0; i < lends; ++i) {
+        CHECK_FALSE(owner.translate(Ipa{owner_ipa + hole(i)}).ok());
+        CHECK(owner.translate(Ipa{owner_ipa + hole(i) - page}).ok());  // its neighbour stays the owner's
+        REQUIRE(borrower.translate(Ipa{borrower_ipa + i * page}).ok());
+        CHECK(borrower.translate(Ipa{borrower_ipa + i * page})->pa == PhysAddr{base + hole(i)});
+    }
+
+    // Reclaim, from the last: the parcel goes, the range goes back to the owner's extent,
+    // whose mapping shows it again; at the end the owner's block is whole again.
+    for (std::size_t i = lends; i-- > 0;) {
+        s.drop(parcels[i]);
+        REQUIRE(s.donate(GUNYAH_DONATE_TO_CHILD, rm_me, owner_me, hole(i), page) == GUNYAH_ERROR_OK);
+    }
+    CHECK(leaves(owner) == owner_before);
+    CHECK(leaves(borrower).empty());
     s.drop(owner_me);
     s.drop(rm_me);
     s.drop(owner_as);

@@ -6,7 +6,8 @@
 
 namespace hyp::test::vmsvc {
 
-TEST_CASE("rm parcels: MEM_LEND derives an extent per range and unmaps it from the lender, reclaim undoes it",
+TEST_CASE("rm parcels: MEM_LEND derives an extent per range from the RM's root and takes it from the lender, "
+          "reclaim undoes it",
           "[rm][mem]")
 {
     Harness h;
@@ -14,25 +15,48 @@ TEST_CASE("rm parcels: MEM_LEND derives an extent per range and unmaps it from t
     const std::uint32_t handle = lend(h, vmid, {{ram_base + 0x1000, 0x1000}, {ram_base + 0x8000, 0x2000}});
     const auto derive = h.hv.all("memextent_configure_derive");
     REQUIRE(derive.size() == 2);
-    CHECK(derive[0].args[1] == primary_ram);
+    CHECK(derive[0].args[1] == primary_ram_root);
     CHECK(derive[0].args[2] == 0x1000);
     CHECK(derive[1].args[2] == 0x8000);
-    CHECK(h.hv.all("addrspace_unmap").size() == 2);
+    // The lender is kept out by donation (no partial unmap of its mapping): one range at a
+    // time, donated before the range's extent is activated (which takes it from the root).
+    CHECK(h.hv.all("addrspace_unmap").empty());
+    const auto donated = h.hv.all("memextent_donate");
+    REQUIRE(donated.size() == 2);
+    CHECK(donated[0].args ==
+          std::vector<std::uint64_t>{GUNYAH_DONATE_TO_PARENT, primary_ram, primary_ram_root, 0x1000, 0x1000});
+    CHECK(donated[1].args ==
+          std::vector<std::uint64_t>{GUNYAH_DONATE_TO_PARENT, primary_ram, primary_ram_root, 0x8000, 0x2000});
+    const std::vector<std::string> one_range = {"partition_create_memextent", "memextent_configure_derive",
+                                                "memextent_donate", "object_activate"};
+    std::vector<std::string> expected = one_range;
+    expected.insert(expected.end(), one_range.begin(), one_range.end());
+    const std::vector<std::string> names = h.hv.names();
+    CHECK(std::vector<std::string>(names.end() - 8, names.end()) == expected);
+    CHECK(h.hv.donated_to_parent.size() == 2);
     CHECK(h.hv.live_caps.size() == 2);
+
     REQUIRE(h.call(GUNYAH_RM_MSG_MEM_RECLAIM, P{}.le32(handle).le32(0)).error == GUNYAH_RM_OK);
     CHECK(h.hv.live_caps.empty());
-    const auto back = h.hv.all("addrspace_map");
-    REQUIRE(back.size() == 2);
-    CHECK(back[0].args[4] == GUNYAH_ADDRSPACE_MAP_PARTIAL);
+    CHECK(h.hv.donated_to_parent.empty());  // each range the lender's again
+    const auto back = h.hv.all("memextent_donate");
+    REQUIRE(back.size() == 4);
+    CHECK(back[2].args ==
+          std::vector<std::uint64_t>{GUNYAH_DONATE_TO_CHILD, primary_ram_root, primary_ram, 0x8000, 0x2000});
+    CHECK(h.hv.all("addrspace_map").empty());
+    CHECK(h.console_text.text == "RM: parcels: 0 live, 0 bytes lent or shared\n");
     CHECK(h.call(GUNYAH_RM_MSG_MEM_RECLAIM, P{}.le32(handle).le32(0)).error == GUNYAH_RM_ERROR_HANDLE_INVALID);
 }
 
-TEST_CASE("rm parcels: MEM_SHARE keeps the lender's mapping", "[rm][mem]")
+TEST_CASE("rm parcels: MEM_SHARE derives from the lender's own extent and keeps its view", "[rm][mem]")
 {
     Harness h;
     const std::uint16_t vmid = alloc(h);
     (void)lend(h, vmid, {{ram_base, 0x1000}}, GUNYAH_RM_MSG_MEM_SHARE);
+    REQUIRE(h.hv.all("memextent_configure_derive").size() == 1);
+    CHECK(h.hv.all("memextent_configure_derive")[0].args[1] == primary_ram);
     CHECK(h.hv.all("addrspace_unmap").empty());
+    CHECK(h.hv.all("memextent_donate").empty());
 }
 
 TEST_CASE("rm parcels: bad parcels are refused and change nothing", "[rm][mem]")
@@ -79,8 +103,10 @@ TEST_CASE("rm parcels: a derive the hypervisor refuses undoes the ranges done", 
     CHECK(h.call(GUNYAH_RM_MSG_MEM_LEND, parcel(vmid, rwx, {{ram_base, 0x1000}, {ram_base + 0x2000, 0x1000}}))
               .error == GUNYAH_RM_ERROR_NOMEM);
     CHECK(h.hv.live_caps.empty());
-    CHECK(h.hv.all("addrspace_map").size() == 1);  // the first range mapped back into the lender
+    CHECK(h.hv.all("memextent_donate").size() == 2);  // the first range given to the root and back
+    CHECK(h.hv.donated_to_parent.empty());
     CHECK(h.service.parcels.free_slots() == rm::max_parcels);
+    CHECK(h.service.parcels.free_chunks() == rm::parcel_pool_chunks);
 }
 
 TEST_CASE("rm parcels: APPEND adds ranges until DONE, the parcel is unusable before", "[rm][mem]")
@@ -101,7 +127,7 @@ TEST_CASE("rm parcels: APPEND adds ranges until DONE, the parcel is unusable bef
     CHECK(append(0, ram_base + 0x2000) == GUNYAH_RM_OK);
     CHECK(append(GUNYAH_RM_MEM_APPEND_DONE, ram_base + 0x4000) == GUNYAH_RM_OK);
     CHECK(append(GUNYAH_RM_MEM_APPEND_DONE, ram_base + 0x6000) == GUNYAH_RM_ERROR_HANDLE_INVALID);
-    CHECK(h.service.parcels.find(handle)->range_count == 3);
+    CHECK(h.service.parcels.find(handle)->range_count() == 3);
     CHECK(h.hv.live_caps.size() == 3);
 }
 

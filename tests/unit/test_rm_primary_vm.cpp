@@ -156,8 +156,9 @@ TEST_CASE("rm primary VM: the hypercalls, in order")
     std::vector<std::string> expected = {
         // the modules, readable by the RM
         "addrspace_map", "addrspace_map",
-        // the VM's RAM, claimed first
-        "partition_create_memextent", "memextent_configure", "object_activate",
+        // the VM's RAM, claimed first, and the VM's view of it: a child over all of it
+        "partition_create_memextent", "memextent_configure", "object_activate", "partition_create_memextent",
+        "memextent_configure_derive", "object_activate",
         // cspace, address space with the RAM
         "partition_create_cspace", "cspace_configure", "object_activate", "partition_create_addrspace",
         "addrspace_configure", "object_activate", "addrspace_map",
@@ -201,12 +202,19 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
     // The RAM: 16 MiB (rm.mem) at the first 2 MiB boundary of the free RAM, RWX cached.
     auto configure = m.hv.all("memextent_configure");
     REQUIRE(configure.size() == 1);
-    const rm::CapId extent = configure[0].args[0];
-    CHECK(vm.ram_extent == extent);
+    CHECK(vm.ram_root == configure[0].args[0]);
     CHECK(configure[0].args[1] == free_base);
     CHECK(configure[0].args[2] == 16 * mib);
-    CHECK(configure[0].args[3] ==
-          GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC));
+    const std::uint64_t ram_attrs =
+        GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RWX, GUNYAH_MEMEXTENT_MEMTYPE_CACHED, GUNYAH_MEMEXTENT_TYPE_BASIC);
+    CHECK(configure[0].args[3] == ram_attrs);
+    // What the VM maps (and the RM fills) is the root's child over all of it, so that a
+    // lend can donate ranges back to the root (rm/mem/parcel_ops.h).
+    auto derive = m.hv.all("memextent_configure_derive");
+    REQUIRE(derive.size() == 1);
+    const rm::CapId extent = derive[0].args[0];
+    CHECK(vm.ram_extent == extent);
+    CHECK(derive[0].args == std::vector<std::uint64_t>{extent, vm.ram_root, 0, 16 * mib, ram_attrs});
     const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
     CHECK(maps[3].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, 0, 0, 0});
     auto unmaps = m.hv.all("addrspace_unmap");
@@ -405,9 +413,12 @@ TEST_CASE("rm primary VM: a failing call is named with its Gunyah error")
          "partition_create_vic (the primary VM's virtual GIC) failed: nomem"},
         {"vic_configure", Error::unimplemented, 0,
          "vic_configure (the primary VM's virtual GIC) failed: unimplemented"},
-        // the RAM, cspace and address space are activated first
-        {"object_activate", Error::nomem, 3, "object_activate (the primary VM's virtual GIC) failed: nomem"},
-        {"object_activate", Error::nomem, 4, "object_activate (the queue to the RM) failed: nomem"},
+        // the RAM, its child, the cspace and address space are activated first
+        {"object_activate", Error::nomem, 4, "object_activate (the primary VM's virtual GIC) failed: nomem"},
+        {"object_activate", Error::nomem, 5, "object_activate (the queue to the RM) failed: nomem"},
+        {"memextent_configure_derive", Error::arg_inval, 0,
+         "memextent_configure_derive (the primary VM's view of its RAM) failed: arg_inval"},
+        {"object_activate", Error::nomem, 1, "object_activate (the primary VM's view of its RAM) failed: nomem"},
         {"partition_create_msgqueue", Error::nomem, 1,
          "partition_create_msgqueue (the queue from the RM) failed: nomem"},
         {"msgqueue_configure", Error::arg_inval, 0, "msgqueue_configure (the queue to the RM) failed: arg_inval"},

@@ -123,6 +123,12 @@ Error HvcHypervisor::memextent_configure_derive(CapId memextent, CapId parent, s
     return to_error(gunyah::memextent_configure_derive(memextent, parent, offset, size, attrs));
 }
 
+Error HvcHypervisor::memextent_donate(std::uint32_t options, CapId from, CapId to, std::uint64_t offset,
+                                     std::uint64_t size)
+{
+    return to_error(gunyah::memextent_donate(options, from, to, offset, size));
+}
+
 Error HvcHypervisor::vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type)
 {
     return to_error(gunyah::vcpu_bind_virq(vcpu, vic, virq, virq_type));

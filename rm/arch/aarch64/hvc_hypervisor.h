@@ -35,6 +35,8 @@ public:
     RunState vcpu_run_check(CapId vcpu) override;
     Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset, std::uint64_t size,
                                      std::uint32_t attrs) override;
+    Error memextent_donate(std::uint32_t options, CapId from, CapId to, std::uint64_t offset,
+                           std::uint64_t size) override;
     Error vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, std::uint32_t virq_type) override;
     Error vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq) override;
     Error vpm_group_unbind_virq(CapId vpm_group) override;
