@@ -3,13 +3,20 @@
  * a static assertion that reads the same in both, the packing attribute for wire
  * structs, and a refusal to build for a big-endian target (every wire struct here is
  * little-endian and is read by plain member access).
- * Depends on nothing but <stdint.h> and <stddef.h>, which freestanding C and C++ provide.
+ * Depends on nothing but <stdint.h> and <stddef.h>, which freestanding C and C++ provide;
+ * in a Linux kernel module (linux/gunyah), which has neither, on the kernel's own
+ * <linux/types.h> and <linux/stddef.h>, which define the same names.
  */
 #ifndef HYP_API_GUNYAH_COMMON_H
 #define HYP_API_GUNYAH_COMMON_H
 
+#ifdef __KERNEL__
+#include <linux/stddef.h>
+#include <linux/types.h>
+#else
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 /* C11 spells it _Static_assert, C++ static_assert; C23 has both. */
 #ifdef __cplusplus

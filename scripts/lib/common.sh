@@ -67,16 +67,21 @@ hyp_after_image() {
 
 # Makes sure Debian's kernel (.cache/debian/Image) and the initramfs archives
 # (.cache/initramfs/*.cpio.gz) are there and current: runs scripts/fetch-guest when one
-# is missing or a source under tests/initramfs/ is newer than the archives' stamp.
+# is missing or a source they are built from (tests/initramfs/, the modules in linux/ and
+# the ABI headers in hyp_api/ they include, the VMM in vmm/) is newer than
+# .cache/initramfs/.stamp, which fetch-guest touches when every archive is current.
+# fetch-guest then rebuilds only what really changed.
 hyp_ensure_guest() {
-    local f stale=0 stamp="${HYP_CACHE}/initramfs/.stamp"
-    for f in "${HYP_CACHE}/debian/Image" "$stamp" "${HYP_CACHE}/initramfs/"{shell,check,boot}.cpio.gz; do
+    local f dir stale=0 stamp="${HYP_CACHE}/initramfs/.stamp"
+    for f in "${HYP_CACHE}/debian/Image" "$stamp" "${HYP_CACHE}/initramfs/"{shell,vm,check,boot}.cpio.gz; do
         [ -f "$f" ] || stale=1
     done
-    if [ "$stale" = 0 ] && [ -n "$(find "${HYP_ROOT}/tests/initramfs" -type f ! -name '*.md' \
-            ! -name '*.pyc' -newer "$stamp" -print -quit)" ]; then
-        stale=1
-    fi
+    for dir in tests/initramfs linux hyp_api vmm; do
+        if [ "$stale" = 0 ] && [ -d "${HYP_ROOT}/${dir}" ] &&
+           [ -n "$(find "${HYP_ROOT}/${dir}" -type f ! -name '*.md' ! -name '*.pyc' -newer "$stamp" -print -quit)" ]; then
+            stale=1
+        fi
+    done
     if [ "$stale" = 1 ]; then
         hyp_log "fetching the guest kernel and building the initramfs (scripts/fetch-guest)"
         "${HYP_ROOT}/scripts/fetch-guest" >&2 || hyp_die "scripts/fetch-guest failed"

@@ -4,13 +4,23 @@
 The archive holds a small skeleton (/bin, /sbin, /usr/bin, /usr/sbin, /proc, /sys, /dev,
 /tmp, /root, /etc and the /dev/console character device, so that init has a console
 before devtmpfs is mounted), /bin/busybox with /bin/sh linked to it (the interpreter of
-a script /init), and every file and folder under SRC_DIR at the same path (SRC_DIR/init
-becomes /init). Files keep their executable bit; owners are root, times are 0 and the
-gzip header carries no name or time, so the same inputs always give the same bytes.
-Written in Python, not with cpio(1), so that device nodes need no root and no mknod.
+a script /init), every file and folder under SRC_DIR at the same path (SRC_DIR/init
+becomes /init), and the files SRC_DIR/extra-files names. Files keep their executable bit;
+owners are root, times are 0 and the gzip header carries no name or time, so the same
+inputs always give the same bytes. Written in Python, not with cpio(1), so that device
+nodes need no root and no mknod.
+
+SRC_DIR/extra-files (optional, not itself copied) adds files built elsewhere, one a line:
+    DEST SOURCE [if-present]
+DEST is the path in the archive, SOURCE a file relative to the repository root (most are
+under .cache/, built by scripts/fetch-guest); `if-present` skips a SOURCE that does not
+exist instead of failing. Blank lines and lines starting with # are ignored.
 
 Usage: mkinitramfs.py --busybox .cache/busybox/busybox -o .cache/initramfs/shell.cpio.gz \\
-           [--add lib/modules/gunyah.ko=.cache/linux-modules/gunyah.ko] tests/initramfs/shell
+           [--add DEST=FILE]... tests/initramfs/shell
+       mkinitramfs.py --inputs tests/initramfs/shell
+           (prints every SOURCE extra-files names, one a line, as written, whether it exists
+           or not: what scripts/fetch-guest builds first and hashes into the archive's stamp)
 """
 
 from __future__ import annotations
@@ -24,6 +34,10 @@ from pathlib import Path
 
 SKELETON_DIRS = ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp",
                  "root", "etc", "mnt", "run")
+MANIFEST = "extra-files"
+REPO = Path(__file__).resolve().parent.parent.parent
+# gzip -6, not -9: as small within 0.2 % for a kernel Image, and three times faster.
+GZIP_LEVEL = 6
 
 
 class Cpio:
@@ -68,6 +82,34 @@ class Cpio:
         return bytes(self.out)
 
 
+def parse_manifest(src: Path) -> list[tuple[str, Path, bool]]:
+    """Every (DEST, SOURCE, if_present) line of SRC/extra-files, SOURCE absolute."""
+    manifest = src / MANIFEST
+    if not manifest.is_file():
+        return []
+    entries = []
+    for n, line in enumerate(manifest.read_text().splitlines(), 1):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if len(words) not in (2, 3) or (len(words) == 3 and words[2] != "if-present"):
+            raise ValueError(f"{manifest}:{n}: not `DEST SOURCE [if-present]`: {line.strip()}")
+        entries.append((words[0], REPO / words[1], len(words) == 3))
+    return entries
+
+
+def read_manifest(src: Path) -> list[tuple[str, Path]]:
+    """The (DEST, SOURCE) pairs to add: a missing SOURCE is an error, or left out when its
+    line says `if-present`."""
+    pairs = []
+    for dest, source, if_present in parse_manifest(src):
+        if source.is_file():
+            pairs.append((dest, source))
+        elif not if_present:
+            raise ValueError(f"{src / MANIFEST}: {source.relative_to(REPO)} not found (run scripts/fetch-guest)")
+    return pairs
+
+
 def build(src: Path, busybox: Path, extra: list[tuple[str, Path]] = ()) -> bytes:
     if not (src / "init").is_file():
         raise FileNotFoundError(f"{src}/init not found")
@@ -79,7 +121,7 @@ def build(src: Path, busybox: Path, extra: list[tuple[str, Path]] = ()) -> bytes
     cpio.symlink("bin/sh", "busybox")
     for path in sorted(src.rglob("*")):
         rel = path.relative_to(src).as_posix()
-        if path.name.startswith(".") or "__pycache__" in rel:
+        if path.name.startswith(".") or "__pycache__" in rel or rel == MANIFEST:
             continue
         if path.is_dir():
             if rel not in SKELETON_DIRS:
@@ -87,13 +129,13 @@ def build(src: Path, busybox: Path, extra: list[tuple[str, Path]] = ()) -> bytes
         elif path.is_file():
             perm = 0o755 if os.access(path, os.X_OK) else 0o644
             cpio.file(rel, path.read_bytes(), perm)
-    for dest, path in extra:
+    for dest, path in [*read_manifest(src), *extra]:
         parts = dest.strip("/").split("/")
         for i in range(1, len(parts)):
             folder = "/".join(parts[:i])
             if folder not in cpio.names and folder not in SKELETON_DIRS:
                 cpio.dir(folder)
-        cpio.file(dest, path.read_bytes(), 0o644)
+        cpio.file(dest, path.read_bytes(), 0o755 if os.access(path, os.X_OK) else 0o644)
     return cpio.finish()
 
 
@@ -101,11 +143,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("src", type=Path, help="the folder whose tree goes into the archive (with init)")
-    ap.add_argument("--busybox", type=Path, required=True, help="a static arm64 busybox")
-    ap.add_argument("-o", "--output", type=Path, required=True, help="the .cpio.gz to write")
+    ap.add_argument("--busybox", type=Path, help="a static arm64 busybox")
+    ap.add_argument("-o", "--output", type=Path, help="the .cpio.gz to write")
+    ap.add_argument("--inputs", action="store_true",
+                    help=f"only print the files {MANIFEST} names (relative to the repository root, "
+                         "existing or not), one a line")
     ap.add_argument("--add", action="append", default=[], metavar="DEST=FILE",
                     help="also put FILE at DEST in the archive (e.g. lib/modules/gunyah.ko=...)")
     a = ap.parse_args()
+    if a.inputs:
+        try:
+            for _, source, _ in parse_manifest(a.src):
+                print(source.relative_to(REPO))
+        except (OSError, ValueError) as e:
+            print(f"mkinitramfs.py: {e}", file=sys.stderr)
+            return 1
+        return 0
+    if a.busybox is None or a.output is None:
+        ap.error("--busybox and -o are needed to build an archive")
     extra = []
     for item in a.add:
         dest, sep, path = item.partition("=")
@@ -120,7 +175,7 @@ def main() -> int:
         return 1
     tmp = a.output.with_name(a.output.name + ".tmp")
     with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                               compresslevel=9) as gz:
+                                               compresslevel=GZIP_LEVEL) as gz:
         gz.write(archive)
     tmp.replace(a.output)
     return 0

@@ -276,10 +276,12 @@ def _initramfs(name: str) -> str:
 
 
 def _linux(name: str, smp: int, initrd: str, bootargs: str, *expect: str, direct: bool = False,
-           interact: tuple[tuple[str, str], ...] = (), enabled: bool = True) -> Case:
+           interact: tuple[tuple[str, str], ...] = (), enabled: bool = True, timeout: float | None = None,
+           cores: int | None = None, forbid: tuple[str, ...] = LINUX_FORBID) -> Case:
     # Generous: Linux takes seconds directly on QEMU, more through the hypervisor.
-    return Case(name, ("-cpu", "cortex-a72", "-smp", str(smp)), expect, forbid=LINUX_FORBID,
-                timeout=90 if direct else 180, cores=2 if smp >= 4 else 1, kernel=DEBIAN_IMAGE,
+    return Case(name, ("-cpu", "cortex-a72", "-smp", str(smp)), expect, forbid=forbid,
+                timeout=timeout or (90 if direct else 180), cores=cores or (2 if smp >= 4 else 1),
+                kernel=DEBIAN_IMAGE,
                 initrd=_initramfs(initrd), bootargs=f"console=ttyAMA0 earlycon panic=-1 {bootargs}".strip(),
                 needs=(DEBIAN_IMAGE, _initramfs(initrd)), direct=direct, interact=interact,
                 enabled=enabled, machine="virt,gic-version=3" if direct else DEFAULT_MACHINE)
@@ -315,8 +317,46 @@ def _linux_shell(direct: bool = False) -> Case:
                   enabled=direct or LINUX_UNDER_HYPERVISOR)
 
 
+# A second Linux from the primary's shell (issue 12): gunyah.ko (loaded by the shell
+# image's init), the VMM (vmm/) and Debian's kernel with tests/initramfs/vm as a
+# secondary VM on 2 vCPUs, its console on this serial port through the VMM's PL011:
+#   1. `second-linux` boots it to its shell, which answers; `poweroff -f` in it returns
+#      to the primary's shell with the VMM's status 0;
+#   2. a VMM killed by SIGKILL while that Linux boots: the driver's teardown stops,
+#      resets and reclaims the VM (status 137, and the primary goes on);
+#   3. 20 start/stop cycles of the tiny VM (tests/guest/secondary/tiny_vm.S), each
+#      powering off on its own (status 0; its hello goes to the vPL011 the hypervisor
+#      gives every VM, so it shows on this console as "[vm N] tiny vm: hello", 20 times);
+#   4. the primary powers off; the RM then reports no VM, no parcel left: every byte
+#      lent came back.
+_VM_PROMPT = r"hyp-vm:/# "
+_VMM_SESSION = (
+    (SHELL_PROMPT, "second-linux\r"),
+    (r"^second linux: userspace up on 2 CPUs \(Linux \S+\)$[\s\S]*?" + _VM_PROMPT, "echo vm-$((6 * 7))\r"),
+    (r"^vm-42$[\s\S]*?" + _VM_PROMPT, "poweroff -f\r"),
+    (r"^second-linux: back in the first Linux \(vmm exited with status 0\)$[\s\S]*?" + SHELL_PROMPT,
+     "vmm --kernel /vm/Image --initrd /vm/initramfs.cpio.gz --cpus 2 --mem 256M </dev/null >/tmp/killed.log 2>&1 &"
+     " sleep 5; kill -9 $!; wait $!; echo killed-status=$?\r"),
+    (r"^killed-status=137$[\s\S]*?" + SHELL_PROMPT,
+     "i=0; while [ $i -lt 20 ] && vmm --kernel /vm/tiny-vm.bin --mem 16M </dev/null >>/tmp/tiny.log 2>&1;"
+     " do i=$((i + 1)); done; echo cycles=$i\r"),
+    (r"^cycles=20$[\s\S]*?" + SHELL_PROMPT, "poweroff -f\r"),
+)
+
+
+def _linux_vmm() -> Case:
+    return _linux("linux-vmm", 2, "shell", "",
+                  r"^second linux: userspace up on 2 CPUs", r"^vm-42$",
+                  r"^second-linux: back in the first Linux \(vmm exited with status 0\)$",
+                  r"^killed-status=137$", r"(?:\[vm \d+\] tiny vm: hello$[\s\S]*?){20}^cycles=20$",
+                  r"RM: in use at power-off: 0 of \d+ VM slots, 0 of \d+ parcels", r"reboot: Power down",
+                  interact=_VMM_SESSION, timeout=480, cores=2,
+                  forbid=LINUX_FORBID + ("Oops", "Call trace", "stay pinned", "could not be reclaimed"),
+                  enabled=LINUX_UNDER_HYPERVISOR)
+
+
 CASES += [
-    _linux_check(1), _linux_check(4), _linux_shell(),
+    _linux_check(1), _linux_check(4), _linux_shell(), _linux_vmm(),
     # The same directly on QEMU: tests the initramfs and the harness (a few seconds each).
     _linux_check(1, direct=True), _linux_check(4, direct=True), _linux_shell(direct=True),
 ]
