@@ -125,36 +125,44 @@ static void gh_rm_notify_work_fn(struct work_struct *work)
 
 static void gh_rm_deliver_reply(struct gh_rm *rm)
 {
-	struct gh_rm_call_slot *slot, *found = NULL;
-	u32 rm_error;
+	struct gh_rm_call_slot *slot;
+	u32 rm_error = 0;
+	void *data = NULL;
+	size_t size = 0;
+	int status = 0;
 
+	/* Everything the caller gets is made before its slot is looked up: once the slot is
+	 * off the list and completed, under calls_lock, the caller may return at once (its
+	 * slot is on its stack), so nothing touches it after that. */
 	if (rm->msg_size < sizeof(u32)) {
-		pr_warn_ratelimited("gunyah: RM reply %#x (seq %u) without an error code\n", rm->msg_id, rm->msg_seq);
-		return;
+		status = -EPROTO;
+	} else {
+		rm_error = get_unaligned_le32(rm->msg);
+		size = rm->msg_size - sizeof(u32);
+		if (size) {
+			data = kmemdup(rm->msg + sizeof(u32), size, GFP_KERNEL);
+			if (!data) {
+				status = -ENOMEM;
+				size = 0;
+			}
+		}
 	}
-	rm_error = get_unaligned_le32(rm->msg);
 	spin_lock(&rm->calls_lock);
 	list_for_each_entry(slot, &rm->calls, list) {
 		if (slot->seq == rm->msg_seq && slot->message_id == rm->msg_id) {
-			found = slot;
 			list_del_init(&slot->list);
-			break;
+			slot->rm_error = rm_error;
+			slot->reply = data;
+			slot->reply_size = size;
+			slot->status = status;
+			complete(&slot->done);
+			spin_unlock(&rm->calls_lock);
+			return;
 		}
 	}
 	spin_unlock(&rm->calls_lock);
-	if (!found) {
-		pr_warn_ratelimited("gunyah: RM reply %#x (seq %u) that nobody waits for\n", rm->msg_id, rm->msg_seq);
-		return;
-	}
-	found->rm_error = rm_error;
-	if (rm->msg_size > sizeof(u32)) {
-		found->reply = kmemdup(rm->msg + sizeof(u32), rm->msg_size - sizeof(u32), GFP_KERNEL);
-		if (found->reply)
-			found->reply_size = rm->msg_size - sizeof(u32);
-		else
-			found->status = -ENOMEM;
-	}
-	complete(&found->done);
+	pr_warn_ratelimited("gunyah: RM reply %#x (seq %u) that nobody waits for\n", rm->msg_id, rm->msg_seq);
+	kfree(data);
 }
 
 static void gh_rm_deliver_notification(struct gh_rm *rm)
@@ -256,9 +264,15 @@ static irqreturn_t gh_rm_tx_irq(int irq, void *data)
 /* One fragment into the TX queue, waiting while it is full. */
 static int gh_rm_send_fragment(struct gh_rm *rm, const u8 *buf, size_t size, bool push)
 {
-	for (;;) {
+	unsigned int waits;
+
+	for (waits = 0;; waits++) {
 		long err;
 
+		if (waits * gh_rm_tx_wait_ms >= gh_rm_reply_timeout_ms) {
+			pr_warn("gunyah: the RM's queue stayed full for %lu ms\n", gh_rm_reply_timeout_ms);
+			return -ETIMEDOUT;
+		}
 		atomic_set(&rm->tx_ready, 0);
 		err = gh_hc_msgq_send(rm->tx_cap, size, buf, push, NULL);
 		if (err == 0)
@@ -322,13 +336,17 @@ int gh_rm_call(struct gh_rm *rm, u32 message_id, const void *req, size_t req_siz
 	ret = gh_rm_send_request(rm, slot.seq, message_id, req, req_size);
 	mutex_unlock(&rm->send_lock);
 
-	if (!ret && !wait_for_completion_timeout(&slot.done, msecs_to_jiffies(gh_rm_reply_timeout_ms))) {
-		pr_warn("gunyah: RM call %#x (seq %u): no reply in %lu ms\n", message_id, slot.seq,
-			gh_rm_reply_timeout_ms);
-		ret = -ETIMEDOUT;
-	}
+	if (!ret)
+		wait_for_completion_timeout(&slot.done, msecs_to_jiffies(gh_rm_reply_timeout_ms));
 	spin_lock(&rm->calls_lock);
-	list_del(&slot.list); /* a no-op once the reply took it off */
+	if (!list_empty(&slot.list)) { /* still listed: no reply came (or sending failed) */
+		list_del(&slot.list);
+		if (!ret) {
+			pr_warn("gunyah: RM call %#x (seq %u): no reply in %lu ms\n", message_id, slot.seq,
+				gh_rm_reply_timeout_ms);
+			ret = -ETIMEDOUT;
+		}
+	}
 	spin_unlock(&rm->calls_lock);
 	if (ret)
 		goto out;

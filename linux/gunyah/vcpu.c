@@ -178,7 +178,8 @@ static long gh_vcpu_run(struct gh_vcpu *vcpu)
 		ret = 0;
 		goto out;
 	}
-	if (!vcpu->bound) {
+	/* Bound at VM_INIT, but run only once VM_START succeeded. */
+	if (smp_load_acquire(&vcpu->vm->phase) != GH_VM_PHASE_RUNNING || !vcpu->bound) {
 		ret = -EINVAL; /* the VM has not started */
 		goto out;
 	}

@@ -19,12 +19,18 @@ int gh_vm_mem_pin(struct mm_struct *mm, struct gh_vm_mem *mem)
 	long pinned;
 	int ret;
 
-	mem->pages = kvcalloc(n, sizeof(*mem->pages), GFP_KERNEL_ACCOUNT);
-	if (!mem->pages)
-		return -ENOMEM;
+	/* pin_user_pages_fast counts in an int; the locked-memory limit is checked before
+	 * the page array is allocated. */
+	if (n > INT_MAX / sizeof(*mem->pages))
+		return -E2BIG;
 	ret = account_locked_vm(mm, n, true);
 	if (ret)
-		goto free_pages;
+		return ret;
+	mem->pages = kvcalloc(n, sizeof(*mem->pages), GFP_KERNEL_ACCOUNT);
+	if (!mem->pages) {
+		account_locked_vm(mm, n, false);
+		return -ENOMEM;
+	}
 	/* Writable and long-term: the guest writes them for as long as it runs. */
 	pinned = pin_user_pages_fast(mem->region.userspace_addr, n, FOLL_WRITE | FOLL_LONGTERM, mem->pages);
 	if (pinned < 0) {
@@ -66,7 +72,6 @@ unpin:
 	mem->npages = 0;
 unaccount:
 	account_locked_vm(mm, n, false);
-free_pages:
 	kvfree(mem->pages);
 	mem->pages = NULL;
 	return ret;

@@ -78,6 +78,7 @@ void gh_vm_mark_exited(struct gh_vm *vm, u16 exit_type)
 	}
 	spin_unlock_irqrestore(&vm->status_lock, flags);
 	wake_up_all(&vm->status_wq);
+	gh_vm_kick_vcpus(vm);
 }
 
 /* VM_STATUS and VM_EXITED for this VM (the RM tells the owner of every change). */
@@ -122,7 +123,7 @@ static bool gh_vm_rm_status_is(struct gh_vm *vm, u8 status)
 	bool is;
 
 	spin_lock_irqsave(&vm->status_lock, flags);
-	is = vm->rm_status == status || (status == GUNYAH_RM_VM_STATUS_EXITED && vm->exited);
+	is = vm->rm_status == status || (status == GUNYAH_RM_VM_STATUS_EXITED && vm->exit_info_valid);
 	spin_unlock_irqrestore(&vm->status_lock, flags);
 	return is;
 }
@@ -235,6 +236,9 @@ static long gh_vm_set_user_mem_region(struct gh_vm *vm, const struct gh_userspac
 	    check_add_overflow(region->userspace_addr, region->memory_size, &end))
 		return -EOVERFLOW;
 
+	/* The pages pinned are the caller's: only the VM's own process may give them. */
+	if (current->mm != vm->mm)
+		return -EPERM;
 	mutex_lock(&vm->lock);
 	ret = -EBUSY;
 	if (vm->phase != GH_VM_PHASE_NEW)
@@ -417,17 +421,19 @@ static long gh_vm_start(struct gh_vm *vm)
 	if (ret)
 		goto fail;
 	ret = gh_rm_vm_start(vm->rm, vm->vmid);
+	if (ret == -ETIMEDOUT)
+		vm->started = true; /* it may have started: teardown stops it */
 	if (ret)
 		goto fail;
 	vm->started = true;
-	vm->phase = GH_VM_PHASE_RUNNING;
+	smp_store_release(&vm->phase, GH_VM_PHASE_RUNNING); /* vCPUs may run from now on */
 	pr_info("gunyah: VM %u started\n", vm->vmid);
 	goto out;
 fail:
 	pr_warn("gunyah: VM %u: start failed: %ld\n", vm->vmid, ret);
 	vm->phase = GH_VM_PHASE_FAILED;
+	gh_vm_kick_vcpus(vm); /* before teardown takes their run locks */
 	gh_vm_teardown(vm);
-	gh_vm_kick_vcpus(vm);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
