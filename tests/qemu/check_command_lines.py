@@ -11,7 +11,8 @@ Each place that starts QEMU runs for real, with a stand-in QEMU that records its
 arguments and exits at once (printing, under -icount, figures shaped like the bench
 guest's so that scripts/bench goes on to its next run):
   scripts/run, scripts/run --direct, scripts/bench --no-boot, scripts/bench --boot,
-  and tests/qemu/harness.py for every case in cases.py (bad_dt.py's DTB dumps included).
+  tests/bench/check_budgets.py (its runs of the bench guest), and tests/qemu/harness.py
+  for every case in cases.py (bad_dt.py's DTB dumps included).
 The images, kernels and initramfs they boot are empty stand-ins. Fails when a command line
 lacks `-nic none` (or -nodefaults), or when a source recorded fewer command lines than it
 must (the check would otherwise pass on a script that no longer runs QEMU at all).
@@ -96,6 +97,8 @@ def main() -> int:
             ("scripts/run --direct", [str(REPO / "scripts/run"), "--direct"], 1),
             ("scripts/bench --no-boot", [str(REPO / "scripts/bench"), "--no-boot"], 6),
             ("scripts/bench --boot", [str(REPO / "scripts/bench"), "--boot"], 2),
+            ("tests/bench/check_budgets.py", [sys.executable, str(REPO / "tests/bench/check_budgets.py"), "check",
+                                              "--build-dir", str(build), "--qemu", str(qemu), "--timeout", "10"], 4),
             ("tests/qemu/harness.py, every case", harness, len(cases.CASES)),
         ]
         problems: list[str] = []
