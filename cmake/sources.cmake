@@ -6,6 +6,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/core/cmdline.cpp
   kernel/core/error.cpp
   kernel/core/format.cpp
+  kernel/core/gunzip.cpp
   kernel/core/log.cpp
   kernel/core/rm_boot_info_builder.cpp
   kernel/mem/memdb.cpp

@@ -73,7 +73,9 @@ struct PsciInfo {
     DtString compatible;
 };
 
-enum class ModuleKind : std::uint8_t { kernel, ramdisk, other };
+// `other` is 0 so that an unused BootModule is all-zero bytes, and with it the kernel's
+// constinit PlatformInfo (3.7 KB, in .bss rather than in the image's .data).
+enum class ModuleKind : std::uint8_t { other, kernel, ramdisk };
 
 // A /chosen/module@* node, as QEMU's guest-loader writes them ("multiboot,module").
 struct BootModule {

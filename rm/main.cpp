@@ -10,6 +10,7 @@
 #include "rm/arch/aarch64/gic.h"
 #include "rm/arch/aarch64/hvc_hypervisor.h"
 #include "rm/boot/entry_layout.h"
+#include "rm/core/boot_object.h"
 #include "rm/core/console.h"
 #include "rm/core/startup.h"
 #include "rm/rpc/builtin_handlers.h"
@@ -57,10 +58,12 @@ constinit Console console;
 constinit HvcHypervisor hypervisor;
 constinit IdentityMemory memory;
 constinit PrimaryVm primary;
-// The RPC service: the primary VM's end of it, and the handlers.
+// The RPC service: the primary VM's end of it, and the handlers. The BootObjects here and
+// below (rm/core/boot_object.h) are the big ones, constructed by rm_main() so that they
+// are in BSS rather than in rm.bin.
 constinit rpc::MsgqueuePair primary_queues;
 constinit rpc::RpcChannel primary_channel;
-constinit rpc::Dispatcher dispatcher;
+constinit BootObject<rpc::Dispatcher> dispatcher;
 constinit rpc::NotificationSequence notification_sequence;
 constinit bool in_exception = false;
 constinit std::uint64_t rm_gicd = 0;
@@ -133,8 +136,8 @@ private:
     rpc::RpcChannel channels_[max_secondary_vms];
 };
 
-constinit Clients clients;
-constinit VmService vm_service;
+constinit BootObject<Clients> clients;
+constinit BootObject<VmService> vm_service;
 
 std::uint64_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
@@ -165,7 +168,7 @@ void start_rpc()
 {
     primary_queues = rpc::MsgqueuePair{hypervisor, primary.rm_link.from_rm, primary.rm_link.to_rm};
     primary_channel.attach(primary_queues, GUNYAH_RM_VMID_HLOS);
-    if (!rpc::add_builtin_handlers(dispatcher)) {
+    if (!rpc::add_builtin_handlers(*dispatcher)) {
         fatal("the RPC handler table refused the built-in handlers");
     }
 }
@@ -187,9 +190,9 @@ void start_vm_services(const rm_boot_info& info)
     env.primary_memory.ram_base = primary.layout.ram.base.raw();
     env.primary_memory.ram_size = primary.layout.ram.size;
     rm_gicd = info.platform.gicd.base;
-    vm_service.init(env, hypervisor, memory, clients, &console);
-    if (!rpc::add_vm_handlers(dispatcher, vm_service) || !rpc::add_mem_handlers(dispatcher, vm_service) ||
-        !rpc::add_console_handlers(dispatcher, vm_service)) {
+    vm_service->init(env, hypervisor, memory, *clients, &console);
+    if (!rpc::add_vm_handlers(*dispatcher, *vm_service) || !rpc::add_mem_handlers(*dispatcher, *vm_service) ||
+        !rpc::add_console_handlers(*dispatcher, *vm_service)) {
         fatal("the RPC handler table refused the VM service handlers");
     }
 }
@@ -226,10 +229,10 @@ void report_pools()
 {
     console.print("in use at power-off: {} of {} VM slots, {} of {} parcels, {} of {} wake-up SPIs, {} RPC links; "
                   "{} teardown failures",
-                  max_secondary_vms - vm_service.vms.free_slots(), max_secondary_vms,
-                  max_parcels - vm_service.parcels.free_slots(), max_parcels,
-                  owner_wakeup_intid_count - vm_service.free_wakeup_intids(), owner_wakeup_intid_count,
-                  clients.attached_links(), vm_service.teardown_failures);
+                  max_secondary_vms - vm_service->vms.free_slots(), max_secondary_vms,
+                  max_parcels - vm_service->parcels.free_slots(), max_parcels,
+                  owner_wakeup_intid_count - vm_service->free_wakeup_intids(), owner_wakeup_intid_count,
+                  clients->attached_links(), vm_service->teardown_failures);
 }
 
 // The RM's life once the primary VM runs: serve RPC as messages come, and every 100 ms
@@ -247,22 +250,22 @@ void report_pools()
     for (;;) {
         const Wake wake = poll ? Wake{true, false} : wait_until(next_watch, info.platform.timer_virt_intid);
         if (wake.exit) {
-            vm_service.poll_exits();  // a VM's vCPUs stopped: VM_EXITED now, not at the watch
+            vm_service->poll_exits();  // a VM's vCPUs stopped: VM_EXITED now, not at the watch
         }
         if (wake.any) {
             // Edge interrupts: each comes once per edge, so read until the channel says
             // nothing more is waiting for it.
             rpc::PollResult r;
             do {
-                r = primary_channel.poll(dispatcher);
+                r = primary_channel.poll(*dispatcher);
             } while (r.rx_pending);
-            clients.poll_secondaries(dispatcher);
+            clients->poll_secondaries(*dispatcher);
             poll = false;
         }
         if (cpu::virtual_count() < next_watch) {
             continue;
         }
-        vm_service.poll_exits();
+        vm_service->poll_exits();
         const WatchAction action = policy.decide(hypervisor.vcpu_run_check(vm.vcpus[0]), line);
         if (!line.empty()) {
             console.print("{}", line.c_str());
@@ -309,6 +312,9 @@ extern "C" void rm_main(const rm_boot_info* info)
 {
     using namespace hyp::rm;
     const RmPlacement placement{address_of(__image_start), address_of(__image_end), address_of(info)};
+    dispatcher.construct();
+    clients.construct();
+    vm_service.construct();
     attach_console(info, boot_info_available(placement));
     if (!start_primary_vm(*info, placement, hypervisor, memory, console, primary)) {
         cpu::system_off();

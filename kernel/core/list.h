@@ -33,8 +33,6 @@ private:
     template <typename T, ListNode T::*Member>
     friend class IntrusiveList;
 
-    constexpr ListNode(ListNode* prev, ListNode* next) : prev_{prev}, next_{next} {}
-
     // Both null when unlinked, so a double remove or double insert is detectable.
     ListNode* prev_ = nullptr;
     ListNode* next_ = nullptr;
@@ -84,20 +82,32 @@ public:
     };
 
     // The list is a ring through head_, which points at itself when empty; that is why
-    // a list can be neither copied nor moved. constexpr so lists can be constinit globals.
-    constexpr IntrusiveList() : head_{&head_, &head_} {}
+    // a list can be neither copied nor moved. Until something is first linked, though,
+    // head_ is left null (empty as well, for every operation) and the ring is closed by
+    // the first push: so a list starts as all-zero bytes, and a constinit global made of
+    // lists (the scheduler's run queues: 64 a CPU) is zero-initialised, in .bss, instead
+    // of an image-sized table of self-pointers in .data with a relocation for each.
+    constexpr IntrusiveList() = default;
     IntrusiveList(const IntrusiveList&) = delete;
     IntrusiveList& operator=(const IntrusiveList&) = delete;
 
-    [[nodiscard]] bool empty() const { return head_.next_ == &head_; }
+    [[nodiscard]] bool empty() const { return first() == &head_; }
 
     // Null when empty.
     [[nodiscard]] T* front() const { return empty() ? nullptr : owner(head_.next_); }
     [[nodiscard]] T* back() const { return empty() ? nullptr : owner(head_.prev_); }
 
     // `item` must not be on a list through this node (checked: traps).
-    void push_front(T& item) { link(&(item.*Member), &head_, head_.next_); }
-    void push_back(T& item) { link(&(item.*Member), head_.prev_, &head_); }
+    void push_front(T& item)
+    {
+        ListNode* head = ring();
+        link(&(item.*Member), head, head->next_);
+    }
+    void push_back(T& item)
+    {
+        ListNode* head = ring();
+        link(&(item.*Member), head->prev_, head);
+    }
     // Puts `item` just before `pos`, which must be on this list (keeps a list sorted).
     void insert_before(T& pos, T& item)
     {
@@ -146,7 +156,7 @@ public:
     [[nodiscard]] bool contains(const T& item) const
     {
         const ListNode* node = &(item.*Member);
-        for (const ListNode* n = head_.next_; n != &head_; n = n->next_) {
+        for (const ListNode* n = first(); n != &head_; n = n->next_) {
             if (n == node) {
                 return true;
             }
@@ -156,10 +166,22 @@ public:
 
     // Iteration hands out mutable items, as kernel lists do; a const list only
     // promises not to change its own links.
-    Iterator begin() const { return Iterator{head_.next_}; }
+    Iterator begin() const { return Iterator{first()}; }
     Iterator end() const { return Iterator{const_cast<ListNode*>(&head_)}; }
 
 private:
+    // The first node, or the head itself when the list is empty (never-used or not).
+    ListNode* first() const { return head_.next_ != nullptr ? head_.next_ : const_cast<ListNode*>(&head_); }
+    // The head, its ring closed on itself if the list has never held anything.
+    ListNode* ring()
+    {
+        if (head_.next_ == nullptr) {
+            head_.prev_ = &head_;
+            head_.next_ = &head_;
+        }
+        return &head_;
+    }
+
     // Itanium C++ ABI (GCC and clang, host and AArch64): a pointer to data member is
     // the member's byte offset. No constexpr way exists to get it from `Member`, and
     // computing it through a fake object would trip UBSan on polymorphic T.

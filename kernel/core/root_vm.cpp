@@ -3,12 +3,11 @@
 // itself described by caps like any VM it will build.
 #include "kernel/core/root_vm.h"
 
-#include <cstring>
-
 #include <arch/cache.h>
 
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/rm_boot_info.h"
+#include "kernel/core/gunzip.h"
 #include "kernel/core/log.h"
 #include "kernel/core/rm_boot_info_builder.h"
 #include "kernel/mem/range_pieces.h"
@@ -22,9 +21,10 @@
 #include "kernel/object/vpm_group.h"
 #include "platform/dt/usable_ram.h"
 
-// rm/boot/rm_blob.S: rm.bin, page aligned, in the image's read-only data.
-extern "C" const char rm_image_start[];
-extern "C" const char rm_image_end[];
+// rm/boot/rm_blob.S: rm.bin as a gzip member (cmake/rm.cmake), in the image's read-only
+// data; unpacked into the RM's RAM below.
+extern "C" const std::uint8_t rm_image_start[];
+extern "C" const std::uint8_t rm_image_end[];
 
 namespace hyp {
 namespace {
@@ -177,7 +177,8 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
                    std::size_t kept_count)
 {
     const RootObjects& roots = root_objects();
-    auto image_size = static_cast<std::uint64_t>(rm_image_end - rm_image_start);
+    const auto packed_size = static_cast<std::size_t>(rm_image_end - rm_image_start);
+    const std::uint64_t image_size = gunzip_stated_size(rm_image_start, packed_size);
     if (image_size == 0 || image_size + RM_BOOT_INFO_RESERVED_SIZE > rm_ram_size) {
         log::error("hyp: root VM: rm.bin is {} bytes; it must fit in {} bytes with its boot info", image_size,
                    rm_ram_size);
@@ -245,8 +246,11 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     caps.vic_spis = rm_vic_spis;
 
     // The program, then the boot info at the top of its RAM.
-    auto* base = reinterpret_cast<char*>(ram.base.raw());
-    std::memcpy(base, rm_image_start, image_size);
+    auto* base = reinterpret_cast<std::uint8_t*>(ram.base.raw());
+    if (GunzipResult r = gunzip(rm_image_start, packed_size, base, image_size); r.status != GunzipStatus::ok) {
+        log::error("hyp: root VM: rm.bin does not unpack ({}): the image is damaged", gunzip_status_name(r.status));
+        return false;
+    }
     PhysRange free_ranges[RM_BOOT_INFO_MAX_RAM_RANGES];
     std::size_t free_count = free_ram(info, holes, hole_count, free_ranges, RM_BOOT_INFO_MAX_RAM_RANGES);
     RmBootInfoInputs inputs;
@@ -313,8 +317,8 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     }
     (*vpm)->vcpu_powered_on(v);
 
-    log::info("hyp: root VM: resource manager ({} KiB) at {:#x}, {} MiB RAM, boot info at {:#x}", image_size / 1024,
-              ram.base, rm_ram_size >> 20, info_address);
+    log::info("hyp: root VM: resource manager ({} KiB, {} KiB packed) at {:#x}, {} MiB RAM, boot info at {:#x}",
+              image_size / 1024, packed_size / 1024, ram.base, rm_ram_size >> 20, info_address);
     return true;
 }
 

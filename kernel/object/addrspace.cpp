@@ -17,8 +17,9 @@ namespace {
 constexpr unsigned default_pa_bits = 48;
 constexpr unsigned default_vmid_bits = 16;
 
+// All-zero until set(), so that the 8 KB of it is in .bss, not in the image's .data.
 struct Settings {
-    unsigned pa_bits = default_pa_bits;
+    unsigned pa_bits = 0;  // 0: not set, default_pa_bits
     mem::VmidAllocator* vmids = nullptr;
     alignas(mem::VmidAllocator) unsigned char storage[sizeof(mem::VmidAllocator)] = {};
 };
@@ -35,9 +36,9 @@ void set(unsigned pa_bits, unsigned vmid_bits)
     settings.vmids = new (settings.storage) mem::VmidAllocator(vmid_bits);
 }
 
-unsigned pa_bits() { return settings.pa_bits; }
+unsigned pa_bits() { return settings.pa_bits != 0 ? settings.pa_bits : default_pa_bits; }
 
-unsigned ipa_bits() { return settings.pa_bits < default_ipa_bits ? settings.pa_bits : default_ipa_bits; }
+unsigned ipa_bits() { return pa_bits() < default_ipa_bits ? pa_bits() : default_ipa_bits; }
 
 mem::VmidAllocator& vmids()
 {

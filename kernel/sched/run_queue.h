@@ -92,7 +92,10 @@ private:
     ReadyQueue ready_;
     Entity* current_ = nullptr;  // null: the CPU idles
     Entity* leaving_ = nullptr;  // switched away from, until finish_switch
-    Ticks slice_end_ = no_deadline;  // when current_'s slice ends (0 after a yield)
+    // When current_'s slice ends (0 after a yield); no_deadline while the CPU idles.
+    // Scheduler::init() sets that first value: a default of no_deadline would put the
+    // kernel's constinit scheduler in .data rather than .bss (see IntrusiveList).
+    Ticks slice_end_ = 0;
 };
 
 }  // namespace hyp::sched

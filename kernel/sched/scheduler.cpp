@@ -55,6 +55,7 @@ void Scheduler::init(std::uint32_t cpu_count, std::uint64_t counter_hz)
     counter_hz_ = counter_hz;
     for (CpuIndex i = 0; i < HYP_MAX_CPUS; ++i) {
         queues_[i].index_ = i;
+        queues_[i].slice_end_ = no_deadline;  // idle
     }
 }
 

@@ -5,10 +5,11 @@
  * rm_boot_info at the top of that RAM (docs/resource-manager.md).
  *
  * rm.elf is a static PIE linked at 0: this code applies its R_AARCH64_RELATIVE
- * relocations for wherever it was loaded (as arch/aarch64/boot/head.S does for the
- * hypervisor), zeroes BSS, takes its stack from BSS, installs the vectors and calls
- * rm_main(const rm_boot_info *). Nothing is written before boot info is known to lie
- * above the image, BSS and stack: otherwise relocating or zeroing BSS could destroy it.
+ * relocations (packed, .relr.dyn) for wherever it was loaded (as arch/aarch64/boot/head.S
+ * does for the hypervisor), zeroes BSS, takes its stack from BSS, installs the vectors
+ * and calls rm_main(const rm_boot_info *). Nothing is written before boot info is known
+ * to lie above the image, BSS and stack: otherwise relocating or zeroing BSS could
+ * destroy it.
  */
 #include "rm/boot/entry_layout.h"
 #include "arch/aarch64/self_relocate.h"
@@ -86,7 +87,7 @@ placement_message:
     .balign 4
 
 apply_relocations:
-    apply_relative_relocations _start, __rela_start, __rela_end
+    apply_relr_relocations _start, __relr_start, __relr_end
     ret
 
 clear_bss:

@@ -2,6 +2,7 @@
 // once, and removal while iterating.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <vector>
 
 #include "kernel/core/list.h"
@@ -52,6 +53,32 @@ TEST_CASE("a new list is empty and has no front or back", "[list]")
     REQUIRE(list.back() == nullptr);
     REQUIRE(list.pop_front() == nullptr);
     REQUIRE(list.begin() == list.end());
+}
+
+TEST_CASE("a new list is all zero bytes, so constinit lists go to BSS", "[list]")
+{
+    static constexpr unsigned char zeros[sizeof(List)] = {};
+    List list;
+    REQUIRE(std::memcmp(&list, zeros, sizeof list) == 0);
+    Item a{1};
+    REQUIRE_FALSE(list.contains(a));
+}
+
+TEST_CASE("the first push closes a new list's ring, from the front or the back", "[list]")
+{
+    Item a{1}, b{2}, c{3};
+    List front;
+    front.push_front(a);
+    REQUIRE(front.front() == &a);
+    REQUIRE(front.back() == &a);
+    List back;
+    back.push_back(c);
+    back.insert_before(c, b);
+    REQUIRE(ids(back) == std::vector<int>{2, 3});
+    front.remove(a);
+    REQUIRE(front.empty());
+    REQUIRE(front.begin() == front.end());
+    REQUIRE(front.pop_front() == nullptr);
 }
 
 TEST_CASE("push_back keeps insertion order and push_front reverses it", "[list]")

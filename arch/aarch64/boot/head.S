@@ -6,8 +6,9 @@
  * CPU index the boot CPU gave them.
  *
  * The image is position-independent: it is linked at 0 and applies its own
- * R_AARCH64_RELATIVE relocations here, so a loader may place it anywhere (QEMU puts
- * it 2 MiB into RAM, at 0x40200000 on virt; a Qualcomm boot chain wherever it likes).
+ * R_AARCH64_RELATIVE relocations (packed, .relr.dyn) here, so a loader may place it
+ * anywhere (QEMU puts it 2 MiB into RAM, at 0x40200000 on virt; a Qualcomm boot chain
+ * wherever it likes).
  */
 #include "kernel/core/config.h"
 #include <arch/asm.h>
@@ -103,7 +104,7 @@ ENTRY(el2_mmu_enable)
 END(el2_mmu_enable)
 
 apply_relocations:
-    apply_relative_relocations _start, __rela_start, __rela_end
+    apply_relr_relocations _start, __relr_start, __relr_end
     ret
 
 clear_bss:
