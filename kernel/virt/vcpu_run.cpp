@@ -104,7 +104,10 @@ void on_vtimer(std::uint32_t intid)
         return;
     }
     arch::vtimer_mask();
-    vcpu->vic()->vgic().raise_edge(vcpu->vm_index(), intid);
+    // It runs here and this CPU goes round its loop before entering it again: no need to
+    // tell it (the scheduler's locks, a reschedule); a refill is enough.
+    vcpu->vic()->vgic().raise_edge(vcpu->vm_index(), intid, /*target_running=*/true);
+    vcpu->vic()->request_refill(vcpu->vm_index());
 }
 
 // The physical UART received something: it is the primary VM's console input. What does
@@ -400,7 +403,8 @@ bool sgi_register_write(Vcpu& vcpu, arch::GuestRegs& gp)
     if (sgi1r) {
         auto rt = static_cast<unsigned>((iss >> arch::esr_sys64::rt_shift) & arch::esr_sys64::rt_mask);
         std::uint64_t value = rt < 31 ? gp.x[rt] : 0;
-        vcpu.vic()->vgic().write_sgi1r(vcpu.vm_index(), value);
+        vcpu.vic()->vgic().write_sgi1r(vcpu.vm_index(), value, /*sender_running=*/true);
+        vcpu.vic()->request_refill(vcpu.vm_index());  // for an SGI to itself
     }
     gp.elr += 4;
     return true;

@@ -196,7 +196,7 @@ void Vgic::deliver(const Wakeups& wake)
 
 // --- sources ---------------------------------------------------------------------------
 
-void Vgic::pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wakeups& wake)
+void Vgic::pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wakeups& wake, unsigned except)
 {
     Ref ref = lookup(held, owner, intid);
     if (ref.irq == nullptr) {
@@ -204,7 +204,7 @@ void Vgic::pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wake
     }
     Snapshot before = snapshot(held, ref, context(held));
     ref.irq->flags |= f_latch;
-    settle(held, ref, before, wake);
+    settle(held, ref, before, wake, except);
 }
 
 void Vgic::set_level(unsigned vcpu, std::uint32_t intid, bool level)
@@ -232,18 +232,19 @@ void Vgic::set_level(unsigned vcpu, std::uint32_t intid, bool level)
     deliver(wake);
 }
 
-void Vgic::raise_edge(unsigned vcpu, std::uint32_t intid)
+void Vgic::raise_edge(unsigned vcpu, std::uint32_t intid, bool target_running)
 {
     Wakeups wake;
     {
         LockGuard held{lock_};
-        pend(held, vcpu, intid, wake);
+        pend(held, vcpu, intid, wake, target_running ? vcpu : no_vcpu);
     }
     deliver(wake);
 }
 
-void Vgic::write_sgi1r(unsigned sender, std::uint64_t value)
+void Vgic::write_sgi1r(unsigned sender, std::uint64_t value, bool sender_running)
 {
+    const unsigned except = sender_running ? sender : no_vcpu;
     auto field = [value](unsigned shift, std::uint64_t mask) { return (value >> shift) & mask; };
     std::uint32_t intid = static_cast<std::uint32_t>(field(sgi1r_intid_shift, 0xf));
     Wakeups wake;
@@ -266,7 +267,7 @@ void Vgic::write_sgi1r(unsigned sender, std::uint64_t value)
                 std::uint64_t aff0 = aff0_base + static_cast<std::uint64_t>(std::countr_zero(list));
                 std::int64_t index = hyp_abi::vcpu_index_of_mpidr(cluster | aff0);
                 if (index >= 0 && index < static_cast<std::int64_t>(vcpu_count_)) {
-                    pend(held, static_cast<unsigned>(index), intid, wake);
+                    pend(held, static_cast<unsigned>(index), intid, wake, except);
                 }
             }
         }

@@ -80,7 +80,9 @@ void Vgic::fold(unsigned vcpu, const std::uint64_t* lrs, unsigned lr_count)
 
 Vgic::Flush Vgic::flush(unsigned vcpu, unsigned lr_count)
 {
-    Flush out{};
+    Flush out;  // lrs[] beyond `used` are never read: not cleared, this runs at every entry
+    out.used = 0;
+    out.more_pending = false;
     unsigned capacity = lr_count < max_lrs ? lr_count : max_lrs;
     Wakeups wake;
     {
@@ -114,9 +116,12 @@ Vgic::Flush Vgic::flush(unsigned vcpu, unsigned lr_count)
         };
         Cpu& cpu = cpus_[vcpu];
         for (std::uint32_t i = 0; i < private_count; ++i) {
-            consider(Ref{&cpu.irqs[i], i, vcpu});
+            if ((cpu.irqs[i].flags & wanting_flags) != 0) {  // at an entry, nearly none are
+                consider(Ref{&cpu.irqs[i], i, vcpu});
+            }
         }
-        for (std::size_t spi = spi_live_.find_first_set(); spi < spi_count_; spi = spi_live_.find_first_set(spi + 1)) {
+        for (std::size_t spi = spi_live_.find_first_set(0, spi_count_); spi < spi_count_;
+             spi = spi_live_.find_first_set(spi + 1, spi_count_)) {
             Ref ref{&spis_[spi], static_cast<std::uint32_t>(spi + private_count), no_vcpu};
             if (target(held, ref, ctx.awake) == vcpu) {
                 consider(ref);
