@@ -2,6 +2,7 @@
 // (flush), and whether a waiting vCPU has anything to take (see vgic.h).
 #include "kernel/virt/vgic/list_register.h"
 #include "kernel/virt/vgic/vgic.h"
+#include "kernel/virt/vgic/vgic_state.h"
 
 namespace hyp::virt {
 
