@@ -202,7 +202,7 @@ private:
         std::uint8_t state;  // the LR state flush() wrote, >> lr::state_shift
     };
     struct Cpu {
-        Irq irqs[gicv3::private_count];
+        alignas(8) Irq irqs[gicv3::private_count];  // read two at a time by flush()
         Slot slots[max_lrs];
         unsigned used = 0;  // slots filled by the last flush, not folded yet
     };
