@@ -43,6 +43,12 @@ public:
     {
         return find(from, 0);
     }
+    // The same, looking only below `end` (<= N): N if none is set in [from, end). Reads
+    // no word beyond the one holding bit end - 1, for maps used only in part.
+    [[nodiscard]] constexpr std::size_t find_first_set(std::size_t from, std::size_t end) const
+    {
+        return find(from, 0, end);
+    }
     [[nodiscard]] constexpr std::size_t find_first_clear(std::size_t from = 0) const
     {
         return find(from, ~std::uint64_t{0});
@@ -97,23 +103,26 @@ private:
     static constexpr std::uint64_t mask(std::size_t i) { return std::uint64_t{1} << (i % bits); }
 
     // `invert` is 0 to look for set bits and all-ones to look for clear ones.
-    constexpr std::size_t find(std::size_t from, std::uint64_t invert) const
+    constexpr std::size_t find(std::size_t from, std::uint64_t invert, std::size_t end = N) const
     {
-        if (from >= N) {
+        end = end < N ? end : N;
+        if (from >= end) {
             return N;
         }
         std::size_t w = from / bits;
+        const std::size_t words = (end + bits - 1) / bits;
         // Ignore the bits below `from` in its word.
         std::uint64_t candidates = (words_[w] ^ invert) & (~std::uint64_t{0} << (from % bits));
         while (candidates == 0) {
-            if (++w == nwords) {
+            if (++w == words) {
                 return N;
             }
             candidates = words_[w] ^ invert;
         }
         std::size_t found = w * bits + static_cast<std::size_t>(std::countr_zero(candidates));
-        // The unused tail of the last word reads as clear; it is not part of the bitmap.
-        return found < N ? found : N;
+        // The tail of the last word looked at is not part of the range (for the whole map,
+        // the unused tail reads as clear).
+        return found < end ? found : N;
     }
 
     std::uint64_t words_[nwords] = {};

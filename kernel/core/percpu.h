@@ -11,6 +11,8 @@ struct PerCpu {
     // Read by arch/aarch64/guest_entry.S at the offsets asserted below.
     void* guest_regs = nullptr;      // the lower-EL state guest_run() is running, else null
     std::uint64_t host_sp = 0;       // EL2 stack pointer to go back to when the guest traps
+    // Hypercalls the lower-EL vector answered without an exit (arch/fast_hypercall.h).
+    std::uint64_t fast_hypercalls = 0;
 
     std::uint32_t index = 0;  // logical index: 0 is the boot CPU, then device-tree order
     std::uint64_t mpidr = 0;  // affinity fields only
@@ -18,6 +20,7 @@ struct PerCpu {
 };
 static_assert(__builtin_offsetof(PerCpu, guest_regs) == 0, "guest_entry.S PERCPU_GUEST_REGS");
 static_assert(__builtin_offsetof(PerCpu, host_sp) == 8, "guest_entry.S PERCPU_HOST_SP");
+static_assert(__builtin_offsetof(PerCpu, fast_hypercalls) == 16, "vectors.S PERCPU_FAST_HYPERCALLS");
 
 inline constexpr std::uint32_t max_cpus = HYP_MAX_CPUS;
 

@@ -115,6 +115,15 @@ public:
     {
         return index < max_vcpus && __atomic_exchange_n(&refill_[index], std::uint8_t{0}, __ATOMIC_ACQUIRE) != 0;
     }
+    // For the run loop, handling an exit of vCPU `index` on its CPU, after raising an
+    // interrupt for it without notifying it (Vgic::raise_edge's `target_running`): its
+    // list registers are refilled before the next entry.
+    void request_refill(std::uint32_t index)
+    {
+        if (index < max_vcpus) {
+            __atomic_store_n(&refill_[index], std::uint8_t{1}, __ATOMIC_RELEASE);
+        }
+    }
     // The virtual timer's PPI as the VM's device tree names it.
     [[nodiscard]] std::uint32_t vtimer_intid() const;
 

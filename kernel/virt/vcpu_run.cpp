@@ -104,7 +104,10 @@ void on_vtimer(std::uint32_t intid)
         return;
     }
     arch::vtimer_mask();
-    vcpu->vic()->vgic().raise_edge(vcpu->vm_index(), intid);
+    // It runs here and this CPU goes round its loop before entering it again: no need to
+    // tell it (the scheduler's locks, a reschedule); a refill is enough.
+    vcpu->vic()->vgic().raise_edge(vcpu->vm_index(), intid, /*target_running=*/true);
+    vcpu->vic()->request_refill(vcpu->vm_index());
 }
 
 // The physical UART received something: it is the primary VM's console input. What does
@@ -400,7 +403,8 @@ bool sgi_register_write(Vcpu& vcpu, arch::GuestRegs& gp)
     if (sgi1r) {
         auto rt = static_cast<unsigned>((iss >> arch::esr_sys64::rt_shift) & arch::esr_sys64::rt_mask);
         std::uint64_t value = rt < 31 ? gp.x[rt] : 0;
-        vcpu.vic()->vgic().write_sgi1r(vcpu.vm_index(), value);
+        vcpu.vic()->vgic().write_sgi1r(vcpu.vm_index(), value, /*sender_running=*/true);
+        vcpu.vic()->request_refill(vcpu.vm_index());  // for an SGI to itself
     }
     gp.elr += 4;
     return true;
@@ -674,10 +678,12 @@ void report_idle_time()
             idle += now - since;  // waiting right now
         }
         std::uint64_t permille = total == 0 ? 0 : idle * 1000 / total;
+        // Hypercalls the vector answered itself (fast_answers.h) are not exits.
+        std::uint64_t fast = __atomic_load_n(&per_cpu(cpu).fast_hypercalls, __ATOMIC_RELAXED);
         log::info("hyp: cpu {} idle {}.{}% of {} ms ({} waits, {} exits: {} IRQ, {} hypercall, {} MMIO, {} WFI, {} "
-                  "sysreg)",
+                  "sysreg; {} fast hypercalls)",
                   cpu, permille / 10, permille % 10, total * 1000 / arch::counter_frequency(), rs.idle_count, rs.exits,
-                  rs.exits_irq, rs.exits_hypercall, rs.exits_mmio, rs.exits_wfi, rs.exits_sysreg);
+                  rs.exits_irq, rs.exits_hypercall, rs.exits_mmio, rs.exits_wfi, rs.exits_sysreg, fast);
     }
 }
 

@@ -71,6 +71,12 @@ void unknown_calls()
            Error::unimplemented, always);
     expect("yielding id 0x46008000 (hyp_identify, not a fast call)", raw_smccc(0x46008000u), Error::unimplemented,
            always);
+    // The vector answers hyp_identify and SMCCC_VERSION itself (fast_answers.h): only for
+    // exactly their 64-bit x0.
+    expect("id 0x1c6008000 (hyp_identify with x0's upper half set)", raw_smccc(0x1c6008000ull), Error::unimplemented,
+           always);
+    expect("id 0x180000000 (SMCCC_VERSION with x0's upper half set)", raw_smccc(0x180000000ull), Error::unimplemented,
+           always);
 }
 
 void reserved_arguments()

@@ -91,6 +91,12 @@ using Loop = void (*)(u64 n);
     asm volatile("1: hvc #0x6000\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::BENCH_CLOBBERS);
 }
 
+[[gnu::noinline]] void loop_smccc_identify(u64 n)  // set-up: 2 (x0)
+{
+    asm volatile("1: movz x0, #0xc600, lsl #16\n movk x0, #0x8000\n hvc #0\n subs %0, %0, #1\n b.ne 1b"
+                 : "+r"(n)::BENCH_CLOBBERS);
+}
+
 [[gnu::noinline]] void loop_smccc_version(u64 n)  // set-up: 1 (x0)
 {
     asm volatile("1: mov w0, #0x80000000\n hvc #0\n subs %0, %0, #1\n b.ne 1b" : "+r"(n)::BENCH_CLOBBERS);
@@ -346,6 +352,8 @@ void bench_calls()
     check(id.api_version() == 1, "hyp_identify answers API version 1 (%u)", id.api_version());
     const u64 version = smccc_hvc(GUNYAH_SMCCC_VERSION_ID).x0;
     check(version == GUNYAH_SMCCC_VERSION_1_3, "SMCCC_VERSION answers 1.3 (%#lx)", version);
+    report("null hypercall, SMCCC form (hvc #0, x0 0xc6008000 hyp_identify)",
+           minus(measure(loop_smccc_identify), b.empty_x100 + 200), b.null_x100);
     report("SMCCC_VERSION (hvc #0)", minus(measure(loop_smccc_version), b.empty_x100 + 100), b.null_x100);
     const u32 fr = *reinterpret_cast<volatile u32*>(uartfr);
     say("UARTFR reads %#x", fr);

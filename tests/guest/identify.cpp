@@ -111,6 +111,11 @@ void smccc_and_uid()
     // Gunyah reports SMCCC 1.3 (gunyah-hypercalls.md); Linux needs at least 1.1 to ask
     // for the vendor UID at all.
     check(version == static_cast<std::int32_t>(GUNYAH_SMCCC_VERSION_1_3), "SMCCC version 1.3");
+    // Answered in the hypervisor's vector (fast_answers.h) as by its dispatcher: x1..x3 0.
+    const SmcccResult full = smccc_hvc(GUNYAH_SMCCC_VERSION_ID, 7, 7, 7);
+    check(full.x0 == GUNYAH_SMCCC_VERSION_1_3 && full.x1 == 0 && full.x2 == 0 && full.x3 == 0,
+          "SMCCC_VERSION with x1..x3 = 7 -> %#lx %#lx %#lx %#lx (want 0x10003 0 0 0)", full.x0, full.x1, full.x2,
+          full.x3);
 
     const gunyah::Uid uid = gunyah::vendor_hyp_call_uid();
     say("vendor-hyp Call UID (0x8600ff01) -> %#x %#x %#x %#x", uid.w[0], uid.w[1], uid.w[2], uid.w[3]);

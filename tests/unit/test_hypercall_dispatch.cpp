@@ -7,6 +7,7 @@
 
 #include "hyp_api/gunyah_hypercalls.h"
 #include "hyp_api/gunyah_rights.h"
+#include "kernel/hypercall/fast_answers.h"
 #include "kernel/hypercall/hypercall.h"
 #include "kernel/object/cspace.h"
 
@@ -62,6 +63,27 @@ TEST_CASE("hyp_identify answers the API version in both call forms")
         CHECK((r.x[0] & GUNYAH_API_INFO_BIG_ENDIAN) == 0);
         CHECK(r.x[1] == implemented_features0());
     }
+}
+
+TEST_CASE("the vector's fast answers are the ones the slow path gives")
+{
+    // vectors.S answers these three from fast_hypercall_answers without an exit; the
+    // function IDs it compares with must be the calls dispatch gives those answers to.
+    World w;
+    CHECK(GUNYAH_HC_NATIVE_IMM(GUNYAH_HC_HYP_IDENTIFY) == fast_native_identify_imm);
+    CHECK(GUNYAH_HC_SMCCC_ID(GUNYAH_HC_HYP_IDENTIFY) == fast_smccc_identify_id);
+    CHECK(GUNYAH_SMCCC_VERSION_ID == fast_smccc_version_id);
+    for (const Return& r : {w.smccc(GUNYAH_HC_HYP_IDENTIFY), w.native(GUNYAH_HC_HYP_IDENTIFY)}) {
+        for (unsigned i = 0; i < 4; ++i) {
+            CHECK(r.x[i] == fast_hypercall_answers.identify[i]);
+        }
+    }
+    const std::uint64_t version_regs[8] = {fast_smccc_version_id, 7, 7, 7, 0, 0, 0, 0};
+    const Return v = dispatch_smccc(w.caller, version_regs);
+    CHECK(v.x[0] == fast_hypercall_answers.smccc_version);
+    CHECK(v.x[1] == 0);
+    CHECK(v.x[2] == 0);
+    CHECK(v.x[3] == 0);
 }
 
 TEST_CASE("identify claims only the interfaces that are complete")

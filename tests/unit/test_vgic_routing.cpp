@@ -139,6 +139,16 @@ TEST_CASE("vgic: SGIs reach the vCPUs ICC_SGI1R_EL1 names", "[vgic]")
         REQUIRE(f.used == 1);
         CHECK(f.lrs[0] == lr::make(1, 0xa0, true, lr::state_pending, false));
     }
+    SECTION("a sender that runs (its exit being handled) is not told of its own SGI; others are")
+    {
+        gic.vgic->write_sgi1r(1, sgi1r(1, 0, 0b1010), /*sender_running=*/true);
+        CHECK(gic.rec.calls == std::vector<unsigned>{3});
+        CHECK(gic.pending_bit(1, 1));  // pending all the same: its next flush lists it
+        CHECK(gic.pending_bit(1, 3));
+        Vgic::Flush f = gic.flush(1);
+        REQUIRE(f.used == 1);
+        CHECK(f.lrs[0] == lr::make(1, 0xa0, true, lr::state_pending, false));
+    }
     SECTION("Aff1 1 names vCPUs 16..")
     {
         gic.vgic->write_sgi1r(5, sgi1r(1, 1, 0b101));

@@ -1,11 +1,21 @@
 /*
  * EL2 exception vectors. Exceptions from a guest (lower EL, AArch64) go back to
- * whoever called guest_run() (guest_entry.S). An IRQ taken at EL2 with SP_EL2 goes to
+ * whoever called guest_run() (guest_entry.S), except the null hypercalls, which the
+ * synchronous vector answers itself (kernel/hypercall/fast_answers.h). An IRQ taken at EL2 with SP_EL2 goes to
  * handle_el2_irq() (el2_irq below). Every other exception taken at EL2 itself is
  * unexpected: save the full register state in a frame on the stack and hand it to
  * report_unexpected_exception() (exception.cpp), which prints it and stops the machine.
  */
 #include <arch/asm.h>
+
+/* The fast hypercalls (kernel/hypercall/fast_answers.h, which asserts these). */
+#define FAST_HC_IDENTIFY            0       /* FastAnswers: x0..x3 of hyp_identify */
+#define FAST_HC_SMCCC_VERSION       32      /* FastAnswers: x0 of SMCCC_VERSION */
+#define FAST_HC_ESR_HVC64_EC_IL     0x2d    /* ESR_EL2 >> 25 of an HVC from AArch64: EC 0x16, IL 1 */
+#define FAST_HC_NATIVE_IDENTIFY     0x6000  /* HVC #(0x6000 + 0) */
+#define FAST_HC_SMCCC_IDENTIFY_HI   0xc600  /* 0xc6008000: fast, SMC64, vendor hyp, call 0x8000 + 0 */
+#define FAST_HC_SMCCC_IDENTIFY_LO   0x8000
+#define FAST_HC_SMCCC_VERSION_HI    0x8000  /* 0x80000000 */
 
 #define FRAME_SIZE (36 * 8)     /* x0-x30, sp, elr, spsr, esr, far (see ExceptionFrame) */
 
@@ -37,7 +47,30 @@ ENTRY(el2_vectors)
     b       el2_irq
     unexpected_vector 6
     unexpected_vector 7
-    guest_vector 0          /* lower EL, AArch64: synchronous */
+
+    /* Lower EL, AArch64, synchronous: the null hypercalls (fast_answers.h) are answered
+     * here; everything else goes to guest_exit as kind 0. Only x0 and x1 are used, saved
+     * where guest_exit expects them. */
+    .balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mrs     x1, esr_el2
+    lsr     x0, x1, #25
+    cmp     x0, #FAST_HC_ESR_HVC64_EC_IL
+    b.ne    1f                      /* not an HVC from AArch64 */
+    and     x1, x1, #0xffff         /* the immediate */
+    cmp     x1, #FAST_HC_NATIVE_IDENTIFY
+    b.eq    fast_identify
+    cbnz    x1, 1f                  /* another native call */
+    ldr     x0, [sp]                /* SMCCC form: the function ID, all 64 bits */
+    movz    x1, #FAST_HC_SMCCC_IDENTIFY_HI, lsl #16
+    movk    x1, #FAST_HC_SMCCC_IDENTIFY_LO
+    cmp     x0, x1
+    b.eq    fast_identify
+    movz    x1, #FAST_HC_SMCCC_VERSION_HI, lsl #16
+    cmp     x0, x1
+    b.eq    fast_smccc_version
+1:  mov     x0, #0
+    b       guest_exit
     guest_vector 1          /* IRQ */
     guest_vector 2          /* FIQ */
     guest_vector 3          /* SError */
@@ -46,6 +79,36 @@ ENTRY(el2_vectors)
     unexpected_vector 14
     unexpected_vector 15
 END(el2_vectors)
+
+/* The answers, from the kernel's table; the guest's x0/x1 slot on the stack is dropped
+ * (both are results). Each counts itself in the CPU's PerCpu.fast_hypercalls, for the
+ * exit report. */
+#define PERCPU_FAST_HYPERCALLS 16
+
+.macro count_fast_hypercall
+    mrs     x0, tpidr_el2
+    ldr     x1, [x0, #PERCPU_FAST_HYPERCALLS]
+    add     x1, x1, #1
+    str     x1, [x0, #PERCPU_FAST_HYPERCALLS]
+.endm
+
+fast_identify:
+    count_fast_hypercall
+    adr_l   x0, fast_hypercall_answers
+    ldp     x2, x3, [x0, #(FAST_HC_IDENTIFY + 16)]
+    ldp     x0, x1, [x0, #FAST_HC_IDENTIFY]
+    add     sp, sp, #16
+    eret
+
+fast_smccc_version:
+    count_fast_hypercall
+    adr_l   x0, fast_hypercall_answers
+    ldr     x0, [x0, #FAST_HC_SMCCC_VERSION]
+    mov     x1, xzr
+    mov     x2, xzr
+    mov     x3, xzr
+    add     sp, sp, #16
+    eret
 
 save_and_report:
     /* x0 now holds the vector number; the original x0/x1 are already saved. */

@@ -2,6 +2,7 @@
 // registers are in vgic_lr.cpp, the registers in vgic_regs.cpp, vgic_dist.cpp and
 // vgic_redist.cpp.
 #include "kernel/virt/vgic/vgic.h"
+#include "kernel/virt/vgic/vgic_state.h"
 
 #include <bit>
 
@@ -70,22 +71,13 @@ IpaRange Vgic::redistributor_range() const
 
 // --- state -----------------------------------------------------------------------------
 
-Vgic::Ref Vgic::lookup(const LockGuard&, unsigned owner, std::uint32_t intid)
-{
-    if (intid < private_count) {
-        if (owner < vcpu_count_) {
-            return Ref{&cpus_[owner].irqs[intid], intid, owner};
-        }
-    } else if (intid - private_count < spi_count_) {
-        return Ref{&spis_[intid - private_count], intid, no_vcpu};
-    }
-    return Ref{nullptr, intid, no_vcpu};
-}
-
-Vgic::Context Vgic::context(const LockGuard&) const { return Context{ctlr_, awake_}; }
+// The small queries are inline, in vgic_state.h.
 
 unsigned Vgic::route(const LockGuard&, std::uint32_t spi, std::uint64_t awake) const
 {
+    if (spi >= max_spis) {
+        return no_vcpu;  // never: callers pass an SPI's index (this keeps the bounds visible)
+    }
     std::uint64_t router = irouter_[spi];
     if ((router & irouter_irm) != 0) {
         // 1 of N: the lowest-numbered vCPU whose redistributor is awake, else vCPU 0.
@@ -95,64 +87,7 @@ unsigned Vgic::route(const LockGuard&, std::uint32_t spi, std::uint64_t awake) c
     return index >= 0 && index < static_cast<std::int64_t>(vcpu_count_) ? static_cast<unsigned>(index) : no_vcpu;
 }
 
-unsigned Vgic::target(const LockGuard& held, const Ref& ref, std::uint64_t awake) const
-{
-    if (ref.irq->bound != no_vcpu) {
-        return ref.irq->bound;
-    }
-    if (ref.owner != no_vcpu) {
-        return ref.owner;
-    }
-    return route(held, ref.intid - private_count, awake);
-}
 
-bool Vgic::pending_now(const Irq& irq)
-{
-    return (irq.flags & f_latch) != 0 || ((irq.flags & f_edge) == 0 && (irq.flags & f_line) != 0);
-}
-
-bool Vgic::group_enabled(const Irq& irq, std::uint32_t ctlr)
-{
-    return (ctlr & ((irq.flags & f_group1) != 0 ? ctlr_enable_grp1 : ctlr_enable_grp0)) != 0;
-}
-
-bool Vgic::pending_seen(const Irq& irq) const
-{
-    if (pending_now(irq)) {
-        return true;
-    }
-    return (irq.listing & lr_listed) != 0 && (irq.listing & lr_wrote_pending) != 0 &&
-           (irq.listing & lr_clear_pending) == 0;
-}
-
-bool Vgic::deliverable(const Irq& irq, std::uint32_t ctlr)
-{
-    return (irq.flags & f_enabled) != 0 && group_enabled(irq, ctlr) && pending_now(irq);
-}
-
-Vgic::Snapshot Vgic::snapshot(const LockGuard& held, const Ref& ref, const Context& ctx) const
-{
-    bool pending = deliverable(*ref.irq, ctx.ctlr);
-    return Snapshot{pending, pending && (ref.irq->flags & f_active) == 0, target(held, ref, ctx.awake)};
-}
-
-bool Vgic::is_news(const Snapshot& before, const Snapshot& after)
-{
-    if (after.target == no_vcpu) {
-        return false;
-    }
-    return (after.deliverable && (!before.deliverable || before.target != after.target)) ||
-           (after.takeable && !before.takeable);
-}
-
-void Vgic::tell(const LockGuard&, unsigned vcpu, Wakeups& wake)
-{
-    if (vcpu >= vcpu_count_ || (notified_ & bit(vcpu)) != 0) {
-        return;
-    }
-    notified_ |= bit(vcpu);
-    wake.mask |= bit(vcpu);
-}
 
 void Vgic::settle(const LockGuard& held, const Ref& ref, const Snapshot& before, Wakeups& wake, unsigned except)
 {
@@ -196,7 +131,7 @@ void Vgic::deliver(const Wakeups& wake)
 
 // --- sources ---------------------------------------------------------------------------
 
-void Vgic::pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wakeups& wake)
+void Vgic::pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wakeups& wake, unsigned except)
 {
     Ref ref = lookup(held, owner, intid);
     if (ref.irq == nullptr) {
@@ -204,7 +139,7 @@ void Vgic::pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wake
     }
     Snapshot before = snapshot(held, ref, context(held));
     ref.irq->flags |= f_latch;
-    settle(held, ref, before, wake);
+    settle(held, ref, before, wake, except);
 }
 
 void Vgic::set_level(unsigned vcpu, std::uint32_t intid, bool level)
@@ -232,18 +167,19 @@ void Vgic::set_level(unsigned vcpu, std::uint32_t intid, bool level)
     deliver(wake);
 }
 
-void Vgic::raise_edge(unsigned vcpu, std::uint32_t intid)
+void Vgic::raise_edge(unsigned vcpu, std::uint32_t intid, bool target_running)
 {
     Wakeups wake;
     {
         LockGuard held{lock_};
-        pend(held, vcpu, intid, wake);
+        pend(held, vcpu, intid, wake, target_running ? vcpu : no_vcpu);
     }
     deliver(wake);
 }
 
-void Vgic::write_sgi1r(unsigned sender, std::uint64_t value)
+void Vgic::write_sgi1r(unsigned sender, std::uint64_t value, bool sender_running)
 {
+    const unsigned except = sender_running ? sender : no_vcpu;
     auto field = [value](unsigned shift, std::uint64_t mask) { return (value >> shift) & mask; };
     std::uint32_t intid = static_cast<std::uint32_t>(field(sgi1r_intid_shift, 0xf));
     Wakeups wake;
@@ -266,7 +202,7 @@ void Vgic::write_sgi1r(unsigned sender, std::uint64_t value)
                 std::uint64_t aff0 = aff0_base + static_cast<std::uint64_t>(std::countr_zero(list));
                 std::int64_t index = hyp_abi::vcpu_index_of_mpidr(cluster | aff0);
                 if (index >= 0 && index < static_cast<std::int64_t>(vcpu_count_)) {
-                    pend(held, static_cast<unsigned>(index), intid, wake);
+                    pend(held, static_cast<unsigned>(index), intid, wake, except);
                 }
             }
         }

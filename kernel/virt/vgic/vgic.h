@@ -131,13 +131,18 @@ public:
     // An edge: sets the pending latch, as a write to ISPENDR would, whatever the config
     // (the virtual timer's PPI as the glue injects it; message-queue SPIs). On a
     // level-configured interrupt the latch lasts until the guest acknowledges it.
-    void raise_edge(unsigned vcpu, std::uint32_t intid);
+    //
+    // `target_running`: the caller is handling an exit of vCPU `vcpu` on its own CPU, and
+    // refills its list registers before it enters it again (Vic::request_refill): so it
+    // is not notified, which would take the scheduler's locks and a reschedule for nothing.
+    void raise_edge(unsigned vcpu, std::uint32_t intid, bool target_running = false);
     // A guest's write of ICC_SGI1R_EL1 from vCPU `sender` (IHI 0069H 12.2.22): INTID [27:24];
     // IRM [40] = 1: every vCPU but the sender; else the vCPUs with Aff3 [55:48], Aff2
     // [39:32], Aff1 [23:16] and Aff0 = RS [47:44] * 16 + each bit of TargetList [15:0]
     // (affinities that name no vCPU are skipped). Pends the SGI on each target, which is
     // notified. SGIs of either group are pended (as KVM does with one Security state).
-    void write_sgi1r(unsigned sender, std::uint64_t value);
+    // `sender_running` as raise_edge's `target_running`, for an SGI the sender sends itself.
+    void write_sgi1r(unsigned sender, std::uint64_t value, bool sender_running = false);
 
     // Around each entry to vCPU `vcpu`: first fold what the guest did to the list registers
     // since the last flush (the values read back from ICH_LR<n>_EL2, n < lr_count, in the
@@ -154,7 +159,7 @@ public:
     // (taken as unchanged). Both ignore a vCPU index >= vcpu_count.
     void fold(unsigned vcpu, const std::uint64_t* lrs, unsigned lr_count);
     struct Flush {
-        std::uint64_t lrs[max_lrs];
+        std::uint64_t lrs[max_lrs];  // [0, used); the rest is left as it was (not cleared)
         unsigned used;
         bool more_pending;
     };
@@ -183,6 +188,8 @@ private:
     static constexpr std::uint8_t f_line = 1u << 3;
     static constexpr std::uint8_t f_active = 1u << 4;
     static constexpr std::uint8_t f_edge = 1u << 5;
+    // The flags of an interrupt flush() may list: active, or pending by latch or line.
+    static constexpr std::uint8_t wanting_flags = f_active | f_latch | f_line;
     static constexpr std::uint8_t lr_listed = 1u << 0;        // in the LRs of vCPU `bound`
     static constexpr std::uint8_t lr_wrote_pending = 1u << 1; // flush() wrote it pending
     static constexpr std::uint8_t lr_moved_latch = 1u << 2;   // ... and the latch went into the LR
@@ -195,7 +202,7 @@ private:
         std::uint8_t state;  // the LR state flush() wrote, >> lr::state_shift
     };
     struct Cpu {
-        Irq irqs[gicv3::private_count];
+        alignas(8) Irq irqs[gicv3::private_count];  // read two at a time by flush()
         Slot slots[max_lrs];
         unsigned used = 0;  // slots filled by the last flush, not folded yet
     };
@@ -272,7 +279,7 @@ private:
     // After a change to GICD_CTLR or to the awake vCPUs, from `before`.
     void settle_all(const LockGuard& held, const Context& before, Wakeups& wake);
     void deliver(const Wakeups& wake);
-    void pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wakeups& wake);
+    void pend(const LockGuard& held, unsigned owner, std::uint32_t intid, Wakeups& wake, unsigned except = no_vcpu);
     [[nodiscard]] bool pending_seen(const Irq& irq) const;
 
     // vgic_lr.cpp: list registers.

@@ -3,6 +3,7 @@
 // redistributors, so here their blocks read as zero and ignore writes, as do GICD_SGIR,
 // ITARGETSR, IGRPMODR, NSACR, CPENDSGIR/SPENDSGIR and the message-based SPI registers.
 #include "kernel/virt/vgic/vgic.h"
+#include "kernel/virt/vgic/vgic_state.h"
 
 namespace hyp::virt {
 

@@ -3,6 +3,7 @@
 // and the LPI registers read as zero and ignore writes.
 #include "hyp_api/vcpu_mpidr.h"
 #include "kernel/virt/vgic/vgic.h"
+#include "kernel/virt/vgic/vgic_state.h"
 
 namespace hyp::virt {
 

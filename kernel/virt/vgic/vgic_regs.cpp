@@ -2,6 +2,7 @@
 // (SGIs and PPIs) share: the one-bit-per-INTID set/clear registers, IPRIORITYR and ICFGR
 // (see vgic.h). INTIDs the VM does not have read as zero and ignore writes.
 #include "kernel/virt/vgic/vgic.h"
+#include "kernel/virt/vgic/vgic_state.h"
 
 namespace hyp::virt {
 
