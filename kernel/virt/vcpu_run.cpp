@@ -53,15 +53,17 @@ struct RunState {
     // Whose registers are live in the CPU: `loaded`, or the vCPU a vcpu_run of `loaded`
     // runs in its place (proxy_run), which holds its own reference.
     Vcpu* running = nullptr;
-    bool need_schedule = true;
+    // All-zero until run_vcpus() starts the loop (so that run_states is .bss, not a
+    // table in the image), which sets need_schedule, timer_dirty and slice_deadline.
+    bool need_schedule = false;
     bool timer_fired = false;
-    bool timer_dirty = true;  // the EL2 timer must be programmed again
+    bool timer_dirty = false;  // the EL2 timer must be programmed again
     bool vtimer_ppi_on = false;  // the virtual timer's PPI is enabled in this CPU's redistributor
     // The loaded vCPU's list registers: how many the last entry filled (folded and reset
     // at the exit), and whether they must all be rewritten (a vCPU was just loaded).
     unsigned lrs_in_use = 0;
     bool lrs_forced = false;
-    Ticks slice_deadline = no_deadline;
+    Ticks slice_deadline = 0;
     // Idle accounting (report_idle_time): counter ticks spent waiting in WFI.
     std::uint64_t started = 0;
     std::uint64_t idle_ticks = 0;
@@ -644,6 +646,9 @@ void run_vcpus()
     std::uint32_t cpu = this_cpu();
     RunState& rs = run_states[cpu];
     arch::guest_cpu_init(stage2_vtcr);
+    rs.need_schedule = true;
+    rs.timer_dirty = true;
+    rs.slice_deadline = no_deadline;
     rs.started = arch::counter();
     for (;;) {
         if (rs.timer_fired) {

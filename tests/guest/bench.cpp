@@ -309,36 +309,64 @@ Busy busy_100ms()
 
 // The RM's wake-up while the guest sleeps, in ticks: from the RM's timer to the guest
 // running again, when the guest's own deadline comes just after the RM's. Spinning
-// across two of the RM's wake-ups gives its period while the guest runs (10 ms and the
-// RM's way to reading the counter), hence its next deadline; the guest then sleeps past
-// it and wakes once the RM has finished. Best of three; 0 when none lined up.
+// across two of the RM's wake-ups gives its period while the guest runs, hence a
+// prediction of its next deadline; the guest then sleeps until `offset` ticks after that
+// and, if the RM was running at its deadline, wakes only once the RM has finished (later
+// than its own wake-up latency `wake`). The RM's period while the guest sleeps is a few
+// hundred ticks shorter than while it spins (the RM reads the counter sooner from an
+// idle CPU), so the prediction is early by an amount the guest cannot know: it sweeps
+// the offset, coarse then fine, and keeps the longest delay, which is the one whose
+// deadline fell closest after the RM's timer. 0 when no offset lined up.
+struct RmLineUp {
+    u64 delay;    // ticks from the guest's deadline to it running, 0 if it was not held up
+    bool synced;  // two RM wake-ups were seen to predict from
+};
+
+RmLineUp rm_line_up(const Busy& busy, u64 wake, i64 offset)
+{
+    const u64 limit = 3 * busy.rm_period;
+    const unsigned first = spin(counter() + limit, busy.rm_gap / 2).recorded;
+    if (first == 0 || gaps[first - 1].ticks < busy.rm_gap / 2) {
+        return {};
+    }
+    const u64 r0 = gaps[first - 1].start;
+    const unsigned second = spin(counter() + limit, busy.rm_gap / 2).recorded;
+    if (second == 0 || gaps[second - 1].ticks < busy.rm_gap / 2) {
+        return {};
+    }
+    const u64 r1 = gaps[second - 1].start;
+    const u64 deadline = r1 + (r1 - r0) + static_cast<u64>(offset);
+    asm volatile("msr cntv_cval_el0, %0\n msr cntv_ctl_el0, %1\n isb" ::"r"(deadline), "r"(u64{1}) : "memory");
+    u64 now;
+    do {
+        asm volatile("wfi\n isb\n mrs %0, cntvct_el0" : "=r"(now)::"memory");
+    } while (!interrupt_pending());
+    end_timer_wake();
+    return {now - deadline > wake + 1 ? now - deadline : 0, true};
+}
+
 u64 rm_wake(const Busy& busy, u64 wake)
 {
-    constexpr u64 after = 3;  // ticks: the guest's deadline just after the RM's
+    constexpr i64 earliest = -1600;  // ticks before the prediction
+    constexpr i64 latest = 200;
+    constexpr i64 coarse = 200;
+    constexpr i64 fine = 20;
+    // Coarse: the first offset at which the RM holds the guest up.
+    i64 found = latest + 1;
+    for (i64 offset = earliest; offset <= latest; offset += coarse) {
+        if (rm_line_up(busy, wake, offset).delay != 0) {
+            found = offset;
+            break;
+        }
+    }
+    if (found > latest) {
+        return 0;
+    }
+    // Fine: between the last offset that was too early and that one.
     u64 best = 0;
-    for (unsigned attempt = 0; attempt < 3; ++attempt) {
-        const u64 limit = 3 * busy.rm_period;
-        const unsigned first = spin(counter() + limit, busy.rm_gap / 2).recorded;
-        if (first == 0 || gaps[first - 1].ticks < busy.rm_gap / 2) {
-            continue;
-        }
-        const u64 r0 = gaps[first - 1].start;
-        const unsigned second = spin(counter() + limit, busy.rm_gap / 2).recorded;
-        if (second == 0 || gaps[second - 1].ticks < busy.rm_gap / 2) {
-            continue;
-        }
-        const u64 r1 = gaps[second - 1].start;
-        const u64 rm_deadline = r1 + (r1 - r0);
-        const u64 deadline = rm_deadline + after;
-        asm volatile("msr cntv_cval_el0, %0\n msr cntv_ctl_el0, %1\n isb" ::"r"(deadline), "r"(u64{1}) : "memory");
-        u64 now;
-        do {
-            asm volatile("wfi\n isb\n mrs %0, cntvct_el0" : "=r"(now)::"memory");
-        } while (!interrupt_pending());
-        end_timer_wake();
-        if (now - deadline > wake + 1) {  // else the guest woke first: the RM was not due yet
-            best = best == 0 || now - rm_deadline < best ? now - rm_deadline : best;
-        }
+    for (i64 offset = found - coarse + fine; offset <= found; offset += fine) {
+        const RmLineUp r = rm_line_up(busy, wake, offset);
+        best = r.delay > best ? r.delay : best;
     }
     return best;
 }
