@@ -63,6 +63,13 @@ struct RunState {
     // at the exit), and whether they must all be rewritten (a vCPU was just loaded).
     unsigned lrs_in_use = 0;
     bool lrs_forced = false;
+    // The loaded vCPU's list registers are as the guest left them at an IRQ exit: not read
+    // back nor folded yet, the virtual CPU interface still enabled. Most IRQs do not concern
+    // its vGIC (and the virtual timer's goes straight into an LR, on_vtimer), so the next
+    // entry folds and refills only if something asked for it (vgic_enter); anything else
+    // that needs the vGIC's state current folds first (settle_lrs).
+    bool lrs_live = false;
+    bool lrs_maintenance = false;  // a maintenance interrupt came while they were live
     Ticks slice_deadline = 0;
     // Idle accounting (report_idle_time): counter ticks spent waiting in WFI.
     std::uint64_t started = 0;
@@ -93,8 +100,39 @@ void on_reschedule_sgi(std::uint32_t) { this_state().need_schedule = true; }
 void on_kick_sgi(std::uint32_t) {}  // it only had to end a WFI
 
 // The list registers ran low or a level-sensitive interrupt was EOId: the exit itself is
-// the point (the loop folds and refills the list registers before the next entry).
-void on_gic_maintenance(std::uint32_t) {}
+// the point (the loop folds and refills the list registers before the next entry). If they
+// were left live (RunState::lrs_live) the virtual CPU interface is still enabled, and the
+// condition, and with it this interrupt, would hold until they are rewritten: off with it
+// now (the refill turns it on again).
+void on_gic_maintenance(std::uint32_t)
+{
+    RunState& rs = this_state();
+    if (rs.lrs_live) {
+        arch::gic_virt::write_hcr(0);
+        rs.lrs_maintenance = true;
+    }
+}
+
+// Pends private interrupt `intid` for `vcpu`, which runs here and whose list registers
+// were left live at its exit (RunState::lrs_live): straight into one if that needs no
+// choice (Vgic::pend_into_lrs), else pended without telling it and its list registers
+// folded and refilled before it enters again.
+void pend_live(Vcpu& vcpu, RunState& rs, std::uint32_t intid)
+{
+    Vgic& vgic = vcpu.vic()->vgic();
+    std::uint64_t lrs[arch::gic_virt::max_list_registers];
+    for (unsigned n = 0; n < rs.lrs_in_use; ++n) {
+        lrs[n] = arch::gic_virt::read_lr(n);
+    }
+    Vgic::LrWrite w = vgic.pend_into_lrs(vcpu.vm_index(), intid, lrs, rs.lrs_in_use, list_registers);
+    if (w.index != Vgic::no_lr) {
+        arch::gic_virt::write_lr(w.index, w.value);
+        rs.lrs_in_use = w.index + 1 > rs.lrs_in_use ? w.index + 1 : rs.lrs_in_use;
+        return;
+    }
+    vgic.raise_edge(vcpu.vm_index(), intid, /*target_running=*/true);
+    vcpu.vic()->request_refill(vcpu.vm_index());
+}
 
 // The loaded vCPU's virtual timer fired while it ran: hand it to its virtual GIC and mask
 // it in the CPU until the guest programs it again. Only enabled while a vCPU with a vic is
@@ -106,6 +144,11 @@ void on_vtimer(std::uint32_t intid)
         return;
     }
     arch::vtimer_mask();
+    RunState& rs = this_state();
+    if (rs.lrs_live) {
+        pend_live(*vcpu, rs, intid);
+        return;
+    }
     // It runs here and this CPU goes round its loop before entering it again: no need to
     // tell it (the scheduler's locks, a reschedule); a refill is enough.
     vcpu->vic()->vgic().raise_edge(vcpu->vm_index(), intid, /*target_running=*/true);
@@ -136,10 +179,23 @@ void set_vtimer_ppi(RunState& rs, bool on)
 // The vGIC's part of entering and leaving the guest: list registers in before, out after,
 // but only when there is something to move. Most exits (a hypercall, an MMIO access) find
 // no list register in use and nothing new for the vCPU, and touch none of this.
+void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs);
+
 [[gnu::always_inline]] inline void vgic_enter(Vcpu& vcpu, Vic& vic, RunState& rs)
 {
     std::uint32_t index = vcpu.vm_index();
     bool forced = rs.lrs_forced;
+    if (rs.lrs_live) {
+        // Left live at an IRQ exit: enter with them as they are unless something changed.
+        rs.lrs_live = false;
+        bool maintenance = rs.lrs_maintenance;
+        rs.lrs_maintenance = false;
+        if (!forced && !maintenance && !vic.take_refill(index)) {
+            return;
+        }
+        vgic_exit(vcpu, vic, rs);  // fold, then refill below
+        forced = true;             // (the refill was taken)
+    }
     if (!forced && rs.lrs_in_use == 0 && !vic.take_refill(index)) {
         return;  // ICH_HCR_EL2 still says En, the list registers are all invalid
     }
@@ -157,7 +213,7 @@ void set_vtimer_ppi(RunState& rs, bool on)
     arch::gic_virt::write_hcr(arch::gic_virt::ich_hcr::en | (flush.more_pending ? arch::gic_virt::ich_hcr::uie : 0));
 }
 
-[[gnu::always_inline]] inline void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs)
+void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs)
 {
     if (rs.lrs_in_use == 0) {
         return;
@@ -217,8 +273,23 @@ void load(Vcpu& vcpu)
     set_vtimer_ppi(this_state(), vcpu.vic() != nullptr);
 }
 
+// The list registers of the vCPU leaving this CPU's registers, folded if they were left
+// live at its last exit (the vGIC's state must be current before anything reads it).
+void settle_lrs(Vcpu& vcpu, RunState& rs)
+{
+    if (!rs.lrs_live) {
+        return;
+    }
+    rs.lrs_live = false;
+    rs.lrs_maintenance = false;
+    if (vcpu.vic() != nullptr) {
+        vgic_exit(vcpu, *vcpu.vic(), rs);
+    }
+}
+
 void save(Vcpu& vcpu)
 {
+    settle_lrs(vcpu, this_state());
     vcpu.addrspace()->devices().flush_console();
     VcpuState& state = vcpu.regs();
     arch::vcpu_save(state.el1, state.fp, state.pauth);
@@ -405,11 +476,28 @@ bool sgi_register_write(Vcpu& vcpu, arch::GuestRegs& gp)
     if (sgi1r) {
         auto rt = static_cast<unsigned>((iss >> arch::esr_sys64::rt_shift) & arch::esr_sys64::rt_mask);
         std::uint64_t value = rt < 31 ? gp.x[rt] : 0;
-        vcpu.vic()->vgic().write_sgi1r(vcpu.vm_index(), value, /*sender_running=*/true);
-        vcpu.vic()->request_refill(vcpu.vm_index());  // for an SGI to itself
+        RunState& rs = this_state();
+        Vgic& vgic = vcpu.vic()->vgic();
+        if (!rs.lrs_live) {
+            (void)vgic.write_sgi1r(vcpu.vm_index(), value, Vgic::SgiToSender::quiet);
+            vcpu.vic()->request_refill(vcpu.vm_index());  // for an SGI to itself
+        } else if (vgic.write_sgi1r(vcpu.vm_index(), value, Vgic::SgiToSender::to_caller)) {
+            // To itself, its list registers live (enter_once): straight into one if it can.
+            auto intid = static_cast<std::uint32_t>((value >> gicv3::sgi1r_intid_shift) & 0xf);
+            pend_live(vcpu, rs, intid);
+        }
     }
     gp.elr += 4;
     return true;
+}
+
+// A trapped write of ICC_SGI1R_EL1: handled with the list registers left live.
+[[gnu::always_inline]] inline bool is_sgi1r_write(std::uint64_t esr, arch::GuestExit exit)
+{
+    std::uint64_t iss = esr & arch::esr::iss_mask;
+    return exit == arch::GuestExit::sync && ((esr >> arch::esr::ec_shift) & arch::esr::ec_mask) == arch::esr_ec::sys64 &&
+           (iss & arch::esr_sys64::direction_read) == 0 &&
+           (iss & arch::esr_sys64::register_mask) == arch::esr_sys64::icc_sgi1r_el1;
 }
 
 void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
@@ -520,7 +608,11 @@ void timer_fired(RunState& rs, std::uint32_t cpu)
     }
     arch::GuestExit exit = arch::guest_run(&vcpu.regs().gp);
     if (vic != nullptr) {
-        vgic_exit(vcpu, *vic, rs);
+        if (exit == arch::GuestExit::irq || is_sgi1r_write(vcpu.regs().gp.esr, exit)) {
+            rs.lrs_live = true;  // folded only if the exit's handling needs it (vgic_enter)
+        } else {
+            vgic_exit(vcpu, *vic, rs);
+        }
     }
     switch (exit) {
     case arch::GuestExit::sync:

@@ -32,6 +32,60 @@ TEST_CASE("vgic: the virtual timer raised for the vCPU that runs is listed witho
     CHECK(gic.rec.calls == std::vector<unsigned>{0});
 }
 
+TEST_CASE("vgic: pend_into_lrs lists a PPI at once only when fold and flush would write the same", "[vgic]")
+{
+    Gic gic(2);
+    gic.enable_group1();
+    gic.setup(timer_ppi, 0xa0, false, 1);  // level, as the timer's PPI is configured
+    const std::uint64_t want = lr::make(timer_ppi, 0xa0, true, lr::state_pending, false);
+
+    // Nothing listed: it goes into LR 0.
+    Vgic::LrWrite w = gic.vgic->pend_into_lrs(1, timer_ppi, nullptr, 0, 4);
+    REQUIRE(w.index == 0);
+    CHECK(w.value == want);
+    CHECK(gic.rec.calls.empty());
+    CHECK(gic.pending_bit(timer_ppi, 1));  // the model says pending (in the LR)
+
+    // Still pending in the guest's LR: not again (the normal path decides).
+    Lrs lrs;
+    lrs.v[0] = w.value;
+    lrs.n = 4;
+    CHECK(gic.vgic->pend_into_lrs(1, timer_ppi, lrs.v, 1, 4).index == Vgic::no_lr);
+    // Taken and ended by the guest (the LR invalid): the same LR again.
+    lrs.ack(timer_ppi);
+    lrs.eoi(timer_ppi);
+    w = gic.vgic->pend_into_lrs(1, timer_ppi, lrs.v, 1, 4);
+    REQUIRE(w.index == 0);
+    CHECK(w.value == want);
+    // A fold then sees it pending in LR 0, as it was written; acknowledged, it is active.
+    lrs.v[0] = w.value;
+    lrs.ack(timer_ppi);
+    Vgic::Flush f = reenter(gic, 1, lrs);
+    REQUIRE(f.used == 1);
+    CHECK((f.lrs[0] & lr::state_mask) == lr::state_active);
+    CHECK(gic.active_bit(timer_ppi, 1));
+
+    // Disabled: never listed by this path.
+    Gic off(2);
+    off.enable_group1();
+    off.setup(timer_ppi, 0xa0, false, 1);
+    off.rwrite(1, true, g::gicr_icenabler0, 1u << timer_ppi);
+    CHECK(off.vgic->pend_into_lrs(1, timer_ppi, nullptr, 0, 4).index == Vgic::no_lr);
+    // No room: the LRs in use are all the capacity.
+    Gic full(2);
+    full.enable_group1();
+    full.setup(timer_ppi, 0xa0, false, 0);
+    for (std::uint32_t sgi = 1; sgi <= 2; ++sgi) {
+        full.setup(sgi, 0x80, true, 0);
+        full.vgic->raise_edge(0, sgi);
+    }
+    Vgic::Flush two = full.flush(0, 2);
+    REQUIRE(two.used == 2);
+    CHECK(full.vgic->pend_into_lrs(0, timer_ppi, two.lrs, 2, 2).index == Vgic::no_lr);
+    // An SPI is not this path's.
+    CHECK(full.vgic->pend_into_lrs(0, 40, two.lrs, 2, 4).index == Vgic::no_lr);
+}
+
 TEST_CASE("vgic: an enabled pending SPI goes into a list register, and out again when acknowledged and EOId", "[vgic]")
 {
     Gic gic;

@@ -141,13 +141,21 @@ TEST_CASE("vgic: SGIs reach the vCPUs ICC_SGI1R_EL1 names", "[vgic]")
     }
     SECTION("a sender that runs (its exit being handled) is not told of its own SGI; others are")
     {
-        gic.vgic->write_sgi1r(1, sgi1r(1, 0, 0b1010), /*sender_running=*/true);
+        CHECK(gic.vgic->write_sgi1r(1, sgi1r(1, 0, 0b1010), Vgic::SgiToSender::quiet));
         CHECK(gic.rec.calls == std::vector<unsigned>{3});
         CHECK(gic.pending_bit(1, 1));  // pending all the same: its next flush lists it
         CHECK(gic.pending_bit(1, 3));
         Vgic::Flush f = gic.flush(1);
         REQUIRE(f.used == 1);
         CHECK(f.lrs[0] == lr::make(1, 0xa0, true, lr::state_pending, false));
+    }
+    SECTION("an SGI to itself left to the caller is not pended for it; the others are")
+    {
+        CHECK(gic.vgic->write_sgi1r(1, sgi1r(1, 0, 0b1010), Vgic::SgiToSender::to_caller));
+        CHECK(gic.rec.calls == std::vector<unsigned>{3});
+        CHECK_FALSE(gic.pending_bit(1, 1));
+        CHECK(gic.pending_bit(1, 3));
+        CHECK_FALSE(gic.vgic->write_sgi1r(1, sgi1r(2, 0, 0b1000), Vgic::SgiToSender::to_caller));
     }
     SECTION("Aff1 1 names vCPUs 16..")
     {

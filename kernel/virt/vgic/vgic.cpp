@@ -177,16 +177,17 @@ void Vgic::raise_edge(unsigned vcpu, std::uint32_t intid, bool target_running)
     deliver(wake);
 }
 
-void Vgic::write_sgi1r(unsigned sender, std::uint64_t value, bool sender_running)
+bool Vgic::write_sgi1r(unsigned sender, std::uint64_t value, SgiToSender to_sender)
 {
-    const unsigned except = sender_running ? sender : no_vcpu;
+    const unsigned except = to_sender == SgiToSender::tell ? no_vcpu : sender;
     auto field = [value](unsigned shift, std::uint64_t mask) { return (value >> shift) & mask; };
     std::uint32_t intid = static_cast<std::uint32_t>(field(sgi1r_intid_shift, 0xf));
+    bool to_self = false;
     Wakeups wake;
     {
         LockGuard held{lock_};
         if (sender >= vcpu_count_) {
-            return;
+            return false;
         }
         if ((value & sgi1r_irm) != 0) {
             for (unsigned v = 0; v < vcpu_count_; ++v) {
@@ -201,13 +202,19 @@ void Vgic::write_sgi1r(unsigned sender, std::uint64_t value, bool sender_running
             for (std::uint64_t list = field(sgi1r_target_list_shift, 0xffff); list != 0; list &= list - 1) {
                 std::uint64_t aff0 = aff0_base + static_cast<std::uint64_t>(std::countr_zero(list));
                 std::int64_t index = hyp_abi::vcpu_index_of_mpidr(cluster | aff0);
-                if (index >= 0 && index < static_cast<std::int64_t>(vcpu_count_)) {
-                    pend(held, static_cast<unsigned>(index), intid, wake, except);
+                if (index < 0 || index >= static_cast<std::int64_t>(vcpu_count_)) {
+                    continue;
+                }
+                auto target = static_cast<unsigned>(index);
+                to_self |= target == sender;
+                if (target != sender || to_sender != SgiToSender::to_caller) {
+                    pend(held, target, intid, wake, except);
                 }
             }
         }
     }
     deliver(wake);
+    return to_self;
 }
 
 }  // namespace hyp::virt

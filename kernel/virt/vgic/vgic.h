@@ -141,8 +141,12 @@ public:
     // [39:32], Aff1 [23:16] and Aff0 = RS [47:44] * 16 + each bit of TargetList [15:0]
     // (affinities that name no vCPU are skipped). Pends the SGI on each target, which is
     // notified. SGIs of either group are pended (as KVM does with one Security state).
-    // `sender_running` as raise_edge's `target_running`, for an SGI the sender sends itself.
-    void write_sgi1r(unsigned sender, std::uint64_t value, bool sender_running = false);
+    // What becomes of an SGI the sender sends itself: pended and the sender told (as any
+    // target); pended without telling it (`quiet`: raise_edge's `target_running`); or not
+    // pended at all (`to_caller`: the run loop lists it itself, pend_into_lrs). Returns
+    // whether the sender was among the targets.
+    enum class SgiToSender : std::uint8_t { tell, quiet, to_caller };
+    bool write_sgi1r(unsigned sender, std::uint64_t value, SgiToSender to_sender = SgiToSender::tell);
 
     // Around each entry to vCPU `vcpu`: first fold what the guest did to the list registers
     // since the last flush (the values read back from ICH_LR<n>_EL2, n < lr_count, in the
@@ -164,6 +168,24 @@ public:
         bool more_pending;
     };
     [[nodiscard]] Flush flush(unsigned vcpu, unsigned lr_count);
+    // The short way for a private interrupt (the virtual timer's PPI) raised for vCPU
+    // `vcpu` while this CPU handles its exit with its list registers still as the guest
+    // left them: no fold() since the last flush(); `lrs` are those registers read back,
+    // `lr_count` of them, as many as that flush used. Pends `intid` and, when that needs
+    // no choice among interrupts, lists it at once: in the LR that held it if the guest has
+    // finished with it there (invalid, and no register write touched it since), else in the
+    // next unused one while fewer than `capacity` are used. `index` is then the LR to write
+    // with `value` (the caller writes it; the vGIC's state already says it is listed there).
+    // Otherwise (not enabled, still pending or active in the guest, no room) changes nothing
+    // and returns no_lr: the caller raises it the usual way and has the LRs folded and
+    // refilled. The result is what fold() then flush() would have written to that LR.
+    static constexpr unsigned no_lr = ~0u;
+    struct LrWrite {
+        unsigned index = no_lr;
+        std::uint64_t value = 0;
+    };
+    [[nodiscard]] LrWrite pend_into_lrs(unsigned vcpu, std::uint32_t intid, const std::uint64_t* lrs,
+                                        unsigned lr_count, unsigned capacity);
     // For WFI: does vCPU `vcpu` have an interrupt it could take (pending + enabled + group
     // enabled and not active, in its LRs or not)? Priority masking is the guest's
     // (ICH_VMCR) and is not considered. For an interrupt in its LRs this is the state as of

@@ -185,6 +185,53 @@ Vgic::Flush Vgic::flush(unsigned vcpu, unsigned lr_count)
     return out;
 }
 
+Vgic::LrWrite Vgic::pend_into_lrs(unsigned vcpu, std::uint32_t intid, const std::uint64_t* lrs, unsigned lr_count,
+                                  unsigned capacity)
+{
+    LockGuard held{lock_};
+    if (vcpu >= vcpu_count_ || intid >= private_count) {
+        return {};
+    }
+    Cpu& cpu = cpus_[vcpu];
+    Irq& irq = cpu.irqs[intid];
+    // Listed now only if it could be taken at once, as flush() would list it: enabled,
+    // its group enabled, and not active (an active one would go in pending and active).
+    if ((irq.flags & (f_enabled | f_active)) != f_enabled || !group_enabled(irq, ctlr_) ||
+        (irq.flags & f_latch) != 0) {
+        return {};
+    }
+    unsigned slot = cpu.used;
+    for (unsigned s = 0; s < cpu.used; ++s) {
+        if (cpu.slots[s].intid == intid) {
+            slot = s;
+            break;
+        }
+    }
+    if (slot < cpu.used) {
+        // Where it was listed: the guest must have finished with it (invalid in the LR)
+        // and no register write since may have changed what fold() would make of that.
+        if (slot >= lr_count || lr::vintid(lrs[slot]) != intid || lr::is_valid(lrs[slot]) ||
+            (irq.listing & (lr_set_active | lr_clear_active | lr_clear_pending)) != 0) {
+            return {};
+        }
+    } else if (cpu.used >= capacity || cpu.used >= max_lrs || cpu.used != lr_count) {
+        return {};
+    }
+    // What fold() makes of an invalid LR (not active, nothing to give back), then what
+    // flush() writes for a pending private interrupt: its latch moved into the LR. A
+    // level interrupt whose line is high keeps the EOI bit, for resampling.
+    const bool resample = (irq.flags & f_edge) == 0 && (irq.flags & f_line) != 0;
+    const std::uint64_t value =
+        lr::make(intid, irq.priority, (irq.flags & f_group1) != 0, lr::state_pending, resample);
+    irq.bound = static_cast<std::uint8_t>(vcpu);
+    irq.listing = lr_listed | lr_wrote_pending | lr_moved_latch;
+    cpu.slots[slot] = Slot{static_cast<std::uint16_t>(intid), static_cast<std::uint8_t>(lr::state_pending >> lr::state_shift)};
+    if (slot == cpu.used) {
+        ++cpu.used;
+    }
+    return {slot, value};
+}
+
 bool Vgic::has_deliverable(unsigned vcpu)
 {
     LockGuard held{lock_};
