@@ -11,6 +11,7 @@
 
 #include "kernel/sched/kick.h"
 #include "kernel/virt/lazy_fp.h"
+#include "test_vcpu_fixture.h"
 
 using namespace hyp;
 using namespace hyp::virt::lazy_fp;
@@ -152,6 +153,30 @@ TEST_CASE("lazy FP: forget takes a vCPU off its CPU's books without saving, from
     CHECK(cpu2.saves == 0);  // nothing of a's to save any more
     owners.forget(a.home);  // again: nothing
     CHECK(owners.owns(2, b.home));
+}
+
+TEST_CASE("lazy FP: poweron and destruction leave no CPU owning the vCPU's state")
+{
+    vcputest::System s;
+    const CapId t = s.vcpu(1);
+    Vcpu& x = s.v(t);
+    FakeRegisters cpu3;
+    x.regs().fp = with_value(0x55);
+    REQUIRE(owners().take(3, x.fp_home(), cpu3) == Take::loaded);
+
+    SECTION("poweron: the registers CPU 3 holds are stale, the state starts at zero")
+    {
+        REQUIRE(s.poweron(t) == GUNYAH_ERROR_OK);
+        CHECK(owners().owner(3) == nullptr);
+        CHECK(x.fp_home().live_cpu() == no_cpu);
+        CHECK(x.regs().fp.q[0][0] == 0);
+        CHECK(x.regs().fp.fpcr == 0);
+    }
+    SECTION("destruction")
+    {
+        s.drop(t);
+        CHECK(owners().owner(3) == nullptr);
+    }
 }
 
 TEST_CASE("lazy FP: under contention from 4 CPUs, each vCPU always finds the state it left, wherever it runs")
