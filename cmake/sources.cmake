@@ -49,6 +49,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/object/vpm_group.cpp
   kernel/virt/fault_injection.cpp
   kernel/virt/guest_trap.cpp
+  kernel/virt/lazy_fp.cpp
   kernel/virt/line_sink.cpp
   kernel/virt/mmio_bus.cpp
   kernel/virt/mmio_decode.cpp

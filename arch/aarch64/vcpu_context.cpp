@@ -104,7 +104,7 @@ void guest_cpu_init(std::uint64_t vtcr)
 {
     pauth = cpu_has_pauth();
     write_vtcr_el2(vtcr);
-    write_cptr_el2(cptr_el2::res1);          // FP/SIMD switched eagerly: no traps
+    write_cptr_el2(cptr_el2::res1);          // no FP/SIMD traps until fp_trap(true)
     write_cnthctl_el2(cnthctl_el2::el1pcten);  // the counter yes, the EL1 physical timer no
     write_cntvoff_el2(0);
     write_vpidr_el2(read_midr_el1());
@@ -112,10 +112,9 @@ void guest_cpu_init(std::uint64_t vtcr)
     isb();
 }
 
-void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const PauthKeys& keys, const VcpuHwConfig& config)
+void vcpu_load(const El1SysRegs& el1, const PauthKeys& keys, const VcpuHwConfig& config)
 {
     el1_sysregs_restore(el1);
-    fp_regs_restore(&fp);
     if (pauth) {
         pauth_restore(keys);
     }
@@ -125,12 +124,19 @@ void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const PauthKeys& keys, c
     isb();
 }
 
-void vcpu_save(El1SysRegs& el1, FpRegs& fp, PauthKeys& keys)
+void vcpu_save(El1SysRegs& el1, PauthKeys& keys)
 {
     el1_sysregs_save(el1);
-    fp_regs_save(&fp);
     if (pauth) {
         pauth_save(keys);
+    }
+}
+
+void fp_trap(bool on)
+{
+    write_cptr_el2(on ? cptr_el2::res1 | cptr_el2::tfp : cptr_el2::res1);
+    if (!on) {
+        isb();
     }
 }
 

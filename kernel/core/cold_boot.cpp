@@ -23,6 +23,7 @@
 #include "kernel/mem/vmid_allocator.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/root_objects.h"
+#include "kernel/virt/lazy_fp.h"
 #include "kernel/virt/vcpu_run.h"
 #include "kernel/virt/vm_devices.h"
 #include "platform/console.h"
@@ -91,6 +92,14 @@ BootOptions parse_command_line(const platform::DtString& line)
                 log::set_level(log::Level::error);
             } else {
                 log::warn("hyp: loglevel=\"{}\" not understood (debug, info, warn, error)", option.value);
+            }
+        } else if (cmdline::equals(option.name, "hyp.fp")) {
+            if (cmdline::equals(option.value, "lazy")) {
+                virt::lazy_fp::set_mode(virt::lazy_fp::Mode::lazy);
+            } else if (cmdline::equals(option.value, "eager")) {
+                virt::lazy_fp::set_mode(virt::lazy_fp::Mode::eager);
+            } else {
+                log::warn("hyp: hyp.fp=\"{}\" not understood (lazy, eager)", option.value);
             }
         } else if (cmdline::equals(option.name, "hyp.debug_calls")) {
             if (cmdline::equals(option.value, "1")) {

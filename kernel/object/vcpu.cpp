@@ -53,6 +53,7 @@ Vcpu::~Vcpu()
         while (vcpu_scheduler().on_cpu(entity_)) {
         }
     }
+    virt::lazy_fp::owners().forget(fp_home_);  // no CPU may keep it as its FP/SIMD owner
     sched::cancel_on_any_cpu(wake_timer_);
     // Off the vic first: remove_vcpu returns once no interrupt_pending still tells this
     // vCPU anything (interrupt_arrived may raise its wakeup virq or update its VPM group).
@@ -253,6 +254,7 @@ Status Vcpu::poweron(std::uint64_t entry, bool keep_entry, std::uint64_t context
     regs_.el1 = arch::El1SysRegs{};
     regs_.el1.sp_el0 = sp_el0;
     regs_.el1.sctlr_el1 = vcpu_reset_sctlr_el1;
+    virt::lazy_fp::owners().forget(fp_home_);  // what a CPU still holds of it is stale now
     regs_.fp = arch::FpRegs{};
     regs_.pauth = arch::PauthKeys{};
     powered_on_ = true;

@@ -39,6 +39,7 @@
 #include "kernel/object/vic.h"
 #include "kernel/sched/scheduler.h"
 #include "kernel/sched/timer_queue.h"
+#include "kernel/virt/lazy_fp.h"
 
 namespace hyp {
 
@@ -54,7 +55,8 @@ class VpmGroup;
 
 // The register state a vCPU carries: the hardware layout (arch/aarch64/vcpu_state.h), kept
 // here while the vCPU is off its CPU. guest_run() works on `gp` in place; the run loop
-// saves and restores `el1` and `fp` when a physical CPU switches vCPUs.
+// saves and restores `el1` when a physical CPU switches vCPUs, and `fp` then too or when
+// the vCPU first uses FP/SIMD (kernel/virt/lazy_fp.h: Vcpu::fp_home() says where it is).
 struct VcpuState {
     arch::GuestRegs gp;    // x0-x30, SP_EL1, PC (elr), PSTATE (spsr), the last exit's syndrome
     arch::El1SysRegs el1;  // the EL1 system registers, SP_EL0 and the virtual timer
@@ -193,6 +195,8 @@ public:
     [[nodiscard]] sched::Entity& entity() { return entity_; }
     // The register state, for the run loop (which owns it while the vCPU runs) and tests.
     [[nodiscard]] VcpuState& regs() { return regs_; }
+    // Where its FP/SIMD state is: regs().fp, or live in a CPU (lazy switching).
+    [[nodiscard]] virt::lazy_fp::Home& fp_home() { return fp_home_; }
     // The vCPU an entity belongs to: every entity the vCPU scheduler runs is a vCPU's.
     [[nodiscard]] static Vcpu& of(sched::Entity& entity);
     // The last kick a call recorded, cleared: the glue sends it.
@@ -212,6 +216,7 @@ private:
 
     sched::Entity entity_;
     VcpuState regs_;
+    virt::lazy_fp::Home fp_home_{regs_.fp};
     std::uint64_t options_ = 0;
     CSpace* cspace_ = nullptr;    // a reference held
     AddrSpace* addrspace_ = nullptr;  // a reference held

@@ -17,6 +17,7 @@
 #include <arch/registers.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
+#include <arch/vcpu_context.h>
 #include <arch/vcpu_hw.h>
 
 #include "hyp_api/psci.h"
@@ -35,6 +36,7 @@
 #include "kernel/sched/timer_queue.h"
 #include "kernel/virt/fault_injection.h"
 #include "kernel/virt/guest_trap.h"
+#include "kernel/virt/lazy_fp.h"
 #include "kernel/virt/vm_devices.h"
 #include "kernel/virt/vpsci.h"
 #include "platform/console.h"
@@ -59,6 +61,7 @@ struct RunState {
     bool timer_fired = false;
     bool timer_dirty = false;  // the EL2 timer must be programmed again
     bool vtimer_ppi_on = false;  // the virtual timer's PPI is enabled in this CPU's redistributor
+    bool fp_trapped = false;     // CPTR_EL2.TFP as last written (lazy FP/SIMD switching)
     // The loaded vCPU's list registers: how many the last entry filled (folded and reset
     // at the exit), and whether they must all be rewritten (a vCPU was just loaded).
     unsigned lrs_in_use = 0;
@@ -83,6 +86,7 @@ struct RunState {
     std::uint64_t exits_mmio = 0;
     std::uint64_t exits_wfi = 0;
     std::uint64_t exits_sysreg = 0;
+    std::uint64_t exits_fp = 0;
     std::uint64_t exits_irq = 0;
 };
 
@@ -90,6 +94,7 @@ constinit RunState run_states[HYP_MAX_CPUS];
 constinit std::uint64_t stage2_vtcr = 0;
 constinit unsigned list_registers = 0;  // ICH_VTR_EL2.ListRegs + 1 (the same on every CPU)
 constinit GuestFeatures guest_features{};
+constinit bool eager_fp = false;  // lazy_fp::mode(), read once at run_loop_init()
 
 std::uint32_t this_cpu() { return arch::current_cpu_index(); }
 
@@ -97,7 +102,62 @@ RunState& this_state() { return run_states[this_cpu()]; }
 
 void on_reschedule_sgi(std::uint32_t) { this_state().need_schedule = true; }
 
-void on_kick_sgi(std::uint32_t) {}  // it only had to end a WFI
+// ---- FP/SIMD state, switched lazily (kernel/virt/lazy_fp.h) ----------------------------
+
+void set_fp_trap(RunState& rs, bool on)
+{
+    if (rs.fp_trapped != on) {
+        arch::fp_trap(on);
+        rs.fp_trapped = on;
+    }
+}
+
+// This CPU's FP/SIMD registers, for lazy_fp::Owners; EL2 may touch them with TFP off.
+struct CpuFpRegisters {
+    RunState& rs;
+
+    void save(arch::FpRegs& regs)
+    {
+        set_fp_trap(rs, false);
+        arch::fp_regs_save(&regs);
+    }
+    void restore(const arch::FpRegs& regs)
+    {
+        set_fp_trap(rs, false);
+        arch::fp_regs_restore(&regs);
+    }
+};
+
+// `vcpu`, about to run here, runs with FP/SIMD untrapped exactly when its state is live
+// in this CPU's registers.
+void arm_fp_trap(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
+{
+    set_fp_trap(rs, !lazy_fp::owners().owns(cpu, vcpu.fp_home()));
+}
+
+// EC 0x07: the vCPU's first FP/SIMD access since it came onto this CPU. Its state into
+// the registers (take), and back to the same instruction, untrapped; or, while another
+// CPU still holds its state and has been asked for it, trapped, to come back here.
+void fp_first_use(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
+{
+    CpuFpRegisters registers{rs};
+    (void)lazy_fp::owners().take(cpu, vcpu.fp_home(), registers);
+    arm_fp_trap(vcpu, rs, cpu);
+}
+
+// Besides ending a WFI, a kick may come from a CPU that waits for the FP/SIMD state this
+// one holds (lazy_fp::Owners::take): save it for that CPU.
+void on_kick_sgi(std::uint32_t)
+{
+    RunState& rs = this_state();
+    std::uint32_t cpu = this_cpu();
+    CpuFpRegisters registers{rs};
+    Vcpu* running = rs.running;
+    if (lazy_fp::owners().flush(cpu, running != nullptr ? &running->fp_home() : nullptr, registers) &&
+        running != nullptr) {
+        arm_fp_trap(*running, rs, cpu);
+    }
+}
 
 // The list registers ran low or a level-sensitive interrupt was EOId: the exit itself is
 // the point (the loop folds and refills the list registers before the next entry). If they
@@ -254,7 +314,9 @@ void program_timer(RunState& rs, std::uint32_t cpu)
 
 // ---- switching vCPUs ---------------------------------------------------------------
 
-void load(Vcpu& vcpu)
+// FP/SIMD: eagerly, in and out with the rest; lazily, left where they are, and trapped
+// unless they are the vCPU's already (fp_first_use).
+void load(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
 {
     VcpuState& state = vcpu.regs();
     std::uint32_t index = vcpu.vm_index() == vcpu_no_index ? 0 : vcpu.vm_index();
@@ -262,15 +324,20 @@ void load(Vcpu& vcpu)
     config.hcr = arch::guest_hcr(vcpu.mmu_off_cacheable());
     config.vttbr = vcpu.addrspace()->vttbr();
     config.vmpidr = vcpu_vmpidr_el2(index);
-    arch::vcpu_load(state.el1, state.fp, state.pauth, config);
+    arch::vcpu_load(state.el1, state.pauth, config);
+    if (eager_fp) {
+        arch::fp_regs_restore(&state.fp);
+    } else {
+        arm_fp_trap(vcpu, rs, cpu);
+    }
     if (vcpu.vic() != nullptr) {
         arch::gic_virt::restore(state.gic);
-        this_state().lrs_forced = true;
+        rs.lrs_forced = true;
     } else {
         arch::gic_virt::write_hcr(0);
     }
-    this_state().lrs_in_use = 0;
-    set_vtimer_ppi(this_state(), vcpu.vic() != nullptr);
+    rs.lrs_in_use = 0;
+    set_vtimer_ppi(rs, vcpu.vic() != nullptr);
 }
 
 // The list registers of the vCPU leaving this CPU's registers, folded if they were left
@@ -292,7 +359,10 @@ void save(Vcpu& vcpu)
     settle_lrs(vcpu, this_state());
     vcpu.addrspace()->devices().flush_console();
     VcpuState& state = vcpu.regs();
-    arch::vcpu_save(state.el1, state.fp, state.pauth);
+    arch::vcpu_save(state.el1, state.pauth);
+    if (eager_fp) {
+        arch::fp_regs_save(&state.fp);
+    }
     if (vcpu.vic() != nullptr) {
         arch::gic_virt::save(state.gic);  // the list registers were folded at the exit
         arch::gic_virt::write_hcr(0);
@@ -325,7 +395,7 @@ void reschedule(RunState& rs, std::uint32_t cpu)
         }
         Vcpu& next = Vcpu::of(*d.next);
         if (next.try_retain()) {
-            load(next);
+            load(next, rs, cpu);
             rs.loaded = &next;
             rs.running = &next;
             return;
@@ -538,8 +608,14 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
         act_on(vcpu, handle_instruction_abort(memory, AbortSyndrome{gp.esr, gp.far, gp.hpfar}));
         return;
     }
+    case arch::esr_ec::fp_asimd:
+        if (rs.fp_trapped) {  // lazy switching, and its state is not live here
+            fp_first_use(vcpu, rs, cpu);
+            return;
+        }
+        [[fallthrough]];
     case arch::esr_ec::sys64:
-        if (vcpu.vic() != nullptr && sgi_register_write(vcpu, gp)) {
+        if (ec == arch::esr_ec::sys64 && vcpu.vic() != nullptr && sgi_register_write(vcpu, gp)) {
             return;
         }
         [[fallthrough]];
@@ -561,6 +637,7 @@ void guest_sync_exception(Vcpu& vcpu, RunState& rs, std::uint32_t cpu)
     case arch::esr_ec::dabt_lower: ++rs.exits_mmio; break;
     case arch::esr_ec::wfx: ++rs.exits_wfi; break;
     case arch::esr_ec::sys64: ++rs.exits_sysreg; break;
+    case arch::esr_ec::fp_asimd: ++rs.exits_fp; break;
     default: break;
     }
 }
@@ -664,13 +741,14 @@ void watch_caller_timer(Vcpu& caller, RunState& rs, std::uint32_t cpu)
 // stops when the target stops being ready (WFI, power off, a VMMIO exit, killed) or when
 // this CPU must reschedule (the caller's slice is over, an interrupt or a kick for it, a
 // higher priority ready): then READY, so the caller's VM is never starved. The caller's
-// EL1, FP, pointer-auth and GIC CPU-interface state are saved and restored around it,
-// as for a switch; the target's stage 2 (VTTBR with its VMID) and VMPIDR are loaded.
+// EL1, FP (eagerly, or lazily as for any switch), pointer-auth and GIC CPU-interface state
+// are saved and restored around it, as for a switch; the target's stage 2 (VTTBR with its
+// VMID) and VMPIDR are loaded.
 void proxy_run(Vcpu& caller, Vcpu& target, RunState& rs, std::uint32_t cpu)
 {
     watch_caller_timer(caller, rs, cpu);
     save(caller);
-    load(target);
+    load(target, rs, cpu);
     rs.running = &target;
     for (;;) {
         if (rs.timer_fired) {
@@ -687,7 +765,7 @@ void proxy_run(Vcpu& caller, Vcpu& target, RunState& rs, std::uint32_t cpu)
     save(target);
     target.run_left_cpu();  // its registers are in memory: another vcpu_run may load them
     RunReport report = target.run_end();
-    load(caller);
+    load(caller, rs, cpu);
     rs.running = &caller;
     sched::cancel_on_any_cpu(caller.wake_timer());  // its own timer is live again
     rs.timer_dirty = true;
@@ -712,6 +790,7 @@ bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std:
     stage2_vtcr = *vtcr;
     arch::GuestPstateFeatures features = arch::guest_pstate_features();
     guest_features = GuestFeatures{features.pan, features.ssbs, features.mte};
+    eager_fp = lazy_fp::mode() == lazy_fp::Mode::eager;
     Vcpu::set_guest_features(guest_features);
     list_registers = arch::gic_virt::list_register_count();
     if (!irq_register(sgi_reschedule, on_reschedule_sgi) || !irq_register(sgi_kick, on_kick_sgi) ||
@@ -778,9 +857,9 @@ void report_idle_time()
         // Hypercalls the vector answered itself (fast_answers.h) are not exits.
         std::uint64_t fast = __atomic_load_n(&per_cpu(cpu).fast_hypercalls, __ATOMIC_RELAXED);
         log::info("hyp: cpu {} idle {}.{}% of {} ms ({} waits, {} exits: {} IRQ, {} hypercall, {} MMIO, {} WFI, {} "
-                  "sysreg; {} fast hypercalls)",
+                  "sysreg, {} FP traps; {} fast hypercalls)",
                   cpu, permille / 10, permille % 10, total * 1000 / arch::counter_frequency(), rs.idle_count, rs.exits,
-                  rs.exits_irq, rs.exits_hypercall, rs.exits_mmio, rs.exits_wfi, rs.exits_sysreg, fast);
+                  rs.exits_irq, rs.exits_hypercall, rs.exits_mmio, rs.exits_wfi, rs.exits_sysreg, rs.exits_fp, fast);
     }
 }
 

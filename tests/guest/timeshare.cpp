@@ -9,6 +9,12 @@
 // been `rounds_wanted` intervals in which every vCPU advanced: progress by each vCPU
 // while all the others were running too (none ever stops counting before the end). It
 // reports each vCPU's count and the time taken.
+//
+// Every vCPU also keeps its own values in all 32 FP/SIMD registers, FPCR and FPSR, and
+// every 1,024 iterations checks them and writes the next generation: a switch that lost
+// a vCPU's FP/SIMD state, gave it another's or an older copy of its own (the hypervisor
+// switches them lazily, on first use after a switch, and hands them between CPUs) shows
+// as a mismatch, reported at the end.
 #include "hyp_api/psci.h"
 #include "hyp_api/vcpu_mpidr.h"
 #include "runtime.h"
@@ -31,13 +37,45 @@ constinit u64 counters[max_vcpus] = {};
 constinit u64 started[max_vcpus] = {};
 constinit u64 stopped[max_vcpus] = {};
 constinit u64 stop = 0;
+// FP/SIMD checks, each written by its vCPU only: done, and registers found wrong.
+constinit u64 fp_checks[max_vcpus] = {};
+constinit u64 fp_wrong[max_vcpus] = {};
+
+// vCPU i's values (guest_fp_fill): its index in the top bits, the generation below;
+// FPCR.RMode and FZ, and FPSR's cumulative flags and QC, from its index.
+u64 fp_base(unsigned i, u64 generation) { return (u64{i} + 1) << 48 | generation << 8; }
+u64 fp_fpcr(unsigned i) { return u64{i & 7} << 22; }
+u64 fp_fpsr(unsigned i) { return u64{i % 31} | u64{i & 1} << 27; }
+
+void fp_start(unsigned i)
+{
+    enable_fp();
+    guest_fp_fill(fp_base(i, 0), fp_fpcr(i), fp_fpsr(i));
+}
+
+// Checks generation `generation` and writes the next.
+void fp_step(unsigned i, u64& generation)
+{
+    const u64 wrong = guest_fp_wrong(fp_base(i, generation), fp_fpcr(i), fp_fpsr(i));
+    if (wrong != 0) {
+        store(fp_wrong[i], load(fp_wrong[i]) + wrong);
+    }
+    ++generation;
+    guest_fp_fill(fp_base(i, generation), fp_fpcr(i), fp_fpsr(i));
+    store(fp_checks[i], generation);
+}
 
 [[gnu::noinline]] void count_until_stopped(unsigned i)
 {
     u64 n = 0;
+    u64 generation = 0;
+    fp_start(i);
     while (load(stop) == 0) {
         for (unsigned k = 0; k < 16; ++k) {
             store(counters[i], ++n);
+        }
+        if (n % 1024 == 0) {
+            fp_step(i, generation);
         }
     }
 }
@@ -97,10 +135,13 @@ void guest::run(u64)
     unsigned samples = 0;
     unsigned rounds = 0;
     u64 own = base[self];
+    u64 generation = 0;
+    fp_start(self);
     for (;;) {
         for (unsigned k = 0; k < 1024; ++k) {
             store(counters[self], ++own);
         }
+        fp_step(self, generation);
         const u64 now = counter();
         if (now < next_sample) {
             continue;
@@ -160,4 +201,18 @@ void guest::run(u64)
         }
     }
     say("all stopped");
+
+    u64 fewest = ~u64{0};
+    for (unsigned i = 0; i < count; ++i) {
+        const u64 checks = load(fp_checks[i]);
+        fewest = checks < fewest ? checks : fewest;
+        if (load(fp_wrong[i]) != 0) {
+            fail("vCPU %u: %lu FP/SIMD registers found wrong in %lu checks (lost, another vCPU's, or stale)", i,
+                 load(fp_wrong[i]), checks);
+        }
+    }
+    if (fewest == 0) {
+        fail("a vCPU never checked its FP/SIMD registers");
+    }
+    say("FP/SIMD registers (V0-V31, FPCR, FPSR) intact in every check, at least %lu per vCPU", fewest);
 }

@@ -9,7 +9,9 @@
 //   2. a life the owner ends with VM_STOP (VM_EXITED says STOP_FORCED); a life the
 //      hypervisor schedules (its boot context set, it runs to SYSTEM_OFF on its own); a
 //      doorbell rung into another VM (the peer guest) three times, the peer's vCPU woken;
-//      calls in the wrong state or with bad arguments: errors, and nothing changes
+//      calls in the wrong state or with bad arguments: errors, and nothing changes; a
+//      life whose vCPU this VM's vCPUs 0 and 1 run in turn, its FP/SIMD registers checked
+//      by the tiny VM at every exit (on -smp 2 its state moves between physical CPUs)
 //   3. a hostile client: random requests to every VM and memory service, random
 //      doorbell and msgqueue calls; errors only, and a clean life still works
 //   4. `cycles` more lives (bootargs cycles=N, default 200), quietly; the hypervisor's
@@ -21,6 +23,8 @@
 #include "hyp_api/gunyah_rm_mem.h"
 #include "hyp_api/gunyah_rm_rpc.h"
 #include "hyp_api/gunyah_rm_vm.h"
+#include "hyp_api/psci.h"
+#include "hyp_api/vcpu_mpidr.h"
 #include "rm_client.h"
 #include "rm_link.h"
 #include "runtime.h"
@@ -340,6 +344,107 @@ void scheduled_life()
     rm_drop_notifications();
 }
 
+// ---- FP/SIMD state that follows a vCPU from CPU to CPU ------------------------------------
+
+// The tiny VM with x3 = fp_turns checks its FP/SIMD registers that many times, an MMIO
+// exit after each. This VM's vCPUs 0 and 1 take turns running it (vCPU 1 in fp_runner),
+// so with a physical CPU each (-smp 2) its vCPU runs on one CPU, then on the other, and
+// the hypervisor, which switches FP/SIMD state lazily, must hand it over every time.
+constexpr unsigned fp_turns = 40;
+constexpr u64 fp_turn_timeout_us = 10'000'000;
+constinit CapId fp_vcpu = 0;
+// Who calls vcpu_run next: 0 vCPU 0, 1 vCPU 1 (then back to 0 with its result), 2 nobody
+// any more (fp_runner returns, and vCPU 1 powers off).
+constinit u64 fp_turn = 0;
+constinit gunyah::RunResult fp_result{};
+
+void fp_runner(u64, unsigned, u64)
+{
+    for (;;) {
+        u64 turn;
+        while ((turn = load(fp_turn)) == 0) {
+            (void)gunyah::scheduler_yield(GUNYAH_YIELD_HINT_YIELD, 0);  // vCPU 0 may share our CPU
+        }
+        if (turn != 1) {
+            return;
+        }
+        dsb();
+        fp_result = vcpu_run_on(load(fp_vcpu));
+        dsb();
+        store(fp_turn, u64{0});
+    }
+}
+
+// vcpu_run of the tiny VM to its next exit, from vCPU `by`.
+gunyah::RunResult fp_run(unsigned by)
+{
+    if (by == 0) {
+        return vcpu_run_on(fp_vcpu);
+    }
+    dsb();
+    store(fp_turn, u64{1});
+    const u64 start = counter();
+    while (load(fp_turn) != 0) {
+        if (counter() - start > ticks_from_us(fp_turn_timeout_us)) {
+            return {gunyah::Error::failure, 0, {0, 0, 0}};
+        }
+        (void)gunyah::scheduler_yield(GUNYAH_YIELD_HINT_YIELD, 0);
+    }
+    dsb();
+    return fp_result;
+}
+
+void fp_life()
+{
+    u32 vmid = 0;
+    u32 handle = 0;
+    CapId vcpu = 0;
+    const bool two = count_vcpus() >= 2;
+    if (two) {
+        set_secondary_handler(fp_runner);
+        const i64 on = psci_cpu_on(hyp_abi::vcpu_mpidr(1), secondary_entry(0), 0);
+        if (!check(on == PSCI_RET_SUCCESS, "CPU_ON(vCPU 1) to run the FP/SIMD life's vCPU in turns (%ld)", on)) {
+            return;
+        }
+    }
+    load_tiny_vm(region);
+    bool ok = alloc_vmid(vmid) &&
+              succeeded(lend(GUNYAH_RM_MSG_MEM_LEND, vmid, region, TINY_VM_RAM_SIZE, handle), "MEM_LEND: OK") &&
+              succeeded(config_image(vmid, handle), "VM_CONFIG_IMAGE: OK") &&
+              succeeded(vm_call(GUNYAH_RM_MSG_VM_INIT, vmid), "VM_INIT: OK") && find_vcpu(vmid, vcpu) &&
+              succeeded(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 2, 1), "x2 = 1: OK") &&
+              succeeded(vm_set_boot_context(link, reply, vmid, GUNYAH_VCPU_REG_SET_X, 3, fp_turns), "x3: OK") &&
+              succeeded(vm_call(GUNYAH_RM_MSG_VM_START, vmid), "VM_START: OK");
+    store(fp_vcpu, vcpu);
+    for (unsigned k = 1; ok && k <= fp_turns + 1; ++k) {
+        const unsigned by = two ? k % 2 : 0;
+        const gunyah::RunResult r = fp_run(by);
+        if (k > fp_turns) {
+            ok = check(r.ok() && r.state == GUNYAH_VCPU_RUN_STATE_POWERED_OFF,
+                       "after its %u FP/SIMD checks the tiny VM powered off (error %ld, state %#lx)", fp_turns,
+                       static_cast<i64>(r.error), r.state);
+        } else if (!r.ok() || r.state != GUNYAH_VCPU_RUN_STATE_VMMIO_WRITE ||
+                   r.data[0] != TINY_VM_MMIO + TINY_VM_REG_FP || r.data[2] != u64{k} << 8) {
+            ok = check(false,
+                       "FP/SIMD check %u (vcpu_run from vCPU %u): error %ld, state %#lx at %#lx, generation %lu with "
+                       "%lu registers wrong; expected generation %u, none wrong",
+                       k, by, static_cast<i64>(r.error), r.state, r.data[0], r.data[2] >> 8, r.data[2] & 0xff, k);
+        }
+    }
+    if (two) {
+        store(fp_turn, u64{2});
+        dsb();
+    }
+    if (ok) {
+        say("the tiny VM's FP/SIMD registers were intact in all %u checks, run from vCPU%s", fp_turns,
+            two ? "s 0 and 1 in turn" : " 0 only (this VM has one)");
+    }
+    check(vmid != 0 && vm_call(GUNYAH_RM_MSG_VM_RESET, vmid) == GUNYAH_RM_OK, "VM_RESET: OK");
+    check(handle != 0 && reclaim(handle) == GUNYAH_RM_OK, "MEM_RECLAIM: OK");
+    check(vmid != 0 && vm_call(GUNYAH_RM_MSG_VM_DEALLOC_VMID, vmid) == GUNYAH_RM_OK, "VM_DEALLOC_VMID: OK");
+    rm_drop_notifications();
+}
+
 // Runs `vcpu` until it waits for an interrupt (vcpu_run's EXPECTS_WAKEUP); false on
 // anything else.
 bool run_until_waiting(CapId vcpu, const char* what)
@@ -581,6 +686,7 @@ void guest::run(u64 dt_ipa)
     // 2. A life the owner ends; wrong states, bad arguments.
     stopped_life();
     scheduled_life();
+    fp_life();
     doorbell_life();
     refusals();
 

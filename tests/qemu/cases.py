@@ -228,8 +228,11 @@ CASES += [
     # A VMM in the primary VM: a secondary VM's whole life through the RM and vcpu_run, one
     # stopped, one the hypervisor schedules, a doorbell rung into the peer guest (a second
     # secondary VM), refusals, a hostile client, then 200 lives with the hypervisor's
-    # counts unchanged and the RM's pools empty at the end.
+    # counts unchanged and the RM's pools empty at the end. On -smp 2, a secondary vCPU
+    # whose FP/SIMD state moves between the physical CPUs at each of its exits.
     *(_guest("vmm", smp, r"^\[vm 128\] tiny vm: hello$", r"^guest vmm: vcpu_run: powered off after 5 MMIO exits",
+             r"^guest vmm: the tiny VM's FP/SIMD registers were intact in all 40 checks, run from vCPU"
+             + ("s 0 and 1 in turn" if smp > 1 else " 0 only"),
              r"^\[vm 128\] guest peer: PASS$",
              r"^guest vmm:   ok   200 of 200 create/run/destroy cycles",
              r"^guest vmm:   ok   the hypervisor's free memory, objects and caps are as before the cycles",
@@ -241,7 +244,12 @@ CASES += [
     # More vCPUs than physical CPUs: they must still all come and go.
     _guest("cpu-on", 2, r"^guest cpu-on: 8 vCPUs$", append="rm.vcpus=8", suffix="-8vcpus"),
     # Eight vCPUs that never yield, on fewer physical CPUs: only time slicing lets each run.
-    *(_guest("timeshare", smp, r"^guest timeshare: 8 vCPUs", append="rm.vcpus=8") for smp in (1, 2, 4)),
+    # Each keeps its own FP/SIMD values, switched lazily (the default) or, with hyp.fp=eager,
+    # at every switch.
+    *(_guest("timeshare", smp, r"^guest timeshare: 8 vCPUs", r"^guest timeshare: FP/SIMD registers .* intact",
+             append="rm.vcpus=8") for smp in (1, 2, 4)),
+    _guest("timeshare", 2, r"^guest timeshare: 8 vCPUs", r"^guest timeshare: FP/SIMD registers .* intact",
+           r"hyp: cpu 0 .* 0 FP traps;", append="rm.vcpus=8 hyp.fp=eager", suffix="-eager"),
     # Random accesses to the distributor and each vCPU's redistributor, then a timer interrupt.
     *(_guest("gic-fuzz", smp, rf"^guest gic-fuzz: {smp} vCPUs, seed") for smp in (1, 4)),
     # Thousands of SGIs between the vCPUs (and to itself on one), also with more vCPUs than CPUs.

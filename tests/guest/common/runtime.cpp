@@ -340,6 +340,14 @@ const char* gunyah_error_name(i64 e)
 extern "C" void guest_secondary_entry();
 extern "C" void guest_secondary_entry_alt();
 
+void enable_fp()
+{
+    u64 cpacr;
+    asm volatile("mrs %0, cpacr_el1" : "=r"(cpacr));
+    asm volatile("msr cpacr_el1, %0" : : "r"(cpacr | 3ull << 20));
+    isb();
+}
+
 void set_secondary_handler(SecondaryHandler handler)
 {
     store(secondary_handler, handler);

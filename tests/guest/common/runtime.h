@@ -222,6 +222,15 @@ bool on_gunyah();
 const char* psci_result_name(i64 r);
 const char* gunyah_error_name(i64 e);
 
+// ---- FP/SIMD ------------------------------------------------------------------------------
+// The guests are built without FP/SIMD registers; these use them (common/fp_pattern.S):
+// fill V<r> = {base + r, ~(base + r)} for r = 0..31 and FPCR, FPSR as given; count how
+// many of those 34 registers differ from that.
+extern "C" void guest_fp_fill(u64 base, u64 fpcr, u64 fpsr);
+extern "C" u64 guest_fp_wrong(u64 base, u64 fpcr, u64 fpsr);
+// CPACR_EL1.FPEN = 0b11: FP/SIMD untrapped at EL1 and EL0 (a vCPU starts with them trapped).
+void enable_fp();
+
 // ---- Secondary vCPUs --------------------------------------------------------------------
 // CPU_ON entry points (physical = virtual: the MMU is off). Both run `handler` on their
 // own stack with their own vector table; entry_id tells which one the vCPU came in by

@@ -28,6 +28,11 @@
 #define PEER_VM_DT_OFFSET       0x1f0000
 #define PEER_VM_DT_SIZE         0x10000
 #define PEER_VM_REG_RINGS       0x24
+/* With x3 = N: after each of N checks of its FP/SIMD registers, (generation << 8) | the
+ * number of registers found wrong, 64 bits. */
+#define TINY_VM_REG_FP          0x28
+/* Its FP/SIMD values in generation g: V<r> = {base + r, ~(base + r)}, base = this | g << 8. */
+#define TINY_VM_FP_TAG          0x7f5a000000000000
 #define TINY_VM_WRITE_VALUE     0x1234
 
 #endif

@@ -147,6 +147,7 @@ namespace hyp::arch {
 namespace esr_ec {
 inline constexpr std::uint64_t unknown = 0x00;     // also what an injected UNDEFINED reports
 inline constexpr std::uint64_t wfx = 0x01;         // WFI or WFE (ISS bit 0: 1 = WFE)
+inline constexpr std::uint64_t fp_asimd = 0x07;    // FP/SIMD access trapped by CPTR_EL2.TFP
 inline constexpr std::uint64_t hvc64 = 0x16;
 inline constexpr std::uint64_t smc64 = 0x17;       // trapped by HCR_EL2.TSC
 inline constexpr std::uint64_t sys64 = 0x18;       // MSR, MRS or system instruction

@@ -11,8 +11,8 @@
 namespace hyp::arch {
 
 // Once per CPU before it runs guests: stage-2 control (VTCR_EL2), FP/SIMD untrapped
-// (eager switching), EL1 may read the physical counter but not use the physical timer,
-// CNTVOFF_EL2 = 0, the guest sees this CPU's MIDR, HCR_EL2 = guest_hcr(false).
+// (fp_trap() changes that), EL1 may read the physical counter but not use the physical
+// timer, CNTVOFF_EL2 = 0, the guest sees this CPU's MIDR, HCR_EL2 = guest_hcr(false).
 void guest_cpu_init(std::uint64_t vtcr);
 
 // HCR_EL2 while a guest runs: stage 2, AArch64 EL1, IRQs/FIQs/SErrors to EL2, SMC and WFI
@@ -29,13 +29,19 @@ struct VcpuHwConfig {
     std::uint64_t vmpidr = 0;  // the MPIDR_EL1 it reads
 };
 
-// Puts a vCPU's EL1 state (system registers, virtual timer, FP/SIMD) and its VM's
-// configuration into this CPU; its general registers go in with guest_run().
+// Puts a vCPU's EL1 state (system registers, virtual timer) and its VM's configuration
+// into this CPU; its general registers go in with guest_run(), its FP/SIMD registers with
+// fp_regs_restore() (arch/vcpu_context.h), when the run loop decides.
 // With pointer authentication (guest_cpu_init() found it), its keys go in and out too:
 // guests use it untrapped (HCR_EL2.API and APK), so each vCPU must have its own keys.
-void vcpu_load(const El1SysRegs& el1, const FpRegs& fp, const PauthKeys& keys, const VcpuHwConfig& config);
+void vcpu_load(const El1SysRegs& el1, const PauthKeys& keys, const VcpuHwConfig& config);
 // Takes them out again (and stops its virtual timer in the CPU).
-void vcpu_save(El1SysRegs& el1, FpRegs& fp, PauthKeys& keys);
+void vcpu_save(El1SysRegs& el1, PauthKeys& keys);
+
+// CPTR_EL2.TFP: on, FP/SIMD instructions and registers trap to EL2 (ESR EC 0x07) at
+// EL0, EL1 and EL2 alike; off, they work (EL2's own use may follow at once: the write is
+// synchronized). A guest entry synchronizes the other way.
+void fp_trap(bool on);
 
 // The loaded vCPU's virtual timer, as a WFI sees it.
 struct VtimerWait {
