@@ -67,4 +67,6 @@ void deliver(Kick kick)
 }
 
 std::uint64_t kicks_delivered() { return __atomic_load_n(&delivered, __ATOMIC_RELAXED); }
+
+bool handling_exit_of(const Entity&) { return false; }  // no run loop on the host
 }  // namespace hyp::sched

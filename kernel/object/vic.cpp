@@ -216,6 +216,9 @@ void Vic::interrupt_pending(unsigned index)
         }
         vcpu = vcpus_[index];
         __atomic_store_n(&refill_[index], std::uint8_t{1}, __ATOMIC_RELEASE);
+        if (sched::handling_exit_of(vcpu->entity()) && !vcpu->run_scheduled()) {
+            return;  // this CPU, in its exit, refills its list registers before entering it
+        }
         sched::Scheduler& scheduler = vcpu_scheduler();
         // A snapshot (the run queue lock's): only decides whether its VPM group looks again.
         was_suspended = vcpu->entity().block_reasons().has(sched::BlockReason::suspended);

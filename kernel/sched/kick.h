@@ -20,6 +20,12 @@ void deliver(Kick kick);
 // the host counted.
 void poke(CpuIndex cpu);
 
+// Whether this CPU is handling an exit of `entity`'s vCPU right now (its registers are
+// the ones live here, and the run loop enters it again only after it has refilled its
+// list registers): a new interrupt for it then needs neither a kick nor an unblock, just
+// the refill. Always false on the host and outside the run loop.
+[[nodiscard]] bool handling_exit_of(const Entity& entity);
+
 // Host builds only: pokes sent since the process started.
 [[nodiscard]] std::uint64_t pokes_sent();
 

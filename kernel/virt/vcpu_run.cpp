@@ -879,6 +879,12 @@ void deliver(Kick kick)
     }
 }
 
+bool handling_exit_of(const Entity& entity)
+{
+    Vcpu* running = virt::run_states[virt::this_cpu()].running;
+    return running != nullptr && &running->entity() == &entity;
+}
+
 void poke(CpuIndex cpu)
 {
     // Its own CPU is at EL2 already and looks again before it enters the guest.
