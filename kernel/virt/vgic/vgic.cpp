@@ -12,12 +12,6 @@ namespace hyp::virt {
 
 using namespace gicv3;
 
-namespace {
-
-constexpr std::uint64_t bit(unsigned i) { return std::uint64_t{1} << i; }
-
-}  // namespace
-
 Status Vgic::init(const VgicConfig& config, VgicNotify& notify)
 {
     if (config.vcpu_count == 0 || config.vcpu_count > max_vcpus) {
