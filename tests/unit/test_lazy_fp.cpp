@@ -57,7 +57,7 @@ struct FakeVcpu {
 
 }  // namespace
 
-TEST_CASE("lazy FP: the first use on a CPU loads the vCPU's copy; the next vCPU's saves it first")
+TEST_CASE("lazy FP: the first use on a CPU loads the vCPU's copy and the next vCPU's saves it first")
 {
     Owners owners;
     FakeRegisters cpu0;
