@@ -102,6 +102,8 @@ public:
         bool operator==(const Donated&) const = default;
     };
     std::vector<Donated> donated_to_parent;
+    // The RM's partition cap: a root extent's parent in memextent_donate.
+    CapId partition_cap = rm::cap_invalid;
     // Message-queue traffic: what the RM sent on each queue, what it will receive.
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> sent;
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> inbox;
@@ -291,7 +293,9 @@ public:
         const CapId child = to_parent ? from : to;
         const CapId parent = to_parent ? to : from;
         auto c = extents_.find(child);
-        if (c == extents_.end() || extents_.find(parent) == extents_.end() || size == 0 ||
+        const bool parent_known = extents_.find(parent) != extents_.end() ||
+                                  (partition_cap != rm::cap_invalid && parent == partition_cap);
+        if (c == extents_.end() || !parent_known || size == 0 ||
             offset + size > c->second.size) {
             return calls.back().result = Error::arg_inval;
         }
