@@ -19,6 +19,7 @@ constexpr unsigned default_vmid_bits = 16;
 
 struct Settings {
     unsigned pa_bits = default_pa_bits;
+    bool stage2_blocks = true;
     mem::VmidAllocator* vmids = nullptr;
     alignas(mem::VmidAllocator) unsigned char storage[sizeof(mem::VmidAllocator)] = {};
 };
@@ -36,6 +37,10 @@ void set(unsigned pa_bits, unsigned vmid_bits)
 }
 
 unsigned pa_bits() { return settings.pa_bits; }
+
+void set_stage2_blocks(bool blocks) { settings.stage2_blocks = blocks; }
+
+bool stage2_blocks() { return settings.stage2_blocks; }
 
 unsigned ipa_bits() { return settings.pa_bits < default_ipa_bits ? settings.pa_bits : default_ipa_bits; }
 
@@ -138,6 +143,7 @@ Status AddrSpace::activate()
     config.ipa_bits = addrspace_platform::ipa_bits();
     config.pa_bits = addrspace_platform::pa_bits();
     config.vmid = vmid_;
+    config.blocks = addrspace_platform::stage2_blocks();
     if (Status s = table_.init(tables_, config); !s) {
         HYP_ASSERT(vmids.free(vmid_).ok());
         return s;
