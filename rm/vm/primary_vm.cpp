@@ -399,11 +399,38 @@ private:
                      diag_, "memextent_modify (cache_clean_range)", what);
     }
 
+    // The part of the VM's RAM the RM writes: the DT, and the modules it copies; page
+    // aligned, as offsets in the RAM extent. Only that is mapped into the RM (a mapping
+    // of all the RAM costs a stage-2 entry per page where the board maps pages only).
+    IpaRange write_window() const
+    {
+        const VmLayout& layout = vm_.layout;
+        std::uint64_t lo = layout.dtb.base.raw();
+        std::uint64_t hi = layout.dtb.end().raw();
+        auto add = [&](IpaRange r) {
+            if (!r.empty()) {
+                lo = r.base.raw() < lo ? r.base.raw() : lo;
+                hi = r.end().raw() > hi ? r.end().raw() : hi;
+            }
+        };
+        if (!vm_.kernel_in_place) {
+            add(layout.kernel_file);
+        }
+        if (!vm_.initrd_in_place) {
+            add(layout.initrd);
+        }
+        lo = align_down(lo, rm_page_size);
+        hi = align_up(hi, rm_page_size);
+        return IpaRange{Ipa{lo}, hi - lo};
+    }
+
     Status fill_ram()
     {
         const VmLayout& layout = vm_.layout;
-        Status s = check(hv_.addrspace_map(info_.addrspace_cap, vm_.ram_extent, layout.ram.base.raw(), rm_write_attrs,
-                                           0, 0, 0),
+        const IpaRange window = write_window();
+        const std::uint64_t window_offset = window.base - layout.ram.base;
+        Status s = check(hv_.addrspace_map(info_.addrspace_cap, vm_.ram_extent, window.base.raw(), rm_write_attrs,
+                                           GUNYAH_ADDRSPACE_MAP_PARTIAL, window_offset, window.size),
                          diag_, "addrspace_map", "the primary VM's RAM into the RM");
         if (!s) {
             return s;
@@ -429,8 +456,9 @@ private:
             }
         }
         // The RM keeps no access to the VM's memory, nor to the modules it has copied.
-        s = check(hv_.addrspace_unmap(info_.addrspace_cap, vm_.ram_extent, layout.ram.base.raw(), 0, 0, 0), diag_,
-                  "addrspace_unmap", "the primary VM's RAM from the RM");
+        s = check(hv_.addrspace_unmap(info_.addrspace_cap, vm_.ram_extent, window.base.raw(),
+                                      GUNYAH_ADDRSPACE_MAP_PARTIAL, window_offset, window.size),
+                  diag_, "addrspace_unmap", "the primary VM's RAM from the RM");
         if (!s) {
             return s;
         }

@@ -218,10 +218,14 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
     CHECK(vm.ram_extent == extent);
     CHECK(derive[0].args == std::vector<std::uint64_t>{extent, vm.ram_root, 0, 16 * mib, ram_attrs});
     const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
-    CHECK(maps[3].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, 0, 0, 0});
+    // The RM's window: only what it writes (the kernel, the DT, the initrd), page aligned.
+    const std::uint64_t window = kernel_image_size + 0x10000 + initrd_size;
+    CHECK(maps[3].args ==
+          std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, GUNYAH_ADDRSPACE_MAP_PARTIAL, 0, window});
     auto unmaps = m.hv.all("addrspace_unmap");
     REQUIRE(unmaps.size() == 3);
-    CHECK(unmaps[0].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, 0, 0, 0});
+    CHECK(unmaps[0].args ==
+          std::vector<std::uint64_t>{rm_addrspace, extent, free_base, GUNYAH_ADDRSPACE_MAP_PARTIAL, 0, window});
 
     // The VM's own objects, in the RM's cspace, from the root partition.
     for (const char* create : {"partition_create_memextent", "partition_create_cspace", "partition_create_addrspace",
@@ -726,6 +730,12 @@ TEST_CASE("rm primary VM: modules where the kernel can run are given back and us
     CHECK(m.bytes(placed_kernel, kernel_file_size)[kernel_file_size - 1] == kernel_byte(kernel_file_size - 1));
     CHECK(m.bytes(placed_initrd, 1)[0] == 0x5a);
 
+    // The RM maps only the DT's slot to write it.
+    auto maps = m.hv.all("addrspace_map");
+    REQUIRE(maps.size() == 4);
+    const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+    CHECK(maps[3].args == std::vector<std::uint64_t>{rm_addrspace, vm.ram_extent, layout.dtb.base.raw(), rw,
+                                                     GUNYAH_ADDRSPACE_MAP_PARTIAL, kernel_image_size, 0x10000});
     // Still cleaned to the point of coherency, and nothing is left mapped in the RM.
     CHECK(m.hv.all("memextent_modify").size() == 3);
     CHECK(m.hv.all("addrspace_unmap").size() == 3);  // the two modules, then the RAM window
