@@ -8,9 +8,10 @@
 
 namespace hyp::arch {
 
-// X(register name, field): mrs/msr by name.
+// X(register name, field): mrs/msr by name. SCTLR_EL1 and TCR_EL1 are apart: see
+// el1_sysregs_restore().
 #define HYP_EL1_SYSREGS(X)                                                                           \
-    X(sctlr_el1) X(actlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) X(mair_el1)          \
+    X(actlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(mair_el1)                                  \
     X(amair_el1) X(vbar_el1) X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(sp_el0)    \
     X(elr_el1) X(spsr_el1) X(esr_el1) X(far_el1) X(afsr0_el1) X(afsr1_el1) X(par_el1) X(csselr_el1)  \
     X(cntkctl_el1) X(mdscr_el1)
@@ -19,6 +20,8 @@ void el1_sysregs_save(El1SysRegs& regs)
 {
 #define HYP_SAVE(reg) asm volatile("mrs %0, " #reg : "=r"(regs.reg));
     HYP_EL1_SYSREGS(HYP_SAVE)
+    HYP_SAVE(sctlr_el1)
+    HYP_SAVE(tcr_el1)
 #undef HYP_SAVE
     // Stop the timer after reading it, so that it cannot fire for a vCPU that is gone.
     asm volatile("mrs %0, cntv_ctl_el0" : "=r"(regs.cntv_ctl_el0));
@@ -27,11 +30,26 @@ void el1_sysregs_save(El1SysRegs& regs)
     isb();
 }
 
+// SCTLR_EL1 and TCR_EL1 are written only when they change. On hardware that saves
+// little, but QEMU's TCG drops its whole software TLB on every TCR_EL1 write (and on an
+// SCTLR_EL1 write that changes it): a vCPU that idles and comes back to the same CPU
+// would otherwise refill every translation through both stages, at each wake-up.
 void el1_sysregs_restore(const El1SysRegs& regs)
 {
 #define HYP_RESTORE(reg) asm volatile("msr " #reg ", %0" : : "r"(regs.reg));
     HYP_EL1_SYSREGS(HYP_RESTORE)
 #undef HYP_RESTORE
+#define HYP_RESTORE_IF_CHANGED(reg)                         \
+    {                                                       \
+        std::uint64_t live;                                 \
+        asm volatile("mrs %0, " #reg : "=r"(live));         \
+        if (live != regs.reg) {                             \
+            asm volatile("msr " #reg ", %0" : : "r"(regs.reg)); \
+        }                                                   \
+    }
+    HYP_RESTORE_IF_CHANGED(sctlr_el1)
+    HYP_RESTORE_IF_CHANGED(tcr_el1)
+#undef HYP_RESTORE_IF_CHANGED
     asm volatile("msr cntv_cval_el0, %0" : : "r"(regs.cntv_cval_el0));
     asm volatile("msr cntv_ctl_el0, %0" : : "r"(regs.cntv_ctl_el0));
     isb();

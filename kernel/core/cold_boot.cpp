@@ -173,8 +173,10 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     // What stage 2 can do on this machine, for every address space created from now on.
     addrspace_platform::set(mem::pa_bits_from_mmfr0(arch::read_id_aa64mmfr0_el1()),
                             mem::vmid_bits_from_mmfr1(arch::read_id_aa64mmfr1_el1()));
-    log::info("hyp: stage 2: {}-bit PA, {}-bit IPA for VMs, {}-bit VMIDs", addrspace_platform::pa_bits(),
-              addrspace_platform::ipa_bits(), addrspace_platform::vmids().bits());
+    addrspace_platform::set_stage2_blocks(board::stage2_blocks);
+    log::info("hyp: stage 2: {}-bit PA, {}-bit IPA for VMs, {}-bit VMIDs, {}", addrspace_platform::pa_bits(),
+              addrspace_platform::ipa_bits(), addrspace_platform::vmids().bits(),
+              board::stage2_blocks ? "blocks where they fit" : "4 KiB pages only");
 
     if (!create_root_objects(platform_info, kept, kept_count)) {
         fatal("cannot create the root partition and cspace");

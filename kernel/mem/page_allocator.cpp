@@ -175,14 +175,26 @@ Result<PhysAddr> PageAllocator::allocate(std::size_t pages, std::uint64_t alignm
     return fail(Error::nomem);
 }
 
-PageAllocator::Region* PageAllocator::region_containing_locked(std::uint64_t addr) const
+bool PageAllocator::covered_locked(PhysRange range) const
 {
-    for (Region& r : regions_) {
-        if (r.range_.contains(PhysAddr{addr})) {
-            return &r;
+    // Regions are sorted: walk those overlapping the range, each one starting where the
+    // covered part ends, until the range is covered.
+    std::uint64_t covered = range.base.raw();
+    const std::uint64_t end = range.end().raw();
+    for (const Region& r : regions_) {
+        const std::uint64_t r_end = r.range_.end().raw();
+        if (r_end <= covered) {
+            continue;
+        }
+        if (r.range_.base.raw() > covered) {
+            return false;
+        }
+        covered = r_end;
+        if (covered >= end) {
+            return true;
         }
     }
-    return nullptr;
+    return false;
 }
 
 Status PageAllocator::free(PhysAddr base, std::size_t pages)
@@ -201,20 +213,25 @@ Status PageAllocator::free(PhysAddr base, std::size_t pages)
     }
 
     LockGuard held{lock_};
-    Region* r = region_containing_locked(base.raw());
-    if (r == nullptr || end - r->range_.base.raw() > r->range_.size) {
+    const PhysRange range{base, size};
+    if (!covered_locked(range)) {
         return fail(Error::addr_inval);
     }
-    std::size_t index = static_cast<std::size_t>((base - r->range_.base) / page_size);
-    if (find_bit(r->bits_, index, index + pages, false) != index + pages) {
+    bool all_allocated = true;
+    for_each_part_locked(range, [&](Region& r, std::size_t index, std::size_t count) {
+        all_allocated = all_allocated && find_bit(r.bits_, index, index + count, false) == index + count;
+    });
+    if (!all_allocated) {
         return fail(Error::denied);
     }
-    fill_bits(r->bits_, index, pages, false);
-    r->free_ += pages;
+    for_each_part_locked(range, [&](Region& r, std::size_t index, std::size_t count) {
+        fill_bits(r.bits_, index, count, false);
+        r.free_ += count;
+        if (index < r.hint_) {
+            r.hint_ = index;
+        }
+    });
     free_pages_ += pages;
-    if (index < r->hint_) {
-        r->hint_ = index;
-    }
     return success();
 }
 
@@ -224,21 +241,24 @@ Status PageAllocator::claim(PhysRange range)
         return s;
     }
     LockGuard held{lock_};
-    Region* r = region_containing_locked(range.base.raw());
-    if (r == nullptr || range.end().raw() - r->range_.base.raw() > r->range_.size) {
+    if (!covered_locked(range)) {
         return fail(Error::addr_inval);
     }
-    std::size_t index = static_cast<std::size_t>((range.base - r->range_.base) / page_size);
-    std::size_t pages = static_cast<std::size_t>(range.size / page_size);
-    if (find_bit(r->bits_, index, index + pages, true) != index + pages) {
+    bool all_free = true;
+    for_each_part_locked(range, [&](Region& r, std::size_t index, std::size_t count) {
+        all_free = all_free && find_bit(r.bits_, index, index + count, true) == index + count;
+    });
+    if (!all_free) {
         return fail(Error::busy);
     }
-    fill_bits(r->bits_, index, pages, true);
-    r->free_ -= pages;
-    free_pages_ -= pages;
-    if (index == r->hint_) {
-        r->hint_ = index + pages;  // everything below index was allocated already
-    }
+    for_each_part_locked(range, [&](Region& r, std::size_t index, std::size_t count) {
+        fill_bits(r.bits_, index, count, true);
+        r.free_ -= count;
+        if (index == r.hint_) {
+            r.hint_ = index + count;  // everything below index was allocated already
+        }
+    });
+    free_pages_ -= range.size / page_size;
     return success();
 }
 

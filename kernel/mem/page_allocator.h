@@ -133,7 +133,8 @@ public:
     //   arg_size   pages == 0
     //   arg_align  base not page aligned
     //   addr_ovfl  the run wraps the address space
-    //   addr_inval not wholly inside one range of this allocator (a foreign free)
+    //   addr_inval not wholly inside this allocator's ranges: one range, or ranges that
+    //              follow one another with no gap (a foreign free)
     //   denied     some page of it is already free (a double free)
     [[nodiscard]] Status free(PhysAddr base, std::size_t pages);
 
@@ -142,7 +143,9 @@ public:
     //   arg_size   empty range
     //   arg_align  base or size not page aligned
     //   addr_ovfl  base + size wraps
-    //   addr_inval not wholly inside one range of this allocator
+    //   addr_inval not wholly inside this allocator's ranges: one range, or ranges that
+    //              follow one another with no gap (boot modules, added as ranges of
+    //              their own, become part of the RAM around them when given back)
     //   busy       some page of it is already allocated
     [[nodiscard]] Status claim(PhysRange range);
 
@@ -154,7 +157,22 @@ public:
 private:
     using RegionList = IntrusiveList<Region, &Region::node_>;
 
-    [[nodiscard]] Region* region_containing_locked(std::uint64_t addr) const;
+    // Whether `range` lies inside ranges that follow one another with no gap.
+    [[nodiscard]] bool covered_locked(PhysRange range) const;
+    // fn(region, first index, count) for the part of `range` in each region it overlaps.
+    template <typename Fn>
+    void for_each_part_locked(PhysRange range, Fn fn)
+    {
+        for (Region& r : regions_) {
+            const std::uint64_t lo = r.range_.base > range.base ? r.range_.base.raw() : range.base.raw();
+            const std::uint64_t r_end = r.range_.end().raw();
+            const std::uint64_t hi = r_end < range.end().raw() ? r_end : range.end().raw();
+            if (lo < hi) {
+                fn(r, static_cast<std::size_t>((lo - r.range_.base.raw()) / page_size),
+                   static_cast<std::size_t>((hi - lo) / page_size));
+            }
+        }
+    }
     [[nodiscard]] static bool allocate_in(Region& region, std::size_t pages, std::uint64_t align_pages,
                                           std::size_t& index);
 

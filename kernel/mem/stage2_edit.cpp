@@ -97,6 +97,9 @@ std::size_t Stage2Editor::count_table(const std::uint64_t* table, unsigned level
 
 std::size_t Stage2Editor::count_virtual(std::uint64_t parent, unsigned level, std::uint64_t ipa, std::uint64_t size)
 {
+    if (request_.kind == EditKind::map && !d::is_valid(parent) && level + 1 == d::last_level) {
+        return 0;  // pages into a new last-level table: no table below them (the common case)
+    }
     std::size_t needed = 0;
     for_each_entry(table_.geometry_, level + 1, ipa, size, [&](std::uint64_t index, std::uint64_t at, std::uint64_t chunk) {
         if (!conflict_) {
@@ -119,7 +122,7 @@ std::size_t Stage2Editor::count_entry(std::uint64_t entry, unsigned level, std::
             conflict_ = true;
             return 0;
         }
-        if (whole && d::can_be_leaf(level) && (pa_of(ipa) & (size - 1)) == 0) {
+        if (whole && table_.leaf_allowed(level) && (pa_of(ipa) & (size - 1)) == 0) {
             return 0;
         }
         return 1 + count_virtual(0, level, ipa, size);
@@ -158,6 +161,17 @@ void Stage2Editor::apply()
 
 void Stage2Editor::edit_table(std::uint64_t* table, unsigned level, std::uint64_t ipa, std::uint64_t size, bool live)
 {
+    if (level == d::last_level && request_.kind == EditKind::map) {
+        // Pages into empty entries (prepare() refused overlaps), one table's worth at
+        // most: what edit_entry() does for each, without the walk (RAM mapped page by
+        // page is most of what this engine writes on a board without blocks).
+        std::uint64_t index = d::index_at(table_.geometry_, ipa, level);
+        for (std::uint64_t done = 0; done < size; done += pte::page_size, ++index) {
+            HYP_ASSERT(!d::is_valid(table[index]));
+            write(&table[index], d::leaf(level, pa_of(ipa + done), request_.attrs), live);
+        }
+        return;
+    }
     for_each_entry(table_.geometry_, level, ipa, size, [&](std::uint64_t index, std::uint64_t at, std::uint64_t chunk) {
         edit_entry(&table[index], level, at, chunk, live);
     });
@@ -176,7 +190,7 @@ void Stage2Editor::edit_entry(std::uint64_t* entry, unsigned level, std::uint64_
     switch (request_.kind) {
     case EditKind::map:
         HYP_ASSERT(!d::is_valid(old));  // prepare() refused overlaps
-        if (whole && d::can_be_leaf(level) && (pa_of(ipa) & (size - 1)) == 0) {
+        if (whole && table_.leaf_allowed(level) && (pa_of(ipa) & (size - 1)) == 0) {
             write(entry, d::leaf(level, pa_of(ipa), request_.attrs), live);
         } else {
             // A fresh table cannot be collapsible: it is either partly empty or maps an
@@ -293,7 +307,7 @@ void Stage2Editor::collapse(std::uint64_t* entry, unsigned level, std::uint64_t 
         }
         return;
     }
-    if (!d::can_be_leaf(level) || !d::is_leaf(first, level + 1) ||
+    if (!table_.leaf_allowed(level) || !d::is_leaf(first, level + 1) ||
         (d::output_address(first) & (pte::level_size(level) - 1)) != 0) {
         return;
     }
@@ -328,6 +342,12 @@ TableAllocator::Pages Stage2Editor::build_table(std::uint64_t parent, unsigned l
         reserve_.head = {};
     }
     ++table_.table_pages_;
+    if (!d::is_valid(parent)) {
+        for (unsigned i = 0; i < pte::entries_per_table; ++i) {
+            page.table[i] = 0;
+        }
+        return page;
+    }
     for (unsigned i = 0; i < pte::entries_per_table; ++i) {
         page.table[i] = derived_entry(parent, level, i);
     }

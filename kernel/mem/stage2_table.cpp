@@ -57,6 +57,7 @@ Status Stage2Table::init(TableAllocator& allocator, const Stage2Config& config)
     geometry_ = *geometry;
     pa_bits_ = config.pa_bits;
     vmid_ = config.vmid;
+    blocks_ = config.blocks;
     table_pages_ = geometry->root_tables;
     arch::tlb_publish_tables();  // the empty root, before anyone loads VTTBR_EL2 with it
     return success();

@@ -30,6 +30,7 @@
 #include "kernel/core/result.h"
 #include "kernel/mem/stage2_allocator.h"
 #include "kernel/mem/stage2_config.h"
+#include "kernel/mem/stage2_descriptor.h"
 #include "kernel/mem/stage2_format.h"
 
 namespace hyp::mem {
@@ -38,6 +39,9 @@ struct Stage2Config {
     unsigned ipa_bits = 40;  // 32..48, see stage2_config.h
     unsigned pa_bits = 40;   // 32..48: output addresses at or above 2^pa_bits are refused
     std::uint16_t vmid = 0;  // tags the VM's TLB entries; 0 (no VM) is refused
+    // Leaves larger than a page (2 MiB and 1 GiB blocks) where they fit; false: 4 KiB
+    // pages only (see addrspace_platform::stage2_blocks() for why a machine may want it).
+    bool blocks = true;
 };
 
 // What lookup() found: the leaf that translates the IPA.
@@ -93,6 +97,11 @@ public:
     [[nodiscard]] std::uint64_t vttbr() const { return stage2_vttbr(root_.phys, vmid_); }
     // Table pages in use, the root's included.
     [[nodiscard]] std::size_t table_pages() const { return table_pages_; }
+    // Whether a leaf may stand at `level`: pages always, blocks when the config allows.
+    [[nodiscard]] bool leaf_allowed(unsigned level) const
+    {
+        return s2desc::can_be_leaf(level) && (blocks_ || level == s2desc::last_level);
+    }
 
 private:
     friend class Stage2Editor;  // the edit engine, stage2_edit.cpp
@@ -106,6 +115,7 @@ private:
     Stage2Geometry geometry_{};
     unsigned pa_bits_ = 0;
     std::uint16_t vmid_ = 0;
+    bool blocks_ = true;
     std::size_t table_pages_ = 0;
 };
 

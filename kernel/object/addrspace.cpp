@@ -19,7 +19,8 @@ constexpr unsigned default_vmid_bits = 16;
 
 // All-zero until set(), so that the 8 KB of it is in .bss, not in the image's .data.
 struct Settings {
-    unsigned pa_bits = 0;  // 0: not set, default_pa_bits
+    unsigned pa_bits = 0;         // 0: not set, default_pa_bits
+    bool stage2_pages_only = false;  // false: stage 2 may use block mappings
     mem::VmidAllocator* vmids = nullptr;
     alignas(mem::VmidAllocator) unsigned char storage[sizeof(mem::VmidAllocator)] = {};
 };
@@ -37,6 +38,10 @@ void set(unsigned pa_bits, unsigned vmid_bits)
 }
 
 unsigned pa_bits() { return settings.pa_bits != 0 ? settings.pa_bits : default_pa_bits; }
+
+void set_stage2_blocks(bool blocks) { settings.stage2_pages_only = !blocks; }
+
+bool stage2_blocks() { return !settings.stage2_pages_only; }
 
 unsigned ipa_bits() { return pa_bits() < default_ipa_bits ? pa_bits() : default_ipa_bits; }
 
@@ -139,6 +144,7 @@ Status AddrSpace::activate()
     config.ipa_bits = addrspace_platform::ipa_bits();
     config.pa_bits = addrspace_platform::pa_bits();
     config.vmid = vmid_;
+    config.blocks = addrspace_platform::stage2_blocks();
     if (Status s = table_.init(tables_, config); !s) {
         HYP_ASSERT(vmids.free(vmid_).ok());
         return s;

@@ -86,6 +86,10 @@ void set(unsigned pa_bits, unsigned vmid_bits);
 // 40, but never more than the PA size and never less than 32.
 [[nodiscard]] unsigned ipa_bits();
 [[nodiscard]] mem::VmidAllocator& vmids();
+// Whether address spaces map with 2 MiB and 1 GiB blocks where they fit (the default),
+// or with 4 KiB pages only: the board's choice (board::stage2_blocks), set once at boot.
+void set_stage2_blocks(bool blocks);
+[[nodiscard]] bool stage2_blocks();
 
 }  // namespace addrspace_platform
 

@@ -75,18 +75,41 @@ Result<RootObjects> create_root_objects(const platform::PlatformInfo& info, cons
     for (std::size_t i = 0; i < kept_count && hole_count < 16; ++i) {
         holes[hole_count++] = page_aligned_around(kept[i]);
     }
-    platform::UsableRamWalk walk{info};
-    PhysRange usable;
-    while (walk.next(usable)) {
-        Status s = mem::for_each_piece(page_aligned_inside(usable), holes, hole_count, [&](PhysRange piece) -> Status {
-            if (piece.size < 2 * page) {
-                return success();  // too small to hold its bookkeeping and a page: stays the hypervisor's
+    // A piece that starts where a kept range ends (the image, the DT, a boot module) keeps
+    // its bookkeeping elsewhere, taken from the pieces added first: a boot module given
+    // back later then has free pages right after it, and the resource manager can run it
+    // in place inside a VM's RAM (one memory extent over the module and its surroundings)
+    // instead of copying it. A piece with nowhere else to put it holds its own.
+    auto touches_kept = [&](PhysRange piece) {
+        for (std::size_t i = 0; i < hole_count; ++i) {
+            if (holes[i].end() == piece.base) {
+                return true;
             }
-            return partition->add_memory(piece, mem::Owner::hypervisor());
-        });
-        if (!s) {
-            log::error("hyp: root partition: cannot take RAM at {:#x}: {}", usable.base, s.error());
-            return fail(s.error());
+        }
+        return false;
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+        platform::UsableRamWalk walk{info};
+        PhysRange usable;
+        while (walk.next(usable)) {
+            Status s = mem::for_each_piece(page_aligned_inside(usable), holes, hole_count, [&](PhysRange piece) -> Status {
+                if (piece.size < 2 * page) {
+                    return success();  // too small to hold its bookkeeping and a page: stays the hypervisor's
+                }
+                if (touches_kept(piece) != (pass == 1)) {
+                    return success();  // the other pass's
+                }
+                if (pass == 1 && partition->free_bytes() != 0) {
+                    if (partition->add_memory_in_place(piece, mem::Owner::hypervisor())) {
+                        return success();
+                    }
+                }
+                return partition->add_memory(piece, mem::Owner::hypervisor());
+            });
+            if (!s) {
+                log::error("hyp: root partition: cannot take RAM at {:#x}: {}", usable.base, s.error());
+                return fail(s.error());
+            }
         }
     }
 

@@ -41,14 +41,20 @@ bool read_options(const rm_boot_info& info, Console& console, RmOptions& options
 void print_started(const PrimaryVm& vm, Console& console)
 {
     const VmLayout& layout = vm.layout;
+    // Modules the VM runs where the boot loader put them, not copied. The line stays
+    // short of the 160 characters the hypervisor gives a console line.
+    const char* in_place = vm.initrd_in_place ? " (in place)"
+                           : vm.kernel_in_place ? " (kernel in place)"
+                                                : "";
     if (layout.initrd.empty()) {
-        console.print("primary VM started: {} vCPUs, {} MiB RAM at IPA {:#x}, kernel at {:#x}, DT at {:#x}",
-                      vm.vcpu_count, layout.ram.size / mib, layout.ram.base, layout.entry(), layout.dtb_address());
+        console.print("primary VM started: {} vCPUs, {} MiB RAM at IPA {:#x}, kernel at {:#x}, DT at {:#x}{}",
+                      vm.vcpu_count, layout.ram.size / mib, layout.ram.base, layout.entry(), layout.dtb_address(),
+                      in_place);
     } else {
         console.print("primary VM started: {} vCPUs, {} MiB RAM at IPA {:#x}, kernel at {:#x}, DT at {:#x}, "
-                      "initrd at {:#x}",
+                      "initrd at {:#x}{}",
                       vm.vcpu_count, layout.ram.size / mib, layout.ram.base, layout.entry(), layout.dtb_address(),
-                      layout.initrd.base);
+                      layout.initrd.base, in_place);
     }
 }
 

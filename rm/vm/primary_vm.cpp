@@ -96,7 +96,9 @@ private:
 
     Status unmap_modules()
     {
-        const rm_boot_module* modules[] = {r_.modules.kernel, r_.modules.ramdisk};
+        // Modules the VM runs in place left the RM when they were given back.
+        const rm_boot_module* modules[] = {vm_.kernel_in_place ? nullptr : r_.modules.kernel,
+                                           vm_.initrd_in_place ? nullptr : r_.modules.ramdisk};
         const char* names[] = {"the kernel module from the RM", "the ramdisk module from the RM"};
         for (std::size_t i = 0; i < 2; ++i) {
             const rm_boot_module* m = modules[i];
@@ -149,11 +151,122 @@ private:
         return IpaRange{Ipa{chosen->base.raw()}, chosen->size};  // IPA = PA
     }
 
+    // The module's whole pages, as its extent covers them.
+    static PhysRange module_pages(const rm_boot_module& m)
+    {
+        const std::uint64_t base = module_extent_base(m);
+        return PhysRange{PhysAddr{base}, align_up(m.phys.base + m.phys.size, rm_page_size) - base};
+    }
+
+    // RAM that holds the kernel module where the boot loader put it (and the initrd, when
+    // it lies inside), so that nothing is copied: the modules' pages go back to the root
+    // partition (memextent_donate to parent), and one extent over the RAM around them
+    // takes them with the free pages in between. The extent object is made first, so
+    // that nothing is allocated between the donation and the claim. When the claim is
+    // refused (the hypervisor uses a page of it), the modules are taken back and the RM
+    // copies them as before: success with vm_.kernel_in_place false.
+    Status claim_ram_in_place()
+    {
+        const rm_boot_module& kernel = *r_.modules.kernel;
+        const rm_boot_module* initrd = r_.modules.ramdisk;
+        PhysRange free[RM_BOOT_INFO_MAX_RAM_RANGES];
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < info_.ram_range_count && i < RM_BOOT_INFO_MAX_RAM_RANGES; ++i) {
+            free[count++] = PhysRange{PhysAddr{info_.ram_ranges[i].base}, info_.ram_ranges[i].size};
+        }
+        InPlaceRequest request;
+        request.kernel = vm_.kernel;
+        request.kernel_pages = module_pages(kernel);
+        request.kernel_at = kernel.phys.base;
+        if (initrd != nullptr) {
+            request.initrd_pages = module_pages(*initrd);
+            request.initrd_at = initrd->phys.base;
+            request.initrd_size = initrd->phys.size;
+        }
+        request.free = free;
+        request.free_count = count;
+        request.ram_size = r_.ram_size;
+        const InPlacePlan plan = plan_in_place(request);
+        if (!plan.possible) {
+            vm_.not_in_place = plan.why;
+            return success();
+        }
+        // The layout it would have, checked before anything changes.
+        VmLayoutRequest layout;
+        layout.ram = plan.ram;
+        layout.kernel = vm_.kernel;
+        layout.initrd_size = initrd != nullptr ? initrd->phys.size : 0;
+        if (plan.initrd_in_place) {
+            layout.initrd_at = initrd->phys.base;
+        }
+        Diagnostic unused;
+        Result<VmLayout> planned = plan_vm_layout(layout, unused);
+        if (!planned || planned->kernel.base.raw() != kernel.phys.base) {
+            vm_.not_in_place = "the VM's layout around the modules does not work out";
+            return success();
+        }
+
+        CapResult extent = hv_.partition_create(ObjectKind::memextent, info_.partition_cap, info_.cspace_cap);
+        if (!extent.ok()) {
+            return call_failed(diag_, extent.error, "partition_create_memextent", "the primary VM's RAM");
+        }
+        const rm_boot_module* given[2] = {&kernel, plan.initrd_in_place ? initrd : nullptr};
+        for (const rm_boot_module* m : given) {
+            if (m == nullptr) {
+                continue;
+            }
+            Status s = check(hv_.addrspace_unmap(info_.addrspace_cap, m->memextent_cap, module_extent_base(*m), 0, 0, 0),
+                             diag_, "addrspace_unmap", "a module the VM will run in place, from the RM");
+            if (s) {
+                s = check(hv_.memextent_donate(GUNYAH_DONATE_TO_PARENT, m->memextent_cap, info_.partition_cap, 0,
+                                               module_pages(*m).size),
+                          diag_, "memextent_donate", "a module back to the root partition");
+            }
+            if (!s) {
+                return s;
+            }
+        }
+        Error e = hv_.memextent_configure(extent.cap, plan.ram.base.raw(), plan.ram.size, ram_extent_attrs);
+        if (e == Error::ok) {
+            e = hv_.object_activate(extent.cap);
+        }
+        if (e == Error::ok) {
+            vm_.ram_root = extent.cap;
+            vm_.layout = *planned;
+            vm_.kernel_in_place = true;
+            vm_.initrd_in_place = plan.initrd_in_place;
+            return success();
+        }
+        // Refused: the modules go back to their extents and to the RM, to be copied.
+        vm_.not_in_place = "the hypervisor uses some of the RAM around the modules";
+        for (const rm_boot_module* m : given) {
+            if (m == nullptr) {
+                continue;
+            }
+            Status s = check(hv_.memextent_donate(GUNYAH_DONATE_TO_CHILD, info_.partition_cap, m->memextent_cap, 0,
+                                                  module_pages(*m).size),
+                             diag_, "memextent_donate", "a module back from the root partition");
+            if (s) {
+                s = check(hv_.addrspace_map(info_.addrspace_cap, m->memextent_cap, module_extent_base(*m),
+                                            rm_read_attrs, 0, 0, 0),
+                          diag_, "addrspace_map", "a module into the RM again");
+            }
+            if (!s) {
+                return s;
+            }
+        }
+        return check(hv_.cspace_delete_cap_from(info_.cspace_cap, extent.cap), diag_, "cspace_delete_cap_from",
+                     "a RAM extent the hypervisor was using");
+    }
+
     // The RAM's memextent comes first, before any other object: the hypervisor allocates
     // object memory from the same root partition and may have taken pages of a candidate,
     // which activation then refuses (busy); the RM tries the next 2 MiB boundary.
     Status claim_ram()
     {
+        if (Status s = claim_ram_in_place(); !s || vm_.kernel_in_place) {
+            return s;
+        }
         std::uint64_t from = 0;
         for (std::size_t attempt = 0; attempt < max_ram_candidates; ++attempt) {
             Result<IpaRange> ram = candidate(from);
@@ -215,6 +328,9 @@ private:
 
     Status plan_layout()
     {
+        if (vm_.kernel_in_place) {
+            return success();  // laid out when the RAM was claimed around the modules
+        }
         VmLayoutRequest request;
         request.ram = vm_.layout.ram;
         request.kernel = vm_.kernel;
@@ -269,7 +385,8 @@ private:
     }
 
     // The VM starts with its MMU and caches off: what the RM wrote through its cached
-    // window must reach the point of coherency first.
+    // window must reach the point of coherency first, and so must modules used in place
+    // (whatever wrote them may have left lines in the caches).
     Status clean(IpaRange range, const char* what)
     {
         if (range.empty()) {
@@ -282,17 +399,46 @@ private:
                      diag_, "memextent_modify (cache_clean_range)", what);
     }
 
+    // The part of the VM's RAM the RM writes: the DT, and the modules it copies; page
+    // aligned, as offsets in the RAM extent. Only that is mapped into the RM (a mapping
+    // of all the RAM costs a stage-2 entry per page where the board maps pages only).
+    IpaRange write_window() const
+    {
+        const VmLayout& layout = vm_.layout;
+        std::uint64_t lo = layout.dtb.base.raw();
+        std::uint64_t hi = layout.dtb.end().raw();
+        auto add = [&](IpaRange r) {
+            if (!r.empty()) {
+                lo = r.base.raw() < lo ? r.base.raw() : lo;
+                hi = r.end().raw() > hi ? r.end().raw() : hi;
+            }
+        };
+        if (!vm_.kernel_in_place) {
+            add(layout.kernel_file);
+        }
+        if (!vm_.initrd_in_place) {
+            add(layout.initrd);
+        }
+        lo = align_down(lo, rm_page_size);
+        hi = align_up(hi, rm_page_size);
+        return IpaRange{Ipa{lo}, hi - lo};
+    }
+
     Status fill_ram()
     {
         const VmLayout& layout = vm_.layout;
-        Status s = check(hv_.addrspace_map(info_.addrspace_cap, vm_.ram_extent, layout.ram.base.raw(), rm_write_attrs,
-                                           0, 0, 0),
+        const IpaRange window = write_window();
+        const std::uint64_t window_offset = window.base - layout.ram.base;
+        Status s = check(hv_.addrspace_map(info_.addrspace_cap, vm_.ram_extent, window.base.raw(), rm_write_attrs,
+                                           GUNYAH_ADDRSPACE_MAP_PARTIAL, window_offset, window.size),
                          diag_, "addrspace_map", "the primary VM's RAM into the RM");
         if (!s) {
             return s;
         }
-        s = copy(layout.kernel_file, *r_.modules.kernel, "kernel");
-        if (s && r_.modules.ramdisk != nullptr) {
+        if (!vm_.kernel_in_place) {
+            s = copy(layout.kernel_file, *r_.modules.kernel, "kernel");
+        }
+        if (s && r_.modules.ramdisk != nullptr && !vm_.initrd_in_place) {
             s = copy(layout.initrd, *r_.modules.ramdisk, "initrd");
         }
         if (s) {
@@ -310,8 +456,9 @@ private:
             }
         }
         // The RM keeps no access to the VM's memory, nor to the modules it has copied.
-        s = check(hv_.addrspace_unmap(info_.addrspace_cap, vm_.ram_extent, layout.ram.base.raw(), 0, 0, 0), diag_,
-                  "addrspace_unmap", "the primary VM's RAM from the RM");
+        s = check(hv_.addrspace_unmap(info_.addrspace_cap, vm_.ram_extent, window.base.raw(),
+                                      GUNYAH_ADDRSPACE_MAP_PARTIAL, window_offset, window.size),
+                  diag_, "addrspace_unmap", "the primary VM's RAM from the RM");
         if (!s) {
             return s;
         }

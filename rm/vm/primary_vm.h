@@ -69,6 +69,11 @@ struct PrimaryVm {
     VmLayout layout;
     std::size_t dtb_size = 0;           // bytes of the packed tree at layout.dtb
     std::size_t busy_candidates = 0;    // RAM candidates the hypervisor was using
+    // The kernel (and the initrd) serve where the boot loader put them: their pages were
+    // given back to the root partition and are part of the VM's RAM, nothing is copied.
+    bool kernel_in_place = false;
+    bool initrd_in_place = false;
+    const char* not_in_place = "";      // why not, when kernel_in_place is false
 };
 
 // The module's memextent covers its range rounded out to whole pages; the RM maps it at

@@ -4,6 +4,8 @@
 
 #include <bit>
 
+#include "hyp_api/rm_boot_info.h"
+
 namespace hyp::rm {
 namespace {
 
@@ -253,6 +255,87 @@ Result<PhysRange> choose_vm_ram(const PhysRange* free, std::size_t count, std::u
     return refuse(diag, Error::nomem,
                   "no free RAM range holds {:#x} bytes at a 2 MiB boundary ({} ranges, the largest {:#x} bytes)", size,
                   count, largest);
+}
+
+namespace {
+
+constexpr bool phys_inside(const PhysRange& outer, const PhysRange& inner)
+{
+    return !inner.empty() && inner.base >= outer.base && inner.end() <= outer.end();
+}
+
+// Whether every byte of `range` lies in one of `ranges` (which may touch or overlap).
+bool covered_by(const PhysRange& range, const PhysRange* ranges, std::size_t count)
+{
+    std::uint64_t at = range.base.raw();
+    const std::uint64_t end = range.end().raw();
+    while (at < end) {
+        std::uint64_t furthest = at;
+        for (std::size_t i = 0; i < count; ++i) {
+            const PhysRange& r = ranges[i];
+            if (!r.empty() && r.base.raw() <= at && r.end().raw() > furthest) {
+                furthest = r.end().raw();
+            }
+        }
+        if (furthest == at) {
+            return false;
+        }
+        at = furthest;
+    }
+    return true;
+}
+
+InPlacePlan not_in_place(const char* why)
+{
+    InPlacePlan plan;
+    plan.why = why;
+    return plan;
+}
+
+}  // namespace
+
+InPlacePlan plan_in_place(const InPlaceRequest& r)
+{
+    if (r.ram_size == 0 || r.ram_size % vm_ram_granule != 0) {
+        return not_in_place("the RAM size is not whole pages");
+    }
+    if (r.kernel_at < r.kernel.text_offset || (r.kernel_at - r.kernel.text_offset) % vm_ram_alignment != 0) {
+        return not_in_place("the kernel module is not at a 2 MiB boundary plus its text_offset");
+    }
+    const std::uint64_t base = r.kernel_at - r.kernel.text_offset;
+    if (base > ~std::uint64_t{0} - r.ram_size) {
+        return not_in_place("the RAM would wrap");
+    }
+    const PhysRange ram{PhysAddr{base}, r.ram_size};
+    if (r.kernel.text_offset + r.kernel.image_size > r.ram_size) {
+        return not_in_place("the kernel does not fit in the RAM");
+    }
+    InPlacePlan plan;
+    plan.ram = IpaRange{Ipa{base}, r.ram_size};
+    PhysRange pieces[RM_BOOT_INFO_MAX_RAM_RANGES + 2];
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < r.free_count && count < RM_BOOT_INFO_MAX_RAM_RANGES; ++i) {
+        pieces[count++] = r.free[i];
+    }
+    pieces[count++] = r.kernel_pages;
+    if (!r.initrd_pages.empty()) {
+        const IpaRange kernel{Ipa{r.kernel_at}, r.kernel.image_size};
+        const IpaRange initrd{Ipa{r.initrd_at}, r.initrd_size};
+        if (phys_inside(ram, r.initrd_pages)) {
+            if (r.initrd_at % initrd_alignment != 0 || initrd.overlaps(kernel)) {
+                return not_in_place("the initrd module lies in the RAM but not where it could be used");
+            }
+            plan.initrd_in_place = true;
+            pieces[count++] = r.initrd_pages;
+        } else if (r.initrd_pages.overlaps(ram)) {
+            return not_in_place("the initrd module straddles the edge of the RAM");
+        }
+    }
+    if (!covered_by(ram, pieces, count)) {
+        return not_in_place("the RAM around the kernel module is not all free");
+    }
+    plan.possible = true;
+    return plan;
 }
 
 }  // namespace hyp::rm

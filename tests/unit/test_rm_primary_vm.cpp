@@ -45,7 +45,8 @@ struct Machine {
     std::unique_ptr<rm_boot_info> info = std::make_unique<rm_boot_info>();
     FakeHypervisor hv{rm_addrspace};
 
-    explicit Machine(bool with_initrd = true)
+    explicit Machine(bool with_initrd = true, std::uint64_t kernel_base = kernel_at,
+                     std::uint64_t initrd_base = initrd_at)
     {
         std::memset(info.get(), 0, sizeof *info);
         info->magic = RM_BOOT_INFO_MAGIC;
@@ -76,8 +77,9 @@ struct Machine {
         std::strcpy(info->options, "rm.mem=16M");
 
         hv.add_ram(bank_base, 64 * mib);
-        add_module(RM_BOOT_MODULE_KERNEL, kernel_at, kernel_file_size, kernel_cap, "console=ttyAMA0");
-        std::uint8_t* k = bytes(kernel_at, kernel_file_size);
+        hv.partition_cap = rm_partition;
+        add_module(RM_BOOT_MODULE_KERNEL, kernel_base, kernel_file_size, kernel_cap, "console=ttyAMA0");
+        std::uint8_t* k = bytes(kernel_base, kernel_file_size);
         for (std::size_t i = 0; i < kernel_file_size; ++i) {
             k[i] = kernel_byte(i);
         }
@@ -86,8 +88,8 @@ struct Machine {
         k[24] = 0x0a;
         std::memcpy(k + 56, "ARM\x64", 4);
         if (with_initrd) {
-            add_module(RM_BOOT_MODULE_RAMDISK, initrd_at, initrd_size, initrd_cap, "");
-            std::memset(bytes(initrd_at, initrd_size), 0x5a, initrd_size);
+            add_module(RM_BOOT_MODULE_RAMDISK, initrd_base, initrd_size, initrd_cap, "");
+            std::memset(bytes(initrd_base, initrd_size), 0x5a, initrd_size);
         }
     }
 
@@ -216,10 +218,14 @@ TEST_CASE("rm primary VM: RAM, mappings and objects get the arguments the contra
     CHECK(vm.ram_extent == extent);
     CHECK(derive[0].args == std::vector<std::uint64_t>{extent, vm.ram_root, 0, 16 * mib, ram_attrs});
     const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
-    CHECK(maps[3].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, 0, 0, 0});
+    // The RM's window: only what it writes (the kernel, the DT, the initrd), page aligned.
+    const std::uint64_t window = kernel_image_size + 0x10000 + initrd_size;
+    CHECK(maps[3].args ==
+          std::vector<std::uint64_t>{rm_addrspace, extent, free_base, rw, GUNYAH_ADDRSPACE_MAP_PARTIAL, 0, window});
     auto unmaps = m.hv.all("addrspace_unmap");
     REQUIRE(unmaps.size() == 3);
-    CHECK(unmaps[0].args == std::vector<std::uint64_t>{rm_addrspace, extent, free_base, 0, 0, 0});
+    CHECK(unmaps[0].args ==
+          std::vector<std::uint64_t>{rm_addrspace, extent, free_base, GUNYAH_ADDRSPACE_MAP_PARTIAL, 0, window});
 
     // The VM's own objects, in the RM's cspace, from the root partition.
     for (const char* create : {"partition_create_memextent", "partition_create_cspace", "partition_create_addrspace",
@@ -653,4 +659,175 @@ TEST_CASE("rm startup: boot info is read only inside the RM's RAM")
     CHECK(boot_info_available(p) == 0);
     p.boot_info = 0x7fb00000;
     CHECK(boot_info_available(p) == 0);
+}
+
+// ---- modules used in place
+
+namespace {
+
+// The modules where a boot loader would put them for the VM to run them in place: the
+// kernel at a 2 MiB boundary (text_offset 0) with free RAM after it, the initrd above
+// it, and every other page of the bank free.
+constexpr std::uint64_t placed_kernel = 0x40400000;
+constexpr std::uint64_t placed_initrd = 0x40500000;
+
+struct PlacedMachine : Machine {
+    explicit PlacedMachine(std::uint64_t initrd_base = placed_initrd) : Machine{true, placed_kernel, initrd_base}
+    {
+        // Free: all of the bank but the modules' pages.
+        const std::uint64_t kernel_end = placed_kernel + 0x11000;
+        const std::uint64_t initrd_end = initrd_base + 0x5000;
+        info->ram_range_count = 3;
+        info->ram_ranges[0] = rm_boot_range{bank_base, placed_kernel - bank_base};
+        info->ram_ranges[1] = rm_boot_range{kernel_end, initrd_base - kernel_end};
+        info->ram_ranges[2] = rm_boot_range{initrd_end, bank_base + 64 * mib - initrd_end};
+        if (initrd_base < placed_kernel) {  // below the kernel: the ranges in address order
+            info->ram_ranges[0] = rm_boot_range{bank_base, initrd_base - bank_base};
+            info->ram_ranges[1] = rm_boot_range{initrd_end, placed_kernel - initrd_end};
+            info->ram_ranges[2] = rm_boot_range{kernel_end, bank_base + 64 * mib - kernel_end};
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("rm primary VM: modules where the kernel can run are given back and used in place, not copied")
+{
+    PlacedMachine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status s = build_primary_vm(m.request(), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(s.ok());
+    CHECK(vm.kernel_in_place);
+    CHECK(vm.initrd_in_place);
+
+    std::vector<std::string> expected = {
+        "addrspace_map", "addrspace_map",
+        // the RAM's extent object first; the modules leave the RM and go back to the
+        // partition; the extent takes them with the RAM around them
+        "partition_create_memextent", "addrspace_unmap", "memextent_donate", "addrspace_unmap", "memextent_donate",
+        "memextent_configure", "object_activate"};
+    std::vector<std::string> names = m.hv.names();
+    REQUIRE(names.size() > expected.size());
+    CHECK(std::vector<std::string>(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(expected.size())) ==
+          expected);
+    auto donations = m.hv.all("memextent_donate");
+    REQUIRE(donations.size() == 2);
+    CHECK(donations[0].args == std::vector<std::uint64_t>{GUNYAH_DONATE_TO_PARENT, kernel_cap, rm_partition, 0, 0x11000});
+    CHECK(donations[1].args == std::vector<std::uint64_t>{GUNYAH_DONATE_TO_PARENT, initrd_cap, rm_partition, 0, 0x5000});
+    auto configure = m.hv.all("memextent_configure");
+    REQUIRE(configure.size() == 1);
+    CHECK(configure[0].args[1] == placed_kernel);
+    CHECK(configure[0].args[2] == 16 * mib);
+
+    // The layout: kernel and initrd where they were; the DT above the kernel.
+    const VmLayout& layout = vm.layout;
+    CHECK(layout.ram == IpaRange{Ipa{placed_kernel}, 16 * mib});
+    CHECK(layout.entry().raw() == placed_kernel);
+    CHECK(layout.initrd == IpaRange{Ipa{placed_initrd}, initrd_size});
+    CHECK(layout.dtb.base.raw() == placed_kernel + kernel_image_size);
+    CHECK(m.bytes(placed_kernel, kernel_file_size)[kernel_file_size - 1] == kernel_byte(kernel_file_size - 1));
+    CHECK(m.bytes(placed_initrd, 1)[0] == 0x5a);
+
+    // The RM maps only the DT's slot to write it.
+    auto maps = m.hv.all("addrspace_map");
+    REQUIRE(maps.size() == 4);
+    const std::uint64_t rw = GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_NORMAL_WB);
+    CHECK(maps[3].args == std::vector<std::uint64_t>{rm_addrspace, vm.ram_extent, layout.dtb.base.raw(), rw,
+                                                     GUNYAH_ADDRSPACE_MAP_PARTIAL, kernel_image_size, 0x10000});
+    // Still cleaned to the point of coherency, and nothing is left mapped in the RM.
+    CHECK(m.hv.all("memextent_modify").size() == 3);
+    CHECK(m.hv.all("addrspace_unmap").size() == 3);  // the two modules, then the RAM window
+    CHECK(m.hv.rm_mapping_count() == 0);
+    CHECK(m.hv.all("vcpu_poweron")[0].args[1] == placed_kernel);
+}
+
+TEST_CASE("rm primary VM: an initrd outside the RAM is copied while the kernel runs in place")
+{
+    PlacedMachine m{bank_base + 48 * mib};  // above the 16 MiB of RAM from the kernel
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+    CHECK(vm.kernel_in_place);
+    CHECK_FALSE(vm.initrd_in_place);
+    CHECK(m.hv.all("memextent_donate").size() == 1);
+    CHECK(vm.layout.initrd.base.raw() == placed_kernel + kernel_image_size + 0x10000);
+    CHECK(m.bytes(vm.layout.initrd.base.raw(), 1)[0] == 0x5a);
+    CHECK(m.hv.rm_mapping_count() == 0);
+}
+
+TEST_CASE("rm primary VM: RAM around the modules that the hypervisor uses: the modules come back and are copied")
+{
+    PlacedMachine m;
+    m.hv.fail_next("object_activate", {Error::busy});
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status s = build_primary_vm(m.request(), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(s.ok());
+    CHECK_FALSE(vm.kernel_in_place);
+    CHECK(std::string{vm.not_in_place} == "the hypervisor uses some of the RAM around the modules");
+    auto donations = m.hv.all("memextent_donate");
+    REQUIRE(donations.size() == 4);
+    CHECK(donations[2].args == std::vector<std::uint64_t>{GUNYAH_DONATE_TO_CHILD, rm_partition, kernel_cap, 0, 0x11000});
+    CHECK(donations[3].args == std::vector<std::uint64_t>{GUNYAH_DONATE_TO_CHILD, rm_partition, initrd_cap, 0, 0x5000});
+    CHECK(m.hv.donated_to_parent.empty());
+    // The refused extent is deleted, and the RAM is chosen from the free ranges as before.
+    CHECK(m.hv.all("cspace_delete_cap_from").size() == 1);
+    CHECK(vm.layout.ram.base.raw() == 0x40600000);  // the first 2 MiB boundary with 16 MiB free
+    CHECK(m.bytes(vm.layout.kernel_file.base.raw(), kernel_file_size)[kernel_file_size - 1] ==
+          kernel_byte(kernel_file_size - 1));
+    CHECK(m.hv.rm_mapping_count() == 0);
+}
+
+TEST_CASE("rm primary VM: what keeps modules from being used in place")
+{
+    const PhysRange free_all[] = {PhysRange{PhysAddr{bank_base}, 64 * mib}};
+    KernelImage kernel;
+    kernel.file_size = kernel_file_size;
+    kernel.image_size = kernel_image_size;
+    auto request = [&](std::uint64_t kernel_base) {
+        InPlaceRequest r;
+        r.kernel = kernel;
+        r.kernel_at = kernel_base;
+        r.kernel_pages = PhysRange{PhysAddr{kernel_base & ~std::uint64_t{0xfff}}, 0x11000};
+        r.free = free_all;
+        r.free_count = 1;
+        r.ram_size = 16 * mib;
+        return r;
+    };
+    InPlacePlan ok = plan_in_place(request(placed_kernel));
+    CHECK(ok.possible);
+    CHECK(ok.ram == IpaRange{Ipa{placed_kernel}, 16 * mib});
+
+    CHECK_THAT(plan_in_place(request(placed_kernel + 0x1000)).why, Catch::Contains("2 MiB boundary"));
+    kernel.text_offset = 0x80000;  // an old kernel: 2 MiB boundary + text_offset is fine
+    CHECK(plan_in_place(request(placed_kernel + 0x80000)).possible);
+    kernel.text_offset = 0;
+
+    InPlaceRequest r = request(bank_base + 56 * mib);  // the RAM would run past the bank
+    CHECK_THAT(plan_in_place(r).why, Catch::Contains("not all free"));
+
+    r = request(placed_kernel);
+    r.initrd_pages = PhysRange{PhysAddr{placed_kernel + 0x20000}, 0x5000};  // inside the kernel's BSS
+    r.initrd_at = placed_kernel + 0x20000;
+    r.initrd_size = 0x5000;
+    CHECK_THAT(plan_in_place(r).why, Catch::Contains("initrd module lies in the RAM"));
+    r.initrd_pages = PhysRange{PhysAddr{placed_kernel + 16 * mib - 0x1000}, 0x5000};  // across the RAM's end
+    r.initrd_at = r.initrd_pages.base.raw();
+    CHECK_THAT(plan_in_place(r).why, Catch::Contains("straddles"));
+    r.initrd_pages = PhysRange{PhysAddr{placed_kernel + 0x101000}, 0x5000};  // not 64 KiB aligned
+    r.initrd_at = r.initrd_pages.base.raw();
+    CHECK_THAT(plan_in_place(r).why, Catch::Contains("initrd module lies in the RAM"));
+}
+
+TEST_CASE("rm startup: the started line says what runs in place")
+{
+    PlacedMachine m;
+    Capture out;
+    Console console{&out};
+    PrimaryVm vm;
+    REQUIRE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
+    CHECK_THAT(out.text, Catch::Contains("kernel at 0x40400000, DT at 0x40440000, initrd at 0x40500000 (in place)\n"));
 }

@@ -355,3 +355,35 @@ TEST_CASE("a table page shortage leaves the tables unchanged and keeps no page",
         }
     }
 }
+
+TEST_CASE("without blocks every leaf is a page, and pages do not merge into blocks", "[stage2]")
+{
+    // QEMU virt's choice (platform/qemu-virt/board.h): 4 KiB pages only.
+    Arena arena{2048};
+    Stage2Table table;
+    Stage2Config config{40, 40, 7};
+    config.blocks = false;
+    REQUIRE(table.init(arena, config).ok());
+    REQUIRE(table.map(Ipa{3 * gib}, PhysAddr{gib}, 4 * mib, rw).ok());  // 1 GiB and 2 MiB aligned
+    for (std::uint64_t at : {std::uint64_t{0}, 2 * mib - 4 * kib, 3 * mib + 0x123}) {
+        auto m = table.lookup(Ipa{3 * gib + at});
+        REQUIRE(m.ok());
+        CHECK(m->level == 3);
+        CHECK(m->size == 4 * kib);
+        CHECK(m->pa == PhysAddr{gib + at});
+    }
+    CHECK(table.table_pages() == 2 + 1 + 2);  // the root, one level-2 table, two level-3 tables
+
+    // Unmapping a page and mapping it back leaves pages, where blocks would merge again.
+    REQUIRE(table.unmap(Ipa{3 * gib + 4 * kib}, 4 * kib).ok());
+    REQUIRE(table.map(Ipa{3 * gib + 4 * kib}, PhysAddr{gib + 4 * kib}, 4 * kib, rw).ok());
+    auto m = table.lookup(Ipa{3 * gib});
+    REQUIRE(m.ok());
+    CHECK(m->level == 3);
+    CHECK(table.table_pages() == 5);
+
+    REQUIRE(table.unmap(Ipa{3 * gib}, 4 * mib).ok());
+    CHECK(table.table_pages() == 2);  // empty tables are still freed
+    table.destroy();
+    CHECK(arena.in_use() == 0);
+}

@@ -38,6 +38,7 @@ struct Params {
     std::uint64_t block;   // the block size ops like to align to
     int operations;
     std::uint64_t seed;
+    bool blocks = true;  // Stage2Config::blocks
 };
 
 void check_against_model(const Stage2Table& table, const Arena& arena, const Params& p, const std::vector<Unit>& model)
@@ -45,6 +46,11 @@ void check_against_model(const Stage2Table& table, const Arena& arena, const Par
     Walk w = walk(table, arena);
     INFO((w.problems.empty() ? std::string{} : w.problems.front()));
     REQUIRE(w.problems.empty());
+    if (!p.blocks) {
+        for (const Leaf& leaf : w.leaves) {
+            REQUIRE(leaf.size == 4 * kib);
+        }
+    }
     REQUIRE(w.tables == table.table_pages());
     REQUIRE(arena.in_use() == table.table_pages());
     std::vector<Unit> seen(p.units);
@@ -83,7 +89,9 @@ void run_random(const Params& p)
 {
     Arena arena{4096};
     Stage2Table table;
-    REQUIRE(table.init(arena, Stage2Config{p.ipa_bits, 40, 9}).ok());
+    Stage2Config config{p.ipa_bits, 40, 9};
+    config.blocks = p.blocks;
+    REQUIRE(table.init(arena, config).ok());
     std::vector<Unit> model(p.units);
     std::mt19937_64 rng{p.seed};
     auto below = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>{0, n - 1}(rng); };
@@ -187,6 +195,12 @@ TEST_CASE("random block-level edits agree with a per-2-MiB model, 1 GiB blocks i
 TEST_CASE("random edits with a level-2 start and a concatenated root agree with the model", "[stage2][random]")
 {
     run_random(Params{32, 4 * kib, 3 * gib - 2 * mib, 2048, 2 * mib, 2000, 21});
+}
+
+TEST_CASE("random page-level edits without blocks agree with the model, every leaf a page", "[stage2][random]")
+{
+    // QEMU virt's stage 2 (board::stage2_blocks false).
+    run_random(Params{40, 4 * kib, gib - 4 * mib, 2048, 2 * mib, 2500, 31, false});
 }
 
 namespace {

@@ -145,7 +145,7 @@ struct Walk {
 namespace detail {
 
 inline void walk_table(const Arena& arena, const std::uint64_t* table, std::uint64_t entries, unsigned level,
-                       std::uint64_t base, Walk& out)
+                       std::uint64_t base, Walk& out, bool blocks = true)
 {
     const std::uint64_t entry_size = pte::level_size(level);
     for (std::uint64_t i = 0; i < entries; ++i) {
@@ -164,7 +164,7 @@ inline void walk_table(const Arena& arena, const std::uint64_t* table, std::uint
             const std::uint64_t* child = arena.table_at(PhysAddr{d & pte::output_address_mask});
             // Canonical form: no empty table, no table that is one block in disguise.
             bool any = false;
-            bool progression = level >= 1 && (child[0] & pte::valid) &&
+            bool progression = blocks && level >= 1 && (child[0] & pte::valid) &&
                                !(level + 1 < 3 && (child[0] & pte::type_mask) == pte::type_table) &&
                                ((child[0] & pte::output_address_mask) % entry_size) == 0;
             for (unsigned j = 0; j < pte::entries_per_table; ++j) {
@@ -177,7 +177,7 @@ inline void walk_table(const Arena& arena, const std::uint64_t* table, std::uint
             if (progression) {
                 out.problems.push_back("unmerged block at " + std::to_string(ipa));
             }
-            walk_table(arena, child, pte::entries_per_table, level + 1, ipa, out);
+            walk_table(arena, child, pte::entries_per_table, level + 1, ipa, out, blocks);
             continue;
         }
         if (level == 0 || (level == 3 && !table_type)) {
@@ -197,7 +197,9 @@ inline Walk walk(const hyp::mem::Stage2Table& table, const Arena& arena)
     Walk out;
     const auto& g = table.geometry();
     out.tables = g.root_tables;
-    detail::walk_table(arena, arena.table_at(table.root()), g.root_entries(), g.start_level, 0, out);
+    // Without blocks (Stage2Config::blocks false) a table of contiguous pages is canonical.
+    detail::walk_table(arena, arena.table_at(table.root()), g.root_entries(), g.start_level, 0, out,
+                       table.leaf_allowed(2));
     return out;
 }
 
