@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gzip_file.py IN OUT: OUT = IN as one gzip member, the same bytes on every build.
 
-For cmake/rm.cmake: rm.bin goes into hyp.bin compressed, and kernel/core/gunzip.cpp
+For cmake/rm.cmake: rm.bin goes into hyp.bin compressed, and kernel/boot/gunzip.cpp
 unpacks it at boot. That decoder reads a member with no optional header fields, which is
 what gzip.compress writes (no file name); mtime 0 keeps the output reproducible.
 """

@@ -6,18 +6,18 @@
 # HYP_SELF_RELOCATING_LINK_OPTIONS, hyp_libfdt.
 
 # Target only: entry, vectors, the HVC client and the program's main. The portable RM
-# sources (RM_PORTABLE_SOURCES) and the portable kernel/core pieces they use come along.
+# sources (RM_PORTABLE_SOURCES) and the freestanding support/ library they use comes along.
 set(RM_TARGET_SOURCES
   rm/boot/entry.S
   rm/boot/vectors.S
   rm/arch/aarch64/hvc_hypervisor.cpp
   rm/arch/aarch64/runtime.cpp
   rm/main.cpp
-  kernel/core/cmdline.cpp
-  kernel/core/error.cpp
-  kernel/core/format.cpp
-  kernel/libc/string.cpp
-  kernel/libc/stdlib.cpp
+  support/cmdline.cpp
+  support/error.cpp
+  support/format.cpp
+  support/libc/string.cpp
+  support/libc/stdlib.cpp
 )
 
 set(_rm_ld_script "${CMAKE_SOURCE_DIR}/linker/rm.ld")
@@ -45,7 +45,7 @@ add_custom_command(OUTPUT "${RM_BIN}"
   COMMAND "${CMAKE_SIZE}" $<TARGET_FILE:rm.elf>
   DEPENDS rm.elf
   COMMENT "rm.bin: the resource manager's flat image")
-# Compressed for hyp.bin: the kernel unpacks it (kernel/core/gunzip.h), at boot.
+# Compressed for hyp.bin: the kernel unpacks it (kernel/boot/gunzip.h), at boot.
 add_custom_command(OUTPUT "${RM_BIN_GZ}"
   COMMAND "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/cmake/gzip_file.py" "${RM_BIN}" "${RM_BIN_GZ}"
   DEPENDS "${RM_BIN}" "${CMAKE_SOURCE_DIR}/cmake/gzip_file.py"

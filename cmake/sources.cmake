@@ -3,12 +3,12 @@
 # Portable logic: compiled into the hypervisor image and, unchanged, into the host
 # unit tests. Nothing here touches a system register except through <arch/...>.
 set(HYP_PORTABLE_SOURCES
-  kernel/core/cmdline.cpp
-  kernel/core/error.cpp
-  kernel/core/format.cpp
-  kernel/core/gunzip.cpp
+  support/cmdline.cpp
+  support/error.cpp
+  support/format.cpp
+  kernel/boot/gunzip.cpp
   kernel/core/log.cpp
-  kernel/core/rm_boot_info_builder.cpp
+  kernel/boot/rm_boot_info_builder.cpp
   kernel/mem/memdb.cpp
   kernel/mem/page_allocator.cpp
   kernel/hypercall/addrspace_calls.cpp
@@ -78,6 +78,8 @@ set(HYP_PORTABLE_SOURCES
   platform/dt/reader.cpp
   platform/dt/usable_ram.cpp
   platform/dt/summary.cpp
+  platform/dt/root_compatible.cpp
+  platform/boards/board.cpp
 )
 
 # Target only: boot, vectors, system registers, devices.
@@ -97,19 +99,19 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/stage2_probe.cpp
   arch/aarch64/vcpu_context.cpp
   arch/aarch64/tlb.cpp
-  kernel/core/cold_boot.cpp
-  kernel/core/root_vm.cpp
+  kernel/boot/cold_boot.cpp
+  kernel/boot/root_vm.cpp
   kernel/virt/vcpu_run.cpp
   kernel/core/irq.cpp
   kernel/core/panic.cpp
   kernel/core/percpu.cpp
-  kernel/core/selftest.cpp
-  kernel/core/smp.cpp
+  kernel/boot/selftest.cpp
+  kernel/boot/smp.cpp
   kernel/object/root_objects.cpp
   kernel/mem/hyp_map.cpp
-  kernel/libc/string.cpp
-  kernel/libc/stdlib.cpp
-  kernel/libc/stack_protector.cpp
+  support/libc/string.cpp
+  support/libc/stdlib.cpp
+  kernel/core/stack_protector.cpp
   platform/console.cpp
   platform/drivers/gicv3.cpp
   platform/drivers/pl011.cpp

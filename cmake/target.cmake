@@ -21,13 +21,15 @@ set(HYP_TARGET_FLAGS
   -O2 -g)
 separate_arguments(_hyp_toolchain_flags UNIX_COMMAND "${HYP_COMPILER_FLAGS}")
 
-set(HYP_PLATFORM "qemu-virt" CACHE STRING "Board directory under platform/ (constants a DTB cannot give)")
+# The hypervisor image chooses its board at run time (platform/boards/board.h); this
+# says only where the test guests (tests/guest) expect the platform's UART.
+set(HYP_PLATFORM "qemu-virt" CACHE STRING "Board whose UART address the test guests use (platform/<board>/board.h)")
 if(NOT EXISTS "${CMAKE_SOURCE_DIR}/platform/${HYP_PLATFORM}/board.h")
   message(FATAL_ERROR "Unknown HYP_PLATFORM '${HYP_PLATFORM}': no platform/${HYP_PLATFORM}/board.h")
 endif()
 
 # The C library functions must not be compiled into calls to themselves.
-set_source_files_properties(kernel/libc/string.cpp kernel/libc/stdlib.cpp PROPERTIES COMPILE_OPTIONS
+set_source_files_properties(support/libc/string.cpp support/libc/stdlib.cpp PROPERTIES COMPILE_OPTIONS
   "-fno-builtin;$<$<CXX_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>")
 # Code that runs once, at cold boot, or only on the way to a stop, compiled for size:
 # hyp.bin has a budget (hyp_image(hyp ...) below) and no guest ever waits on any of this.
@@ -36,21 +38,21 @@ set_source_files_properties(kernel/libc/string.cpp kernel/libc/stdlib.cpp PROPER
 set(HYP_BOOT_ONLY_SOURCES ${HYP_PORTABLE_SOURCES})
 list(FILTER HYP_BOOT_ONLY_SOURCES INCLUDE REGEX "^platform/dt/")  # device-tree discovery
 list(APPEND HYP_BOOT_ONLY_SOURCES
-  kernel/core/cold_boot.cpp
-  kernel/core/gunzip.cpp        # unpacks the RM, once
-  kernel/core/rm_boot_info_builder.cpp
-  kernel/core/root_vm.cpp
-  kernel/core/smp.cpp
+  kernel/boot/cold_boot.cpp
+  kernel/boot/gunzip.cpp        # unpacks the RM, once
+  kernel/boot/rm_boot_info_builder.cpp
+  kernel/boot/root_vm.cpp
+  kernel/boot/smp.cpp
   kernel/mem/hyp_map.cpp
   kernel/object/root_objects.cpp
+  platform/boards/board.cpp     # which board this is, once
   platform/drivers/gicv3.cpp    # distributor and redistributor bring-up
   arch/aarch64/exception.cpp)   # the report of an unexpected exception
 set_source_files_properties(${HYP_BOOT_ONLY_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
 
 # Every kernel object file, compiled once and linked into both images.
 add_library(hyp_kernel OBJECT ${HYP_PORTABLE_SOURCES} ${HYP_TARGET_SOURCES})
-target_include_directories(hyp_kernel PUBLIC "${CMAKE_SOURCE_DIR}" "${CMAKE_SOURCE_DIR}/arch/aarch64/include"
-  "${CMAKE_SOURCE_DIR}/platform/${HYP_PLATFORM}")
+target_include_directories(hyp_kernel PUBLIC "${CMAKE_SOURCE_DIR}" "${CMAKE_SOURCE_DIR}/arch/aarch64/include")
 if(HYP_SYSTEM_INCLUDE_DIRS)
   target_include_directories(hyp_kernel SYSTEM PUBLIC ${HYP_SYSTEM_INCLUDE_DIRS})
 endif()

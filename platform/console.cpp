@@ -1,18 +1,24 @@
-// The console device behind log output (see console.h): the board's early PL011
+// The console device behind log output (see console.h): the board's early UART
 // until the boot code switches to the one the device tree names.
 #include "platform/console.h"
 
-#include "board.h"
 #include "platform/drivers/pl011.h"
 
 namespace hyp::platform {
 namespace {
 
-constinit std::uintptr_t pl011_base = board::early_uart_pl011;
+constinit std::uintptr_t pl011_base = 0;  // silent until the boot code names a UART
 
 }  // namespace
 
 void console_use_pl011(std::uintptr_t base) { pl011_base = base; }
+
+void console_use_early(const EarlyUart& uart)
+{
+    // The GENI early console joins once its driver is in (platform/qcom); until then a
+    // Qualcomm board is silent until discovery names the console.
+    console_use_pl011(uart.kind == EarlyUartKind::pl011 ? static_cast<std::uintptr_t>(uart.base) : 0);
+}
 
 bool console_enable_input()
 {

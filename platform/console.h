@@ -1,9 +1,11 @@
 // The hypervisor's console: where the log goes. The boot code picks the device
-// (the platform's early UART first, then the one the device tree names).
+// (the board's early UART first, then the one the device tree names).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#include "platform/boards/board.h"
 
 namespace hyp::platform {
 
@@ -19,5 +21,8 @@ void console_write_raw(const char* text, std::size_t length);
 
 // Switches output to a PL011 at `base` (already mapped). A null base silences output.
 void console_use_pl011(std::uintptr_t base);
+
+// Output before discovery: the board's early UART (platform/boards/board.h), or none.
+void console_use_early(const EarlyUart& uart);
 
 }  // namespace hyp::platform

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
+#include "support/addr.h"
 
 namespace hyp::platform {
 

@@ -7,7 +7,7 @@
 #include <arch/cpu.h>
 #include <arch/registers.h>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 #include "kernel/core/log.h"
 #include "kernel/core/panic.h"
 

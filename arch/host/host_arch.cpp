@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 #include "kernel/core/panic.h"
 #include "kernel/sched/kick.h"
 #include "platform/console.h"

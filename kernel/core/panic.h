@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 
 namespace hyp {
 

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/error.h"
+#include "support/error.h"
 
 namespace hyp {
 class CSpace;

@@ -32,8 +32,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
 #include "kernel/object/vic.h"

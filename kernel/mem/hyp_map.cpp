@@ -4,11 +4,9 @@
 #include <arch/mmu.h>
 
 #include "arch/aarch64/pgtable_format.h"
-#include "board.h"
 #include "kernel/core/log.h"
 #include "kernel/mem/range_pieces.h"
 #include "kernel/mem/stage1_map.h"
-#include "platform/dt/usable_ram.h"
 
 // Section boundaries from linker/hyp.ld.
 extern "C" char __image_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __image_end[];
@@ -62,7 +60,7 @@ Status map_image(Stage1Map& map)
 
 }  // namespace
 
-void enable_early_map(PhysAddr dtb, std::uint64_t dtb_size)
+void enable_early_map(PhysAddr dtb, std::uint64_t dtb_size, PhysRange early_uart)
 {
     TablePool pool{early_pool, early_pool_pages};
     Stage1Map map{pool};
@@ -73,8 +71,9 @@ void enable_early_map(PhysAddr dtb, std::uint64_t dtb_size)
     if (dtb.raw() != 0) {
         (void)map_identity(map, page_span(dtb, dtb_size), {MemoryType::normal, Access::read_only});
     }
-    (void)map_identity(map, page_span(PhysAddr{board::early_uart_pl011}, arch::pte::page_size),
-                       {MemoryType::device, Access::read_write});
+    if (early_uart.size != 0) {
+        (void)map_identity(map, page_span(early_uart.base, early_uart.size), {MemoryType::device, Access::read_write});
+    }
     // Written with the MMU and caches off: drop any stale cache lines over the tables
     // before the (cacheable) walker reads them.
     arch::dcache_invalidate_to_poc(early_pool, sizeof early_pool);
@@ -83,48 +82,38 @@ void enable_early_map(PhysAddr dtb, std::uint64_t dtb_size)
     root_in_use = map.root();
 }
 
-Status switch_to_final_map(const platform::PlatformInfo& info, PhysAddr dtb, std::uint64_t dtb_size)
+Status switch_to_final_map(const HypMapLayout& layout)
 {
     TablePool pool{final_pool, final_pool_pages};
     Stage1Map map{pool};
     Status s = map_image(map);
 
-    // RAM that is not reserved, less the image and the blob, which have their own rights.
-    PhysRange usable[platform::max_memory_ranges + platform::max_reserved_ranges];
-    Result<std::size_t> usable_count = platform::usable_ram(info, usable, sizeof usable / sizeof usable[0]);
-    if (!usable_count) {
-        return fail(usable_count.error());
-    }
+    // Usable RAM, less the image and the blob, which have their own rights.
     PhysAddr image = pa_of(__image_start);
-    const PhysRange holes[] = {{image, pa_of(__image_end) - image}, page_span(dtb, dtb_size)};
-    for (std::size_t i = 0; s && i < *usable_count; ++i) {
-        s = for_each_piece(usable[i], holes, 2, [&](PhysRange piece) {
+    const PhysRange dtb = page_span(layout.dtb.base, layout.dtb.size);
+    const PhysRange holes[] = {{image, pa_of(__image_end) - image}, dtb};
+    for (std::size_t i = 0; s && i < layout.usable_count; ++i) {
+        s = for_each_piece(layout.usable_ram[i], holes, 2, [&](PhysRange piece) {
             return map_identity(map, piece, {MemoryType::normal, Access::read_write});
         });
     }
-    if (s) {
-        s = map_identity(map, page_span(dtb, dtb_size), {MemoryType::normal, Access::read_only});
+    if (s && dtb.size != 0) {
+        s = map_identity(map, dtb, {MemoryType::normal, Access::read_only});
     }
 
-    // Devices: the GIC, the console when we drive it, and the board's early UART.
+    // Devices, each page-aligned; one that shares a page with an earlier one (the console
+    // that is also the early UART) is mapped once.
     const MapAttributes device{MemoryType::device, Access::read_write};
-    if (s) {
-        s = map_identity(map, page_span(info.gic.distributor.base, info.gic.distributor.size), device);
-    }
-    for (std::size_t i = 0; s && i < info.gic.redistributor_region_count; ++i) {
-        const PhysRange& r = info.gic.redistributor_regions[i];
-        s = map_identity(map, page_span(r.base, r.size), device);
-    }
-    PhysRange early_uart = page_span(PhysAddr{board::early_uart_pl011}, arch::pte::page_size);
-    if (s && info.console.kind == platform::ConsoleKind::pl011) {
-        PhysRange console = page_span(info.console.regs.base, info.console.regs.size);
-        s = map_identity(map, console, device);
-        if (s && console.overlaps(early_uart)) {
-            early_uart = {};
+    for (std::size_t i = 0; s && i < layout.device_count; ++i) {
+        const PhysRange span = page_span(layout.devices[i].base, layout.devices[i].size);
+        bool mapped = layout.devices[i].size == 0;
+        for (std::size_t j = 0; !mapped && j < i; ++j) {
+            mapped = layout.devices[j].size != 0 &&
+                     span.overlaps(page_span(layout.devices[j].base, layout.devices[j].size));
         }
-    }
-    if (s) {
-        s = map_identity(map, early_uart, device);
+        if (!mapped) {
+            s = map_identity(map, span, device);
+        }
     }
     if (!s) {
         log::error("hyp: cannot build the EL2 memory map: {} ({} of {} table pages used)", s.error(), pool.used(),

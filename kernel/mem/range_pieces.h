@@ -4,8 +4,8 @@
 
 #include <cstddef>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 
 namespace hyp::mem {
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/addr.h"
+#include "support/addr.h"
 
 namespace hyp::mem {
 

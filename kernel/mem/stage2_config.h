@@ -18,8 +18,8 @@
 
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 
 namespace hyp::mem {
 

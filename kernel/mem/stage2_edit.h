@@ -16,7 +16,7 @@
 
 #include <arch/tlb.h>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/mem/stage2_table.h"
 
 namespace hyp::mem {

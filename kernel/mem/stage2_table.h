@@ -26,8 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 #include "kernel/mem/stage2_allocator.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_descriptor.h"

@@ -58,9 +58,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/list.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/list.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/mem/stage2_allocator.h"
 #include "kernel/mem/stage2_table.h"

@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/object/object.h"
 
 namespace hyp {

@@ -3,7 +3,7 @@
 // configuration it needs, what activation allocates) live with the type.
 #pragma once
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/object/object.h"
 
 namespace hyp {

@@ -14,9 +14,9 @@
 #include <new>
 #include <utility>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/list.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/list.h"
+#include "support/result.h"
 #include "kernel/mem/memdb.h"
 #include "kernel/mem/page_allocator.h"
 #include "kernel/object/object.h"

@@ -7,7 +7,6 @@
 #include "kernel/core/log.h"
 #include "kernel/core/panic.h"
 #include "kernel/mem/range_pieces.h"
-#include "platform/dt/usable_ram.h"
 
 namespace hyp {
 namespace {
@@ -52,15 +51,14 @@ PhysRange page_aligned_around(PhysRange r)
 
 }  // namespace
 
-Result<RootObjects> create_root_objects(const platform::PlatformInfo& info, const PhysRange* kept,
-                                        std::size_t kept_count)
+Result<RootObjects> create_root_objects(const BootRam& boot_ram, const PhysRange* kept, std::size_t kept_count)
 {
     if (Result<mem::Memdb::Record*> s = memdb.set_storage(memdb_storage, memdb_records); !s) {
         return fail(s.error());
     }
     // Every byte of RAM starts as the hypervisor's: reserved regions stay so.
-    for (std::size_t i = 0; i < info.memory_count; ++i) {
-        PhysRange ram = page_aligned_inside(info.memory[i]);
+    for (std::size_t i = 0; i < boot_ram.ram_count; ++i) {
+        PhysRange ram = page_aligned_inside(boot_ram.ram[i]);
         if (Status s = memdb.insert(ram, mem::Owner::hypervisor()); !s) {
             log::error("hyp: memdb: cannot track RAM {:#x} size {:#x}: {}", ram.base, ram.size, s.error());
             return fail(s.error());
@@ -89,9 +87,8 @@ Result<RootObjects> create_root_objects(const platform::PlatformInfo& info, cons
         return false;
     };
     for (int pass = 0; pass < 2; ++pass) {
-        platform::UsableRamWalk walk{info};
-        PhysRange usable;
-        while (walk.next(usable)) {
+        for (std::size_t u = 0; u < boot_ram.usable_count; ++u) {
+            const PhysRange usable = boot_ram.usable[u];
             Status s = mem::for_each_piece(page_aligned_inside(usable), holes, hole_count, [&](PhysRange piece) -> Status {
                 if (piece.size < 2 * page) {
                     return success();  // too small to hold its bookkeeping and a page: stays the hypervisor's

@@ -5,12 +5,11 @@
 
 #include <cstddef>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 #include "kernel/mem/memdb.h"
 #include "kernel/object/cspace.h"
 #include "kernel/object/partition.h"
-#include "platform/platform_info.h"
 
 namespace hyp {
 
@@ -22,9 +21,17 @@ struct RootObjects {
     CapId cspace_cap = invalid_cap_id;
 };
 
+// The machine's RAM as boot code found it; this file knows no board or device tree.
+struct BootRam {
+    const PhysRange* ram = nullptr;  // every RAM range, reserved parts included
+    std::size_t ram_count = 0;
+    const PhysRange* usable = nullptr;  // RAM less what firmware reserved: sorted, disjoint
+    std::size_t usable_count = 0;
+};
+
 // `kept` are ranges of RAM the hypervisor keeps for itself (its image, the device tree,
 // boot modules): owned by the hypervisor in the memdb, never allocatable.
-[[nodiscard]] Result<RootObjects> create_root_objects(const platform::PlatformInfo& info, const PhysRange* kept,
+[[nodiscard]] Result<RootObjects> create_root_objects(const BootRam& ram, const PhysRange* kept,
                                                       std::size_t kept_count);
 
 [[nodiscard]] const RootObjects& root_objects();

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstddef>
 
+#include "kernel/core/log.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/cspace.h"
 #include "kernel/object/vic.h"
@@ -202,6 +203,12 @@ Status Vcpu::activate()
     (void)vcpu_scheduler().block(entity_, sched::BlockReason::powered_off);
     (void)vcpu_scheduler().unblock(entity_, sched::BlockReason::inactive);
     mark_active();
+    // The resource manager marks the primary VM's vCPUs; its console becomes the primary
+    // one (vm_devices.h). A second VM so marked keeps a prefixed console without input.
+    if ((options_ & GUNYAH_VCPU_OPTION_HLOS_VM) != 0 && !addrspace_->devices().make_primary() &&
+        addrspace_->devices().has_uart()) {
+        log::warn("hyp: vCPU of VM {} is marked HLOS, but another VM has the primary console", addrspace_->vmid());
+    }
     return success();
 }
 
@@ -304,7 +311,7 @@ void Vcpu::halt(VcpuHalt why)
 Vcpu& Vcpu::of(sched::Entity& entity)
 {
     // The entity is a member: step back to the object that holds it. A pointer to data
-    // member is the member's byte offset in the Itanium C++ ABI (as kernel/core/list.h).
+    // member is the member's byte offset in the Itanium C++ ABI (as support/list.h).
     constexpr auto member = &Vcpu::entity_;
     static_assert(sizeof(member) == sizeof(std::ptrdiff_t));
     auto offset = static_cast<std::uintptr_t>(std::bit_cast<std::ptrdiff_t>(member));

@@ -32,7 +32,7 @@
 #include <cstdint>
 
 #include "arch/aarch64/vcpu_state.h"
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
 #include "kernel/object/vcpu_run_state.h"

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "arch/aarch64/vcpu_state.h"
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/sched/sched_entity.h"
 #include "kernel/virt/fault_injection.h"
 #include "kernel/virt/mmio_decode.h"

@@ -27,7 +27,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
 #include "kernel/virt/vgic/vgic.h"

@@ -40,7 +40,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/object/object.h"
 #include "kernel/object/vic.h"

@@ -9,8 +9,8 @@
 
 #include <cstddef>
 
-#include "kernel/core/bitmap.h"
-#include "kernel/core/list.h"
+#include "support/bitmap.h"
+#include "support/list.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/sched/sched_entity.h"
 

@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/list.h"
+#include "support/list.h"
 
 namespace hyp::sched {
 

@@ -24,7 +24,7 @@
 #include <cstdint>
 
 #include "kernel/core/config.h"
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/sched/run_queue.h"
 #include "kernel/sched/sched_entity.h"

@@ -15,7 +15,7 @@
 
 #include <cstddef>
 
-#include "kernel/core/list.h"
+#include "support/list.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/sched/sched_entity.h"
 

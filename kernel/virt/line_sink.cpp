@@ -12,6 +12,13 @@ void LineSink::attach(fmt::Sink& out, std::uint32_t vm_id, bool primary)
     __atomic_store_n(&length_, prefix_length_, __ATOMIC_RELAXED);
 }
 
+void LineSink::make_primary()
+{
+    flush();
+    prefix_length_ = 0;
+    __atomic_store_n(&length_, std::size_t{0}, __ATOMIC_RELAXED);
+}
+
 void LineSink::put(char c)
 {
     if (out_ == nullptr) {

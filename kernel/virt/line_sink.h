@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 
 namespace hyp::virt {
 
@@ -35,6 +35,9 @@ public:
     [[nodiscard]] bool pending() const { return __atomic_load_n(&length_, __ATOMIC_RELAXED) > prefix_length_; }
 
     [[nodiscard]] bool primary() const { return prefix_length_ == 0; }
+    // The primary VM's console from now on: lines as they are, with no prefix. A partial
+    // line so far goes out first, with its prefix. The owner's lock is held.
+    void make_primary();
 
 private:
     fmt::Sink* out_ = nullptr;

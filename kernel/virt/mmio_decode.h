@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/addr.h"
+#include "support/addr.h"
 #include "kernel/virt/guest_context.h"
 
 namespace hyp::virt {

@@ -48,13 +48,23 @@ Status VmDevices::init(std::uint32_t vmid)
     if (Status s = bus_.add(platform.uart, uart_); !s) {
         return s;
     }
-    sink_.attach(*platform.console, vmid, vmid == primary_vm_vmid);
+    sink_.attach(*platform.console, vmid, false);
     has_uart_ = true;
-    if (vmid == primary_vm_vmid) {
-        LockGuard held{input_lock};
-        input_target = this;
-    }
     return success();
+}
+
+bool VmDevices::make_primary()
+{
+    LockGuard held{input_lock};  // before the vPL011's lock, as in console_input()
+    if (input_target == this) {
+        return true;
+    }
+    if (input_target != nullptr || !has_uart_) {
+        return false;
+    }
+    uart_.make_output_primary();
+    input_target = this;
+    return true;
 }
 
 VmDevices::~VmDevices()

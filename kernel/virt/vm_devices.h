@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/format.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/format.h"
+#include "support/result.h"
 #include "kernel/virt/line_sink.h"
 #include "kernel/virt/mmio_bus.h"
 #include "kernel/virt/vmmio_ranges.h"
@@ -30,13 +30,15 @@ struct VmDevicePlatform {
 void set_vm_device_platform(const VmDevicePlatform& platform);
 [[nodiscard]] const VmDevicePlatform& vm_device_platform();
 
-// The VMID whose console is printed as it is; every other VM's lines carry "[vm N] ".
-// Gunyah's resource manager gives the primary VM (HLOS) VMID 3 (gunyah-rm.md).
-inline constexpr std::uint32_t primary_vm_vmid = 3;
+// Which VM is the primary one (HLOS) is the resource manager's decision, not the
+// kernel's: it configures that VM's vCPUs with GUNYAH_VCPU_OPTION_HLOS_VM, and the first
+// such vCPU's activation makes its VM's console the primary one (VmDevices::make_primary):
+// printed as it is, where every other VM's lines carry "[vm N] ", and given the physical
+// console's input.
 
-// Console input goes to the primary VM's vPL011 (the one whose VM has primary_vm_vmid),
-// from whichever CPU takes the physical UART's interrupt. False when the byte could not
-// be taken (no primary VM, or its receive FIFO is full): the caller drops it.
+// Console input goes to the primary VM's vPL011, from whichever CPU takes the physical
+// UART's interrupt. False when the byte could not be taken (no primary VM, or its
+// receive FIFO is full): the caller drops it.
 // Bytes that do not fit wait in a 4 KiB queue; false when that is full too.
 [[nodiscard]] bool console_input(char byte);
 // Moves queued console input on into the vPL011 as its FIFO empties: the run loop calls
@@ -54,6 +56,10 @@ public:
     // Attaches the console and puts the vPL011 on the bus, per the platform above.
     // Nothing changes on failure (the bus refuses the range: arg_size, addr_ovfl).
     [[nodiscard]] Status init(std::uint32_t vmid);
+    // This VM's console becomes the primary one and takes the console's input (see
+    // above). True when it is (again) primary; false when another VM's already is, or this
+    // VM has no vPL011: nothing changes then.
+    [[nodiscard]] bool make_primary();
 
     [[nodiscard]] MmioBus& bus() { return bus_; }
     // The console's partial line, out now (the run loop, when a vCPU stops running): the

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 
 namespace hyp::virt {

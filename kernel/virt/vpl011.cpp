@@ -259,6 +259,12 @@ void Vpl011::set_irq(IrqLine* irq)
     }
 }
 
+void Vpl011::make_output_primary()
+{
+    LockGuard held{lock_};
+    out_.make_primary();
+}
+
 void Vpl011::flush_output()
 {
     if (!out_.pending()) {

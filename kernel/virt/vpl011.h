@@ -110,6 +110,8 @@ public:
     void set_irq(IrqLine* irq);
     // Sends a partial output line on (see line_sink.h).
     void flush_output();
+    // Its output becomes the primary VM's console: no "[vm N] " prefix (see line_sink.h).
+    void make_output_primary();
 
     [[nodiscard]] bool irq_level();
     [[nodiscard]] unsigned rx_count();

@@ -25,7 +25,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/virt/guest_context.h"
 

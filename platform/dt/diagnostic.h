@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 
 namespace hyp::platform {
 

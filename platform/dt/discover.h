@@ -7,7 +7,7 @@
 
 #include <cstddef>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "platform/dt/diagnostic.h"
 #include "platform/dt/names.h"
 #include "platform/dt/usable_ram.h"

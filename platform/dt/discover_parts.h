@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "platform/dt/diagnostic.h"
 #include "platform/platform_info.h"
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "platform/dt/diagnostic.h"
 
 namespace hyp::platform::dt {

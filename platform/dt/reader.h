@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "platform/dt/diagnostic.h"
 #include "platform/platform_info.h"
 

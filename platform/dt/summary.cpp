@@ -2,7 +2,7 @@
 // "platform:" so logs and tests can pick them out.
 #include "platform/dt/summary.h"
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 #include "kernel/core/log.h"
 #include "platform/dt/names.h"
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "platform/platform_info.h"
 
 namespace hyp::platform {

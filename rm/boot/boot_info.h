@@ -7,8 +7,8 @@
 #include <cstddef>
 
 #include "hyp_api/rm_boot_info.h"
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 #include "rm/dt/primary_dt.h"
 #include "rm/vm/vm_layout.h"

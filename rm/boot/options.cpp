@@ -1,7 +1,7 @@
 // The resource manager's options (see options.h).
 #include "rm/boot/options.h"
 
-#include "kernel/core/cmdline.h"
+#include "support/cmdline.h"
 
 namespace hyp::rm {
 namespace {

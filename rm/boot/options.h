@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/format.h"
-#include "kernel/core/result.h"
+#include "support/format.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 
 namespace hyp::rm {

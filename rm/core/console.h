@@ -1,12 +1,12 @@
 // The resource manager's console: lines of text, each starting with "RM: ", written one
 // character at a time to wherever the program says (the PL011 data register on the
-// target, a string in the host tests). Formatting is kernel/core/format's, which is
+// target, a string in the host tests). Formatting is support/format's, which is
 // portable and freestanding. No buffering and no locks: the RM runs on one vCPU.
 #pragma once
 
 #include <cstddef>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 
 namespace hyp::rm {
 

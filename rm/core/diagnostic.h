@@ -7,8 +7,8 @@
 
 #include <cstddef>
 
-#include "kernel/core/format.h"
-#include "kernel/core/result.h"
+#include "support/format.h"
+#include "support/result.h"
 
 namespace hyp::rm {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "hyp_api/rm_boot_info.h"
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "rm/boot/options.h"
 #include "rm/core/console.h"
 #include "rm/core/diagnostic.h"

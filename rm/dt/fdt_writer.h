@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 
 namespace hyp::rm {

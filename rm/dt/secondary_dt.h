@@ -22,7 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 #include "rm/dt/primary_dt.h"
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "hyp_api/gunyah_rights.h"
-#include "kernel/core/error.h"
+#include "support/error.h"
 
 namespace hyp::rm {
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "hyp_api/rm_boot_info.h"
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "rm/boot/boot_info.h"
 #include "rm/boot/image_header.h"
 #include "rm/core/diagnostic.h"

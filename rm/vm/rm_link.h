@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 #include "rm/vm/hypervisor.h"
 

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 #include "rm/boot/image_header.h"
 #include "rm/core/diagnostic.h"
 

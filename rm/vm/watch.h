@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "kernel/core/error.h"
+#include "support/error.h"
 #include "rm/core/diagnostic.h"
 #include "rm/vm/hypervisor.h"
 

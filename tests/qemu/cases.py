@@ -107,7 +107,7 @@ CASES: list[Case] = [
     _boot("smp8 cortex-a72 2G", 8, "-cpu", "cortex-a72", "-m", "2G", cores=2),
     _boot("smp2 512M", 2, "-m", "512M"),
     _boot("smp2 4G", 2, "-m", "4G"),
-    _boot("platform summary", 4, expect=(r"^platform:", r"(?i)gicv3", r"(?i)pl011",
+    _boot("platform summary", 4, expect=(r"device tree at 0x[0-9a-f]+, board qemu-virt$", r"^platform:", r"(?i)gicv3", r"(?i)pl011",
                                          r"hyp: memdb: 1024 MiB tracked .* root partition owns 10\d\d MiB")),
     Case("guest-loader module",
          ("-smp", "2", "-device",

@@ -15,7 +15,7 @@
 #include "kernel/core/log.h"
 #include "kernel/hypercall/trap.h"
 #include "tests/selftest/el1_stage.h"
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_table.h"
 #include "tests/selftest/pool_allocator.h"

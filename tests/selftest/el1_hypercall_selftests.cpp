@@ -12,7 +12,7 @@
 
 #include "hyp_api/gunyah_client.h"
 #include "kernel/core/log.h"
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 #include "kernel/hypercall/trap.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_table.h"

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "kernel/core/panic.h"
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 
 extern "C" char __image_start[];
 

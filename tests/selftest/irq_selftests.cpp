@@ -12,7 +12,7 @@
 #include "kernel/core/irq.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <arch/sysreg.h>
 
 #include "kernel/core/log.h"
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 #include "kernel/mem/stage2_config.h"
 #include "kernel/mem/stage2_table.h"
 #include "tests/selftest/pool_allocator.h"

@@ -10,7 +10,7 @@
 #include <arch/vcpu_context.h>
 
 #include "kernel/core/log.h"
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 #include "kernel/hypercall/trap.h"
 #include "tests/selftest/el1_stage.h"
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/math.h"
+#include "support/addr.h"
+#include "support/math.h"
 
 using hyp::Ipa;
 using hyp::IpaRange;

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "kernel/core/bitmap.h"
+#include "support/bitmap.h"
 
 using hyp::Bitmap;
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "kernel/core/format.h"
+#include "support/format.h"
 
 using namespace hyp;
 

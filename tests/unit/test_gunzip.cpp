@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/core/gunzip.h"
+#include "kernel/boot/gunzip.h"
 
 using namespace hyp;
 

@@ -20,7 +20,7 @@
 #include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rights.h"
 #include "hyp_api/gunyah_rm_rpc.h"
-#include "kernel/core/error.h"
+#include "support/error.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "kernel/core/list.h"
+#include "support/list.h"
 
 using hyp::IntrusiveList;
 using hyp::ListNode;

@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 
 using hyp::Error;
 using hyp::Result;

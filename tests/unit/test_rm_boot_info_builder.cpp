@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "hyp_api/rm_boot_info.h"
-#include "kernel/core/rm_boot_info_builder.h"
+#include "kernel/boot/rm_boot_info_builder.h"
 #include "rm/boot/boot_info.h"
 #include "rm/boot/options.h"
 #include "tests/unit/dtb_file.h"

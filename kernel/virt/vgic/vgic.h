@@ -71,9 +71,9 @@
 
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/bitmap.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/bitmap.h"
+#include "support/result.h"
 #include "kernel/core/spinlock.h"
 #include "kernel/virt/mmio_bus.h"
 #include "kernel/virt/vgic/gicv3_regs.h"

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
+#include "support/addr.h"
 
 namespace hyp::arch {
 

@@ -1,7 +1,7 @@
 // Unpacking a gzip member (see gunzip.h). The deflate decoder follows RFC 1951, section
 // 3.2, in the shape of Mark Adler's puff.c: canonical Huffman codes kept as counts per
 // length and symbols in code order, and decoded one bit at a time.
-#include "kernel/core/gunzip.h"
+#include "kernel/boot/gunzip.h"
 
 namespace hyp {
 namespace {

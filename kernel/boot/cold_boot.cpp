@@ -9,14 +9,13 @@
 #include <arch/registers.h>
 #include <arch/sysreg.h>
 
-#include "board.h"
-#include "kernel/core/cmdline.h"
+#include "support/cmdline.h"
 #include "kernel/core/irq.h"
 #include "kernel/core/log.h"
 #include "kernel/core/percpu.h"
-#include "kernel/core/root_vm.h"
-#include "kernel/core/selftest.h"
-#include "kernel/core/smp.h"
+#include "kernel/boot/root_vm.h"
+#include "kernel/boot/selftest.h"
+#include "kernel/boot/smp.h"
 #include "kernel/hypercall/handlers.h"
 #include "kernel/mem/hyp_map.h"
 #include "kernel/mem/stage2_config.h"
@@ -26,9 +25,11 @@
 #include "kernel/virt/lazy_fp.h"
 #include "kernel/virt/vcpu_run.h"
 #include "kernel/virt/vm_devices.h"
+#include "platform/boards/board.h"
 #include "platform/console.h"
 #include "platform/dt/discover.h"
 #include "platform/dt/summary.h"
+#include "platform/dt/usable_ram.h"
 
 extern "C" char __image_start[], __image_end[];
 
@@ -117,6 +118,34 @@ BootOptions parse_command_line(const platform::DtString& line)
     return options;
 }
 
+// The board, chosen from the device tree's root compatible with the MMU off.
+constinit const platform::Board* board = nullptr;
+
+// The UART written before the device tree has been read: the board's (empty: none).
+PhysRange early_uart() { return PhysRange{PhysAddr{board->early_uart.base}, board->early_uart.size}; }
+
+// RAM less what firmware reserved, computed once: the EL2 map and the root partition
+// both take it from here.
+constexpr std::size_t max_usable_ranges = platform::max_memory_ranges + platform::max_reserved_ranges;
+constinit PhysRange usable_ram[max_usable_ranges];
+
+// The EL2 map's inputs: usable RAM, the blob, and the devices the hypervisor drives
+// (the GIC, the console when we have its driver, and the early UART).
+mem::HypMapLayout final_map_layout(PhysRange dtb, std::size_t usable_count)
+{
+    static constinit PhysRange devices[2 + platform::max_redistributor_regions + 1];
+    std::size_t count = 0;
+    devices[count++] = platform_info.gic.distributor;
+    for (std::size_t i = 0; i < platform_info.gic.redistributor_region_count; ++i) {
+        devices[count++] = platform_info.gic.redistributor_regions[i];
+    }
+    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+        devices[count++] = platform_info.console.regs;
+    }
+    devices[count++] = early_uart();
+    return mem::HypMapLayout{usable_ram, usable_count, dtb, devices, count};
+}
+
 void apply_psci_conduit(const platform::PsciInfo& psci)
 {
     arch::psci::set_conduit(psci.method == platform::PsciMethod::hvc ? arch::psci::Conduit::hvc
@@ -133,9 +162,12 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
 
     PhysAddr dtb{dtb_address};
     std::uint64_t dtb_size = early_dtb_size(dtb_address);
-    mem::enable_early_map(dtb, dtb_size);
+    board = &platform::select_board(reinterpret_cast<const std::uint8_t*>(dtb_address), dtb_size);
+    platform::console_use_early(board->early_uart);
+    mem::enable_early_map(dtb, dtb_size, early_uart());
 
-    log::info("hyp: EL2 hypervisor starting on cpu 0 (mpidr {:#x}), device tree at {:#x}", mpidr, dtb);
+    log::info("hyp: EL2 hypervisor starting on cpu 0 (mpidr {:#x}), device tree at {:#x}, board {}", mpidr, dtb,
+              board->name);
     if (dtb_address == 0) {
         fatal("no device tree: the boot loader passed 0 in x0");
     }
@@ -151,7 +183,11 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     }
     apply_psci_conduit(platform_info.psci);
 
-    if (!mem::switch_to_final_map(platform_info, dtb, dtb_size)) {
+    Result<std::size_t> usable_count = platform::usable_ram(platform_info, usable_ram, max_usable_ranges);
+    if (!usable_count) {
+        fatal("more usable RAM ranges than the hypervisor tracks");
+    }
+    if (!mem::switch_to_final_map(final_map_layout(PhysRange{dtb, dtb_size}, *usable_count))) {
         fatal("the EL2 memory map does not fit");
     }
     if (platform_info.console.kind == platform::ConsoleKind::pl011) {
@@ -173,12 +209,13 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     // What stage 2 can do on this machine, for every address space created from now on.
     addrspace_platform::set(mem::pa_bits_from_mmfr0(arch::read_id_aa64mmfr0_el1()),
                             mem::vmid_bits_from_mmfr1(arch::read_id_aa64mmfr1_el1()));
-    addrspace_platform::set_stage2_blocks(board::stage2_blocks);
+    addrspace_platform::set_stage2_blocks(board->stage2_blocks);
     log::info("hyp: stage 2: {}-bit PA, {}-bit IPA for VMs, {}-bit VMIDs, {}", addrspace_platform::pa_bits(),
               addrspace_platform::ipa_bits(), addrspace_platform::vmids().bits(),
-              board::stage2_blocks ? "blocks where they fit" : "4 KiB pages only");
+              board->stage2_blocks ? "blocks where they fit" : "4 KiB pages only");
 
-    if (!create_root_objects(platform_info, kept, kept_count)) {
+    const BootRam boot_ram{platform_info.memory, platform_info.memory_count, usable_ram, *usable_count};
+    if (!create_root_objects(boot_ram, kept, kept_count)) {
         fatal("cannot create the root partition and cspace");
     }
     if (options.debug_calls) {
@@ -235,8 +272,10 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
 // The MMU is off and nothing is set up, so write to the board's early UART directly
 // (aligned stores to Device memory are fine) and ask firmware to power off over HVC,
 // the conduit an EL1 kernel has.
-extern "C" [[noreturn]] void refuse_wrong_exception_level(std::uint64_t el, std::uintptr_t /*dtb*/)
+extern "C" [[noreturn]] void refuse_wrong_exception_level(std::uint64_t el, std::uintptr_t dtb)
 {
+    platform::console_use_early(
+        platform::select_board(reinterpret_cast<const std::uint8_t*>(dtb), early_dtb_size(dtb)).early_uart);
     char line[160];
     std::size_t length =
         fmt::format_buffer(line, sizeof line,

@@ -9,9 +9,9 @@
 #include <cstdint>
 
 #include "hyp_api/rm_boot_info.h"
-#include "kernel/core/addr.h"
-#include "kernel/core/format.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/format.h"
+#include "support/result.h"
 #include "platform/platform_info.h"
 
 namespace hyp {

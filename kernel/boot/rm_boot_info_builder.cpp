@@ -1,7 +1,7 @@
 // Filling the RM's boot-info structure (see rm_boot_info_builder.h).
-#include "kernel/core/rm_boot_info_builder.h"
+#include "kernel/boot/rm_boot_info_builder.h"
 
-#include "kernel/core/cmdline.h"
+#include "support/cmdline.h"
 
 namespace hyp {
 namespace {

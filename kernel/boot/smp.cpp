@@ -1,7 +1,7 @@
 // Secondary CPU bring-up (see smp.h). Each secondary enters head.S's secondary_entry
 // with its logical index in x0, turns its MMU on with the boot CPU's tables and checks
 // in through its PerCpu.online flag.
-#include "kernel/core/smp.h"
+#include "kernel/boot/smp.h"
 
 #include <arch/gic_cpu.h>
 #include <arch/mmu.h>

@@ -1,15 +1,15 @@
 // Building the root VM, the resource manager (see root_vm.h). The kernel makes the same
 // objects the hypercalls make, in the root partition and the root cspace, so the RM finds
 // itself described by caps like any VM it will build.
-#include "kernel/core/root_vm.h"
+#include "kernel/boot/root_vm.h"
 
 #include <arch/cache.h>
 
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/rm_boot_info.h"
-#include "kernel/core/gunzip.h"
+#include "kernel/boot/gunzip.h"
 #include "kernel/core/log.h"
-#include "kernel/core/rm_boot_info_builder.h"
+#include "kernel/boot/rm_boot_info_builder.h"
 #include "kernel/mem/range_pieces.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/lifecycle.h"

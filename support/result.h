@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "kernel/core/error.h"
+#include "support/error.h"
 
 namespace hyp {
 

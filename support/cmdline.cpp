@@ -1,5 +1,5 @@
 // Command-line helpers (see cmdline.h).
-#include "kernel/core/cmdline.h"
+#include "support/cmdline.h"
 
 namespace hyp::cmdline {
 

@@ -5,8 +5,8 @@
 
 #include <cstddef>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/format.h"
+#include "support/addr.h"
+#include "support/format.h"
 #include "platform/platform_info.h"
 
 namespace hyp {

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/error.h"
+#include "support/addr.h"
+#include "support/error.h"
 
 namespace hyp::fmt {
 

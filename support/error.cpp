@@ -1,5 +1,5 @@
 // Names of the Gunyah error codes, for log messages.
-#include "kernel/core/error.h"
+#include "support/error.h"
 
 namespace hyp {
 

@@ -1,5 +1,5 @@
 // The formatter behind fmt::format_to (see format.h for the placeholder syntax).
-#include "kernel/core/format.h"
+#include "support/format.h"
 
 namespace hyp::fmt {
 namespace {

@@ -1,7 +1,7 @@
 // Unpacking one gzip member (RFC 1952: a header, a deflate stream as RFC 1951 defines it,
 // then the CRC-32 and length of what it holds). The build stores the resource manager's
 // image this way inside hyp.bin (cmake/rm.cmake), about half the size of rm.bin, and the
-// kernel unpacks it into the RM's RAM once, at boot (kernel/core/root_vm.cpp).
+// kernel unpacks it into the RM's RAM once, at boot (kernel/boot/root_vm.cpp).
 //
 // Small rather than fast: Huffman codes are decoded a bit at a time from their canonical
 // counts, as zlib's reference decoder puff.c does; about 100 KB takes a few milliseconds.

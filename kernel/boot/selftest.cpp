@@ -1,7 +1,7 @@
 // Finding and running self-tests (see selftest.h).
-#include "kernel/core/selftest.h"
+#include "kernel/boot/selftest.h"
 
-#include "kernel/core/cmdline.h"
+#include "support/cmdline.h"
 #include "kernel/core/log.h"
 
 extern "C" const hyp::SelfTest __selftests_start[], __selftests_end[];
