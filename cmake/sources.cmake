@@ -78,6 +78,7 @@ set(HYP_PORTABLE_SOURCES
   platform/dt/reader.cpp
   platform/dt/usable_ram.cpp
   platform/dt/summary.cpp
+  platform/qcom/geni_uart.cpp
 )
 
 # Target only: boot, vectors, system registers, devices.
