@@ -79,6 +79,7 @@ set(HYP_PORTABLE_SOURCES
   platform/dt/usable_ram.cpp
   platform/dt/summary.cpp
   platform/qcom/geni_uart.cpp
+  platform/qcom/sip_allowlist.cpp
 )
 
 # Target only: boot, vectors, system registers, devices.
