@@ -80,6 +80,8 @@ set(HYP_PORTABLE_SOURCES
   platform/dt/summary.cpp
   platform/dt/root_compatible.cpp
   platform/boards/board.cpp
+  platform/qcom/geni_uart.cpp
+  platform/qcom/sip_allowlist.cpp
 )
 
 # Target only: boot, vectors, system registers, devices.

@@ -45,6 +45,7 @@ struct GicInfo {
 enum class ConsoleKind : std::uint8_t {
     none,         // no console node found
     pl011,        // "arm,pl011": we have a driver
+    geni,         // "qcom,geni-debug-uart": Qualcomm GENI UART (platform/qcom/geni_uart.h)
     unsupported,  // a console node exists but we have no driver for it (reported)
 };
 

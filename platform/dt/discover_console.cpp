@@ -1,7 +1,8 @@
 // Platform discovery, console: the UART /chosen/stdout-path names (directly or through
 // /aliases, options after ':' ignored), else /chosen/linux,stdout-path, else the first
-// enabled PL011. A console we have no driver for is still recorded, as `unsupported`,
-// so the kernel can say which device it cannot drive.
+// enabled PL011. A Qualcomm GENI debug UART is recorded as `geni`; a console we have no
+// driver for is still recorded, as `unsupported`, so the kernel can say which device it
+// cannot drive.
 
 #include <cstring>
 
@@ -104,7 +105,9 @@ Status discover_console(const void* fdt, int gic_node, PlatformInfo& info, Diagn
         return success();  // ConsoleKind::none
     }
     ConsoleInfo console;
-    console.kind = is_compatible(fdt, node, "arm,pl011") ? ConsoleKind::pl011 : ConsoleKind::unsupported;
+    console.kind = is_compatible(fdt, node, "arm,pl011")              ? ConsoleKind::pl011
+                   : is_compatible(fdt, node, "qcom,geni-debug-uart") ? ConsoleKind::geni
+                                                                      : ConsoleKind::unsupported;
     console.path = path;
     Result<DtString> compatible = read_string(fdt, node, "compatible", diag);
     if (!compatible) {

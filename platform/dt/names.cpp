@@ -20,6 +20,7 @@ const char* console_kind_name(ConsoleKind kind)
     switch (kind) {
     case ConsoleKind::none: return "none";
     case ConsoleKind::pl011: return "pl011";
+    case ConsoleKind::geni: return "geni";
     case ConsoleKind::unsupported: return "unsupported";
     }
     return "invalid";

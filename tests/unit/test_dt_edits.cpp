@@ -3,6 +3,7 @@
 // naming the node and property; each legitimate variation must be read correctly.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <string>
 
 #include "tests/unit/dtb_file.h"
@@ -293,23 +294,49 @@ TEST_CASE("stdout-path aliases that name each other are not followed round and r
     CHECK(str(found->info.console.path) == "pl011@9000000");
 }
 
+namespace {
+
+// QEMU's tree with one more UART, /serial@<base> (size 0x4000, level SPI `spi`), named by
+// /chosen/stdout-path.
+std::unique_ptr<test::Discovery> discover_with_console(const char* compatible, std::uint32_t base, std::uint32_t spi)
+{
+    return discover_edited([=](void* fdt) {
+        char name[32];
+        std::snprintf(name, sizeof name, "serial@%x", base);
+        std::string path = std::string{"/"} + name;
+        int uart = add_node(fdt, "/", name);
+        REQUIRE(fdt_setprop_string(fdt, uart, "compatible", compatible) == 0);
+        fdt32_t reg[] = {cpu_to_fdt32(0), cpu_to_fdt32(base), cpu_to_fdt32(0), cpu_to_fdt32(0x4000)};
+        REQUIRE(fdt_setprop(fdt, test::node_at(fdt, path.c_str()), "reg", reg, sizeof reg) == 0);
+        test::set_cells(fdt, path.c_str(), "interrupts", {0, spi, 4});
+        test::set_string(fdt, "/chosen", "stdout-path", (path + ":115200n8").c_str());
+    });
+}
+
+}  // namespace
+
 TEST_CASE("a console we have no driver for is recorded as unsupported, with its compatible")
 {
-    auto found = discover_edited([](void* fdt) {
-        int uart = add_node(fdt, "/", "serial@a84000");
-        REQUIRE(fdt_setprop_string(fdt, uart, "compatible", "qcom,geni-debug-uart") == 0);
-        fdt32_t reg[] = {cpu_to_fdt32(0), cpu_to_fdt32(0xa84000), cpu_to_fdt32(0), cpu_to_fdt32(0x4000)};
-        REQUIRE(fdt_setprop(fdt, test::node_at(fdt, "/serial@a84000"), "reg", reg, sizeof reg) == 0);
-        test::set_cells(fdt, "/serial@a84000", "interrupts", {0, 355, 4});
-        test::set_string(fdt, "/chosen", "stdout-path", "/serial@a84000:115200n8");
-    });
+    auto found = discover_with_console("snps,dw-apb-uart", 0xa84000, 355);
     REQUIRE(found->ok());
     const ConsoleInfo& console = found->info.console;
     CHECK(console.kind == ConsoleKind::unsupported);
-    CHECK(str(console.compatible) == "qcom,geni-debug-uart");
+    CHECK(str(console.compatible) == "snps,dw-apb-uart");
     CHECK(str(console.path) == "/serial@a84000");
     CHECK(console.regs == range(0xa84000, 0x4000));
     CHECK(console.intid == 32 + 355);
+}
+
+TEST_CASE("a GENI debug UART console is recorded as geni, with its registers and SPI")
+{
+    // As qcs6490-rb3gen2.dts describes uart5: 0x994000 size 0x4000, SPI 606.
+    auto found = discover_with_console("qcom,geni-debug-uart", 0x994000, 606);
+    REQUIRE(found->ok());
+    const ConsoleInfo& console = found->info.console;
+    CHECK(console.kind == ConsoleKind::geni);
+    CHECK(str(console.compatible) == "qcom,geni-debug-uart");
+    CHECK(console.regs == range(0x994000, 0x4000));
+    CHECK(console.intid == 32 + 606);
 }
 
 TEST_CASE("without /chosen there are no modules and no bootargs, and the console is searched for")

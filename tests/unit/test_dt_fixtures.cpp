@@ -207,6 +207,7 @@ TEST_CASE("enumeration names for the boot log")
     CHECK(std::string{gic_version_name(GicVersion::v2)} == "GICv2");
     CHECK(std::string{console_kind_name(ConsoleKind::unsupported)} == "unsupported");
     CHECK(std::string{console_kind_name(ConsoleKind::pl011)} == "pl011");
+    CHECK(std::string{console_kind_name(ConsoleKind::geni)} == "geni");
     CHECK(std::string{psci_method_name(PsciMethod::hvc)} == "hvc");
     CHECK(std::string{psci_method_name(PsciMethod::none)} == "none");
     CHECK(std::string{module_kind_name(ModuleKind::ramdisk)} == "ramdisk");

@@ -1,7 +1,7 @@
 // Platform discovery on real SoC device trees, as shipped in Debian's arm64 kernel
 // package (scripts/fetch-guest puts them in .cache/debian/dtbs): two Qualcomm boards,
-// whose GICv3 sits under /soc@0 beside a PDC and whose console is a GENI UART we have
-// no driver for, and Arm's Juno, whose GIC-400 is a GICv2. Expected values are read
+// whose GICv3 sits under /soc@0 beside a PDC and whose console is a GENI debug UART
+// (ConsoleKind::geni), and Arm's Juno, whose GIC-400 is a GICv2. Expected values are read
 // out of the trees with `dtc -I dtb -O dts`.
 #include <catch2/catch.hpp>
 
@@ -72,16 +72,16 @@ TEST_CASE("sc7280-idp: reserved memory, eight CPUs, the GICv3 under /soc@0, PSCI
     check_qualcomm_gic_timer_psci(info);
 }
 
-TEST_CASE("sc7280-idp: the console is the GENI debug UART, found through serial0 and unsupported")
+TEST_CASE("sc7280-idp: the console is the GENI debug UART, found through serial0")
 {
     auto found = test::discover(test::debian_dtb("qcom/sc7280-idp.dtb"));
     REQUIRE(found->ok());
     const ConsoleInfo& console = found->info.console;
-    CHECK(console.kind == ConsoleKind::unsupported);
+    CHECK(console.kind == ConsoleKind::geni);
     CHECK(str(console.compatible) == "qcom,geni-debug-uart");
     CHECK(str(console.path) == "/soc@0/geniqup@9c0000/serial@994000");
     CHECK(console.regs == range(0x994000, 0x4000));
-    CHECK(console.intid == 32 + 0x25e);
+    CHECK(console.intid == 32 + 0x25e);  // SPI 606, as on the RB3 Gen 2 (qcs6490-rb3gen2.dts)
 }
 
 TEST_CASE("sc7280-idp: refused for want of RAM as shipped, runnable once the bootloader fills it in")
@@ -123,7 +123,7 @@ TEST_CASE("qrb5165-rb5: reserved memory, eight CPUs, the GICv3, and its GENI deb
     check_qualcomm_gic_timer_psci(info);
 
     const ConsoleInfo& console = info.console;
-    CHECK(console.kind == ConsoleKind::unsupported);
+    CHECK(console.kind == ConsoleKind::geni);
     CHECK(str(console.compatible) == "qcom,geni-debug-uart");
     CHECK(str(console.path) == "/soc@0/geniqup@ac0000/serial@a90000");
     CHECK(console.regs == range(0xa90000, 0x4000));
