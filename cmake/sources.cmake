@@ -82,6 +82,7 @@ set(HYP_PORTABLE_SOURCES
   platform/boards/board.cpp
   platform/qcom/geni_uart.cpp
   platform/qcom/sip_allowlist.cpp
+  platform/qcom/sip_forward.cpp
 )
 
 # Target only: boot, vectors, system registers, devices.
@@ -98,6 +99,7 @@ set(HYP_TARGET_SOURCES
   arch/aarch64/guest_va.cpp
   arch/aarch64/mmu.cpp
   arch/aarch64/psci.cpp
+  arch/aarch64/smccc.cpp
   arch/aarch64/stage2_probe.cpp
   arch/aarch64/vcpu_context.cpp
   arch/aarch64/tlb.cpp

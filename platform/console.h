@@ -22,6 +22,9 @@ void console_write_raw(const char* text, std::size_t length);
 // Switches output to a PL011 at `base` (already mapped). A null base silences output.
 void console_use_pl011(std::uintptr_t base);
 
+// Switches output to a Qualcomm GENI debug UART at `base` (already mapped).
+void console_use_geni(std::uintptr_t base);
+
 // Output before discovery: the board's early UART (platform/boards/board.h), or none.
 void console_use_early(const EarlyUart& uart);
 

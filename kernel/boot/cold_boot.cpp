@@ -139,7 +139,8 @@ mem::HypMapLayout final_map_layout(PhysRange dtb, std::size_t usable_count)
     for (std::size_t i = 0; i < platform_info.gic.redistributor_region_count; ++i) {
         devices[count++] = platform_info.gic.redistributor_regions[i];
     }
-    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+    if (platform_info.console.kind == platform::ConsoleKind::pl011 ||
+        platform_info.console.kind == platform::ConsoleKind::geni) {
         devices[count++] = platform_info.console.regs;
     }
     devices[count++] = early_uart();
@@ -192,6 +193,8 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     }
     if (platform_info.console.kind == platform::ConsoleKind::pl011) {
         platform::console_use_pl011(platform_info.console.regs.base.raw());
+    } else if (platform_info.console.kind == platform::ConsoleKind::geni) {
+        platform::console_use_geni(platform_info.console.regs.base.raw());
     }
 
     irq_init_boot(platform_info.gic, platform_info.timer, mpidr);  // GICD, this CPU's GICR and ICC
@@ -250,6 +253,8 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
         devices.uart = IpaRange{Ipa{platform_info.console.regs.base.raw()}, virt::pl011::region_size};
         devices.uart_intid = platform_info.console.intid;
     } else {
+        // A vPL011 sits where the physical PL011 is; elsewhere there is no address the
+        // board's own device tree is known to leave free for one (docs/boards/rb3gen2.md).
         log::warn("hyp: the console is not a PL011: VMs get no virtual UART");
     }
     // A VM's virtual GIC sits where the real one is, so its device tree can say the same.
@@ -257,7 +262,9 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     devices.gic_redistributors = Ipa{platform_info.gic.redistributor_regions[0].base.raw()};
     devices.vtimer_intid = irq_vtimer_intid();
     virt::set_vm_device_platform(devices);
-    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+    virt::set_qcom_sip_forwarding(board->forwards_qcom_sip);
+    if (platform_info.console.kind == platform::ConsoleKind::pl011 ||
+        platform_info.console.kind == platform::ConsoleKind::geni) {
         virt::console_input_init(platform_info.console.intid);
     }
     if (!start_root_vm(platform_info, fmt::StrView{platform_info.bootargs.data, platform_info.bootargs.length}, kept,

@@ -14,12 +14,14 @@
 #include <arch/gic_virt.h>
 #include <arch/guest.h>
 #include <arch/psci.h>
+#include <arch/smccc.h>
 #include <arch/registers.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 #include <arch/vcpu_context.h>
 #include <arch/vcpu_hw.h>
 
+#include "hyp_api/gunyah_objects.h"
 #include "hyp_api/psci.h"
 #include "kernel/core/config.h"
 #include "kernel/core/irq.h"
@@ -39,6 +41,7 @@
 #include "kernel/virt/lazy_fp.h"
 #include "kernel/virt/vm_devices.h"
 #include "kernel/virt/vpsci.h"
+#include "platform/qcom/sip_forward.h"
 #include "platform/console.h"
 
 namespace hyp::virt {
@@ -88,6 +91,10 @@ struct RunState {
     std::uint64_t exits_sysreg = 0;
     std::uint64_t exits_fp = 0;
     std::uint64_t exits_irq = 0;
+    // A Qualcomm SiP call of `sip_vcpu` that EL3 interrupted, kept for its resume (the
+    // primary VM's vCPUs are pinned, and Linux resumes at once, on the same CPU).
+    const Vcpu* sip_vcpu = nullptr;
+    platform::qcom::SipSession sip;
 };
 
 constinit RunState run_states[HYP_MAX_CPUS];
@@ -95,6 +102,7 @@ constinit std::uint64_t stage2_vtcr = 0;
 constinit unsigned list_registers = 0;  // ICH_VTR_EL2.ListRegs + 1 (the same on every CPU)
 constinit GuestFeatures guest_features{};
 constinit bool eager_fp = false;  // lazy_fp::mode(), read once at run_loop_init()
+constinit bool forward_qcom_sip = false;  // the board's choice (set_qcom_sip_forwarding)
 
 std::uint32_t this_cpu() { return arch::current_cpu_index(); }
 
@@ -511,12 +519,49 @@ void psci_call(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, bool trapped_smc)
 
 void proxy_run(Vcpu& caller, Vcpu& target, RunState& rs, std::uint32_t cpu);
 
+// A Qualcomm SiP (SCM) call, on boards that forward them: answered here or passed to
+// EL3 (platform/qcom/sip_forward.h). False when it is not one: the other paths decide.
+bool qcom_sip_call(Vcpu& vcpu, RunState& rs, bool trapped_smc)
+{
+    arch::GuestRegs& gp = vcpu.regs().gp;
+    const std::uint64_t regs[8] = {gp.x[0], gp.x[1], gp.x[2], gp.x[3], gp.x[4], gp.x[5], gp.x[6], gp.x[7]};
+    if (rs.sip_vcpu != &vcpu) {
+        rs.sip = {};  // an interrupted call is only the interrupted vCPU's to resume
+    }
+    const bool primary = (vcpu.options() & GUNYAH_VCPU_OPTION_HLOS_VM) != 0;
+    const platform::qcom::SipPlan plan = platform::qcom::plan_sip_call(regs, primary, rs.sip);
+    if (plan.action == platform::qcom::SipAction::not_sip) {
+        return false;
+    }
+    if (trapped_smc) {
+        gp.elr += 4;  // a trapped SMC returns to itself
+    }
+    if (plan.action == platform::qcom::SipAction::answer) {
+        for (unsigned i = 0; i < 4; ++i) {
+            gp.x[i] = plan.regs[i];
+        }
+        return true;
+    }
+    std::uint64_t out[5];
+    arch::smccc::smc(plan.regs, out);
+    platform::qcom::sip_returned(out, plan, rs.sip);
+    rs.sip_vcpu = rs.sip.interrupted ? &vcpu : nullptr;
+    for (unsigned i = 0; i < 4; ++i) {
+        gp.x[i] = out[i];
+    }
+    gp.x[6] = out[4];
+    return true;
+}
+
 void hypercall(Vcpu& vcpu, RunState& rs, std::uint32_t cpu, std::uint64_t ec)
 {
     arch::GuestRegs& gp = vcpu.regs().gp;
     bool smccc = (gp.esr & hypercall::esr_imm16_mask) == 0;
     if (smccc && Vpsci::is_psci_call(gp.x[0])) {
         psci_call(vcpu, rs, cpu, ec == arch::esr_ec::smc64);
+        return;
+    }
+    if (smccc && forward_qcom_sip && qcom_sip_call(vcpu, rs, ec == arch::esr_ec::smc64)) {
         return;
     }
     hypercall::Caller caller{vcpu.cspace(), &vcpu};
@@ -802,6 +847,8 @@ bool run_loop_init(unsigned ipa_bits, unsigned pa_bits, unsigned vmid_bits, std:
     vcpu_scheduler().init(cpu_count, arch::counter_frequency());
     return true;
 }
+
+void set_qcom_sip_forwarding(bool on) { forward_qcom_sip = on; }
 
 void console_input_init(std::uint32_t uart_intid)
 {

@@ -17,6 +17,10 @@ namespace hyp::virt {
 // Boot CPU, after run_loop_init(): the physical console's received bytes become the
 // primary VM's console input (its vPL011), through the UART's interrupt `uart_intid`.
 void console_input_init(std::uint32_t uart_intid);
+// Qualcomm SiP (SCM) calls from the primary VM go to EL3 through the allow-list
+// (platform/qcom/sip_forward.h): the board's choice, made once at boot. Off: every SiP
+// call gets NOT_SUPPORTED.
+void set_qcom_sip_forwarding(bool on);
 
 // Every CPU, once run_loop_init() has returned true: runs vCPUs for ever.
 [[noreturn]] void run_vcpus();

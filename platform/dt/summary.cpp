@@ -74,9 +74,7 @@ void print_summary(const PlatformInfo& info)
     } else {
         log::info("platform: console {} at {:#x} ({}, {}){}", console_kind_name(console.kind), console.regs.base,
                   console.path, console.compatible,
-                  console.kind == ConsoleKind::unsupported ? ": no driver, staying on the early console"
-                  : console.kind == ConsoleKind::geni      ? ": not yet driven at boot, staying on the early console"
-                                                           : "");
+                  console.kind == ConsoleKind::unsupported ? ": no driver, staying on the early console" : "");
     }
     for (std::size_t i = 0; i < info.module_count; ++i) {
         const BootModule& m = info.modules[i];

@@ -133,3 +133,5 @@ TEST_CASE("board: specific boards come before their SoC family in the table", "[
         }
     }
 }
+
+}  // namespace hyp::test

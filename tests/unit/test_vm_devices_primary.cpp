@@ -10,6 +10,7 @@
 #include "tests/unit/test_vic_fixture.h"
 
 namespace hyp::test {
+using namespace victest;
 namespace {
 
 virt::VmDevicePlatform uart_only(Capture& console)
@@ -95,3 +96,5 @@ TEST_CASE("vm devices: a VM without a vPL011 cannot become primary", "[vm_device
     CHECK_FALSE(vm.make_primary());
     CHECK_FALSE(virt::console_input('x'));
 }
+
+}  // namespace hyp::test
