@@ -153,6 +153,9 @@ set(RM_PORTABLE_SOURCES
   rm/boot/options.cpp
   rm/core/console.cpp
   rm/core/startup.cpp
+  rm/dt/board_dt.cpp
+  rm/dt/board_dt_cpus.cpp
+  rm/dt/board_dt_memory.cpp
   rm/dt/fdt_writer.cpp
   rm/dt/primary_dt.cpp
   rm/dt/secondary_dt.cpp

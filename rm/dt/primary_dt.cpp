@@ -50,6 +50,19 @@ Status check_vcpus(const PrimaryDtConfig& config, Diagnostic& diag)
     return success();
 }
 
+// The /hypervisor node's interrupts: two distinct SPIs.
+Status check_rm_link(const RmLinkNode& link, Diagnostic& diag)
+{
+    if (!is_spi(link.tx_intid) || !is_spi(link.rx_intid)) {
+        return refuse(diag, Error::arg_inval, "RM queue interrupts {} and {} must both be SPIs (32..1019)",
+                      link.tx_intid, link.rx_intid);
+    }
+    if (link.tx_intid == link.rx_intid) {
+        return refuse(diag, Error::arg_inval, "RM queue interrupts are both {}", link.tx_intid);
+    }
+    return success();
+}
+
 Status check_intids(const PrimaryDtConfig& config, Diagnostic& diag)
 {
     const struct {
@@ -72,13 +85,12 @@ Status check_intids(const PrimaryDtConfig& config, Diagnostic& diag)
     }
     const RmLinkNode& link = config.rm_link;
     if (link.present) {
-        if (!is_spi(link.tx_intid) || !is_spi(link.rx_intid)) {
-            return refuse(diag, Error::arg_inval, "RM queue interrupts {} and {} must both be SPIs (32..1019)",
-                          link.tx_intid, link.rx_intid);
+        Status s = check_rm_link(link, diag);
+        if (!s) {
+            return s;
         }
-        if (link.tx_intid == link.rx_intid || link.tx_intid == config.uart_intid ||
-            link.rx_intid == config.uart_intid) {
-            return refuse(diag, Error::arg_inval, "RM queue interrupts {} and {} collide with each other or the UART's {}",
+        if (link.tx_intid == config.uart_intid || link.rx_intid == config.uart_intid) {
+            return refuse(diag, Error::arg_inval, "RM queue interrupts {} and {} collide with the UART's {}",
                           link.tx_intid, link.rx_intid, config.uart_intid);
         }
     }
@@ -249,9 +261,8 @@ void write_uart(FdtWriter& out, const PrimaryDtConfig& config)
 // match (the series' "gunyah-hypervisor" and "gunyah-resource-manager", with v6's
 // "-1-0" form) and those Qualcomm's RM writes, so that both kinds of client find it.
 // reg holds the two capability ids as 64-bit values (#address-cells 2, #size-cells 0).
-void write_hypervisor(FdtWriter& out, const PrimaryDtConfig& config)
+void write_hypervisor(FdtWriter& out, const RmLinkNode& link)
 {
-    const RmLinkNode& link = config.rm_link;
     out.begin_node("hypervisor");
     out.property_strings("compatible", "gunyah-hypervisor\0qcom,gunyah-hypervisor-1.0\0qcom,gunyah-hypervisor\0"
                                        "simple-bus");
@@ -336,9 +347,25 @@ Result<std::size_t> build_primary_dt(const PrimaryDtConfig& config, void* buffer
     write_gic(out, config);
     write_uart(out, config);
     if (config.rm_link.present) {
-        write_hypervisor(out, config);
+        write_hypervisor(out, config.rm_link);
     }
     write_chosen(out, config);
+    out.end_node();
+    return out.finish(diag);
+}
+
+Result<std::size_t> build_hypervisor_dt(const RmLinkNode& link, void* buffer, std::size_t capacity, Diagnostic& diag)
+{
+    if (!link.present) {
+        return refuse(diag, Error::arg_inval, "no /hypervisor node was asked for");
+    }
+    Status status = check_rm_link(link, diag);
+    if (!status) {
+        return fail(status.error());
+    }
+    FdtWriter out{buffer, capacity};
+    out.begin_node("");
+    write_hypervisor(out, link);
     out.end_node();
     return out.finish(diag);
 }

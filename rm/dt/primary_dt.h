@@ -89,6 +89,12 @@ void set_vcpus(PrimaryDtConfig& config, std::size_t count);
 [[nodiscard]] Result<std::size_t> build_primary_dt(const PrimaryDtConfig& config, void* buffer, std::size_t capacity,
                                                    Diagnostic& diag);
 
+// A tree of only the root and the /hypervisor node that build_primary_dt() writes for
+// `link` (which must be present, with two distinct SPIs), for writers that graft that
+// node into a tree they did not build (rm/dt/board_dt.h). Same buffer rules and errors.
+[[nodiscard]] Result<std::size_t> build_hypervisor_dt(const RmLinkNode& link, void* buffer, std::size_t capacity,
+                                                      Diagnostic& diag);
+
 // The phandles the tree gives the GIC and the PL011's clock, for readers and tests.
 inline constexpr std::uint32_t primary_dt_gic_phandle = 1;
 inline constexpr std::uint32_t primary_dt_uart_clock_phandle = 2;

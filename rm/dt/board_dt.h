@@ -1,0 +1,90 @@
+// The primary VM's device tree on a real board (a Qualcomm one first): the board's own
+// DTB, copied and edited, instead of the tree build_primary_dt() writes for QEMU virt.
+// Linux on the board needs the board's devices, clocks, regulators and pin control, which
+// no tree of ours could describe; so the RM keeps the board's tree and changes only what
+// the hypervisor changes:
+//   - memory the hypervisor and the RM keep becomes /reserved-memory nodes with no-map
+//     (/memory is left as the boot loader wrote it; see "Why no-map" below);
+//   - CPUs the VM does not get are removed, with the cpu-map entries and thermal
+//     cooling-device entries that name them; the kept ones are untouched, by MPIDR;
+//   - the /hypervisor node the RM writes for every primary VM (build_hypervisor_dt(),
+//     the same code as on QEMU) is added, so Linux's Gunyah driver finds the RM;
+//   - /chosen gets the VM's bootargs and initrd as build_primary_dt() writes them, and
+//     loses the boot loader's ones and its /chosen/module@* nodes (those described the
+//     hypervisor's boot modules, not anything the VM owns).
+// PSCI stays as the board has it (method smc: the hypervisor traps the VM's SMCs and
+// emulates or forwards PSCI), as do the GIC (the vGIC sits at the same addresses),
+// timers and every device node.
+//
+// Why no-map reserved-memory rather than trimming /memory: it is the mechanism these very
+// trees already use for Gunyah's own carve-out (hyp_mem, no-map) and for every firmware
+// region, so Linux's handling is exercised on these boards daily; it does not depend on
+// how the boot loader laid out /memory (one node or several, banks, or the size-0
+// placeholder the upstream trees ship); it holds when Linux takes its memory map from
+// UEFI instead of /memory; static no-map regions are set aside before Linux places any
+// dynamic reserved region, so a CMA pool cannot land on them; and no-map keeps them out
+// of the linear map, so Linux never touches them even speculatively. The one case Linux
+// does not handle is a no-map region over memory another node reserved *without* no-map
+// (it keeps the other node's mapping and may hand the pages to that node's driver, or to
+// CMA when the node is "reusable"): such an overlap, or one with a /memreserve/ entry, is
+// refused. Overlapping a board no-map region is fine (Linux marks nomap twice).
+//
+// Who calls it, and when: the RM's primary-VM builder (rm/vm/primary_vm.cpp, write_dt)
+// on a board platform, in place of build_primary_dt(), once the boot info hands the RM
+// the board's DTB (it does not yet: rm_boot_info has no DTB field). Which of the two
+// writers a platform uses is decided elsewhere; nothing calls this one today except the
+// host tests (tests/unit/test_board_dt.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/core/addr.h"
+#include "kernel/core/result.h"
+#include "rm/core/diagnostic.h"
+#include "rm/dt/primary_dt.h"
+
+namespace hyp::rm {
+
+inline constexpr std::size_t board_max_carve_outs = 8;
+// The longest carve-out name: the node is "<name>@<address>" under /reserved-memory.
+inline constexpr std::size_t board_carve_out_name_max = 31;
+// How many CPU nodes the board's /cpus may hold that the VM does not get.
+inline constexpr std::size_t board_max_removed_cpus = 64;
+
+// Memory the VM must not use, at IPA = PA (the primary VM's RAM is identity-mapped).
+struct BoardCarveOut {
+    const char* name = nullptr;  // node name before '@': [a-z0-9,._+-], 1..31 characters
+    IpaRange range;
+};
+
+struct BoardDtEdits {
+    BoardCarveOut carve_outs[board_max_carve_outs] = {};
+    std::size_t carve_out_count = 0;
+
+    // The CPUs the VM gets, as the board's /cpus names them (the reg of each cpu node):
+    // every one must be there. Any other cpu node is removed.
+    std::uint64_t cpu_mpidrs[primary_max_vcpus] = {};
+    std::size_t cpu_count = 0;
+
+    RmLinkNode rm_link;              // the /hypervisor node, when present (as in PrimaryDtConfig)
+
+    const char* bootargs = nullptr;  // NUL-terminated; null or empty: no bootargs
+    IpaRange initrd;                 // empty: no initrd
+};
+
+// Copies `board_dtb` (read-only, `board_size` bytes readable; checked whole with libfdt,
+// so a truncated or corrupt tree is refused) into `buffer` (8-byte aligned, `capacity`
+// bytes, not overlapping the board's tree), applies `edits`, packs the result and
+// returns its size.
+// Errors: Error::arg_inval for a malformed board tree or inconsistent edits (no CPUs, an
+// MPIDR the board lacks, carve-outs that are empty, wrap, overlap each other or the
+// initrd, have bad names, or overlap memory the board reserves without no-map);
+// Error::nomem when the edited tree does not fit; Error::arg_align for a misaligned
+// buffer; Error::failure for anything else libfdt reports. On any failure the buffer
+// holds no valid tree (its magic is cleared), so no half-edited tree can be used.
+[[nodiscard]] Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size,
+                                                 const BoardDtEdits& edits, void* buffer, std::size_t capacity,
+                                                 Diagnostic& diag);
+
+}  // namespace hyp::rm

@@ -1,0 +1,37 @@
+// Internal to the board DT editor (rm/dt/board_dt.h): the tree being edited in place
+// with libfdt's read-write API, and libfdt's error codes turned into the editor's
+// errors. Shared by board_dt.cpp, board_dt_cpus.cpp and board_dt_memory.cpp; nothing else includes it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/core/result.h"
+#include "rm/core/diagnostic.h"
+#include "rm/dt/board_dt.h"
+
+namespace hyp::rm::board_dt_detail {
+
+struct Tree {
+    void* fdt;
+    std::size_t capacity;
+    Diagnostic& diag;
+};
+
+// A libfdt result: success when >= 0; else NOSPACE -> Error::nomem ("does not fit"),
+// BADSTRUCTURE and kin -> Error::arg_inval, anything else Error::failure, each naming
+// `what` (the step) in the message.
+[[nodiscard]] Status fdt_result(Tree& tree, int result, const char* what);
+
+// A cell value of `cells` (1 or 2) 32-bit cells, big-endian, from `p`.
+[[nodiscard]] std::uint64_t read_cells(const void* p, int cells);
+
+// Adds the carve-outs as /reserved-memory no-map nodes (making /reserved-memory when the
+// board has none), refusing any over a board reservation without no-map or /memreserve/.
+[[nodiscard]] Status add_carve_outs(Tree& tree, const BoardDtEdits& edits);
+
+// Removes the CPU nodes whose MPIDR `edits` does not list, with their cpu-map entries and
+// their thermal cooling-device entries (checking first that every listed MPIDR is there).
+[[nodiscard]] Status keep_cpus(Tree& tree, const BoardDtEdits& edits);
+
+}  // namespace hyp::rm::board_dt_detail
