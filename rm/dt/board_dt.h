@@ -39,8 +39,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/addr.h"
-#include "kernel/core/result.h"
+#include "support/addr.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 #include "rm/dt/primary_dt.h"
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernel/core/result.h"
+#include "support/result.h"
 #include "rm/core/diagnostic.h"
 #include "rm/dt/board_dt.h"
 
