@@ -196,6 +196,11 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     } else if (platform_info.console.kind == platform::ConsoleKind::geni) {
         platform::console_use_geni(platform_info.console.regs.base.raw());
     }
+    if (board->early_uart.kind == platform::EarlyUartKind::none) {
+        log::info("hyp: EL2 hypervisor on board {}, device tree at {:#x}: its first console lines, before the "
+                  "device tree named this console, went nowhere (the board has no early UART)",
+                  board->name, dtb);
+    }
 
     irq_init_boot(platform_info.gic, platform_info.timer, mpidr);  // GICD, this CPU's GICR and ICC
 

@@ -87,7 +87,7 @@ void set(unsigned pa_bits, unsigned vmid_bits);
 [[nodiscard]] unsigned ipa_bits();
 [[nodiscard]] mem::VmidAllocator& vmids();
 // Whether address spaces map with 2 MiB and 1 GiB blocks where they fit (the default),
-// or with 4 KiB pages only: the board's choice (board::stage2_blocks), set once at boot.
+// or with 4 KiB pages only: the board's choice (Board::stage2_blocks, platform/boards), set once at boot.
 void set_stage2_blocks(bool blocks);
 [[nodiscard]] bool stage2_blocks();
 

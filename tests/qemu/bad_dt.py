@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes broken device trees for the QEMU tests, at test time.
+"""Makes broken (or re-identified) device trees for the QEMU tests, at test time.
 
 Each tree starts as QEMU's own DTB for the same machine options (dumped with
 `-machine dumpdtb=FILE`), is decompiled with dtc, changed by one transform below,
@@ -118,6 +118,13 @@ def all_ram_reserved(tree: dts.Tree) -> None:
         node = rsv.add_child(dts.Node(f"all-ram@{addr:x}"))
         node.set_prop("reg", dts.cells(*split(addr, ac), *split(size, sc)))
         node.set_prop("no-map", None)
+
+
+@transform("compatible-sc7280",
+           "name the machine as a Qualcomm sc7280 board (root compatible qcom,sc7280): not broken, "
+           "but another board entry of the same image (platform/boards/board.cpp)")
+def compatible_sc7280(tree: dts.Tree) -> None:
+    tree.root.set_prop("compatible", '"qcom,sc7280"')
 
 
 @transform("cpu-no-reg", "remove `reg` from the last cpu node")

@@ -199,7 +199,7 @@ TEST_CASE("random edits with a level-2 start and a concatenated root agree with 
 
 TEST_CASE("random page-level edits without blocks agree with the model, every leaf a page", "[stage2][random]")
 {
-    // QEMU virt's stage 2 (board::stage2_blocks false).
+    // QEMU virt's stage 2 (Board::stage2_blocks false).
     run_random(Params{40, 4 * kib, gib - 4 * mib, 2048, 2 * mib, 2500, 31, false});
 }
 
