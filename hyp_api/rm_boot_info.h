@@ -20,7 +20,7 @@
 #include "hyp_api/gunyah_rights.h"
 
 #define RM_BOOT_INFO_MAGIC              0x49424d52u  /* "RMBI" as bytes in memory */
-#define RM_BOOT_INFO_VERSION            2u  /* 2: vic_cap and the RM's SPIs */
+#define RM_BOOT_INFO_VERSION            3u  /* 2: vic_cap and the RM's SPIs; 3: hyp_phys, board_dtb */
 
 #define RM_BOOT_INFO_MAX_MODULES        8u     /* as many as the kernel's discovery records */
 #define RM_BOOT_INFO_MAX_CPUS           64u
@@ -37,6 +37,14 @@
 /* rm_boot_info.flags */
 #define RM_BOOT_INFO_OPTIONS_TRUNCATED     (1u << 0)  /* some rm. words did not fit in options */
 #define RM_BOOT_INFO_RAM_RANGES_TRUNCATED  (1u << 1)  /* more free RAM ranges than ram_ranges holds */
+#define RM_BOOT_INFO_BOARD_DTB             (1u << 2)  /* board_dtb holds the board's own DTB */
+
+/* On a board whose primary VM gets the board's own device tree (a Qualcomm one), the
+ * hypervisor copies the DTB it booted with into the RM's RAM, directly below boot info
+ * (board_dtb.base = the boot info's IPA - board_dtb.size rounded up to 4 KiB), so the RM
+ * reads it inside its own RAM like everything else. At most this many bytes: Qualcomm
+ * trees are 100 to 250 KiB; the RM's image, BSS and stack must end below it. */
+#define RM_BOOT_INFO_BOARD_DTB_MAX_SIZE    0x80000u   /* 512 KiB */
 
 /* The RM's RAM: a 2 MiB-aligned physical range of RM_RAM_SIZE bytes, mapped in the RM's
  * stage-2 address space at IPA = PA. The hypervisor copies rm.bin (a flat binary whose
@@ -145,6 +153,12 @@ struct rm_boot_info {
     uint64_t vic_cap;
     uint32_t vic_spis;
     uint32_t reserved3;
+
+    /* Version 3. The hypervisor's own image (code, data, BSS), physical: RAM no VM gets. */
+    struct rm_boot_range hyp_phys;
+    /* With RM_BOOT_INFO_BOARD_DTB: the board's DTB as the RM sees it, an IPA range in the
+     * RM's RAM below boot info, size = the tree's totalsize. Otherwise zero. */
+    struct rm_boot_range board_dtb;
 };
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, version, 4);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, size, 8);
@@ -169,10 +183,16 @@ GUNYAH_ASSERT_OFFSET(struct rm_boot_info, options,
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, vic_cap,
                      88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
                          1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, hyp_phys,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 16);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, board_dtb,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 32);
 GUNYAH_ASSERT_SIZE(struct rm_boot_info,
                    88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
-                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 16);
-/* 88 + 256 + 608 + 8448 + 8 + 256 + 16 = 9680 bytes: three 4 KiB pages. */
+                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 48);
+/* 88 + 256 + 608 + 8448 + 8 + 256 + 48 = 9712 bytes: three 4 KiB pages. */
 
 /* The bytes the structure takes at the top of the RM's RAM: its size rounded up to
  * RM_BOOT_INFO_ALIGNMENT (12 KiB). */

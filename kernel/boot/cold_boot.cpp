@@ -272,8 +272,14 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
         platform_info.console.kind == platform::ConsoleKind::geni) {
         virt::console_input_init(platform_info.console.intid);
     }
+    RootVmBoard root_board;
+    root_board.hypervisor = hypervisor_image();
+    if (board->primary_gets_board_dt) {
+        root_board.board_dtb = reinterpret_cast<const void*>(dtb_address);
+        root_board.board_dtb_size = dtb_size;
+    }
     if (!start_root_vm(platform_info, fmt::StrView{platform_info.bootargs.data, platform_info.bootargs.length}, kept,
-                       2)) {
+                       2, root_board)) {
         fatal("cannot start the resource manager");
     }
     release_secondary_cpus();

@@ -133,6 +133,7 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
     out.vic_spis = inputs.caps.vic_spis;
     out.ram_ipa = boot_range(inputs.rm_ram);  // IPA = PA
     out.ram_phys = boot_range(inputs.rm_ram);
+    out.hyp_phys = boot_range(inputs.hypervisor);
 
     for (std::size_t i = 0; i < sorted; ++i) {
         if (out.ram_range_count == RM_BOOT_INFO_MAX_RAM_RANGES) {
@@ -183,6 +184,38 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
         out.flags |= RM_BOOT_INFO_RAM_RANGES_TRUNCATED;
     }
     return report;
+}
+
+Status add_board_dtb(const void* dtb, std::size_t size, PhysRange rm_ram, std::uint8_t* rm_ram_bytes,
+                     std::uint64_t rm_image_size, rm_boot_info& out)
+{
+    if (dtb == nullptr || rm_ram_bytes == nullptr || size < 40) {
+        return fail(Error::arg_inval);
+    }
+    if (size > RM_BOOT_INFO_BOARD_DTB_MAX_SIZE) {
+        return fail(Error::arg_size);
+    }
+    // The FDT header: magic and totalsize, big-endian, at offsets 0 and 4.
+    const auto* header = static_cast<const std::uint8_t*>(dtb);
+    auto be32 = [&](std::size_t at) {
+        return (std::uint32_t{header[at]} << 24) | (std::uint32_t{header[at + 1]} << 16) |
+               (std::uint32_t{header[at + 2]} << 8) | std::uint32_t{header[at + 3]};
+    };
+    if (be32(0) != 0xd00dfeedu || be32(4) != size) {
+        return fail(Error::arg_inval);
+    }
+    const PhysRange range = rm_board_dtb_range(rm_ram, size);
+    const std::uint64_t offset = range.base - rm_ram.base;
+    if (offset < rm_image_size) {
+        return fail(Error::arg_size);
+    }
+    std::uint8_t* to = rm_ram_bytes + offset;
+    for (std::size_t i = 0; i < size; ++i) {
+        to[i] = header[i];
+    }
+    out.board_dtb = boot_range(range);  // IPA = PA
+    out.flags |= RM_BOOT_INFO_BOARD_DTB;
+    return success();
 }
 
 }  // namespace hyp

@@ -40,6 +40,7 @@ struct RmBootInfoInputs {
     std::size_t free_ram_count = 0;
     fmt::StrView cmdline;                   // the hypervisor's command line (/chosen/bootargs)
     std::uint32_t boot_cpu = 0;             // index in platform->cpus of the CPU that booted
+    PhysRange hypervisor;                   // the hypervisor's own image: boot info's hyp_phys
 };
 
 // What did not fit, for the kernel's log; the structure carries the same as flags.
@@ -61,5 +62,23 @@ struct RmBootInfoReport {
 // platform, a boot CPU outside its CPUs, free ranges that wrap or overlap each other,
 // and an RM RAM range that is not RM_RAM_SIZE bytes at a 2 MiB boundary.
 [[nodiscard]] Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_boot_info& out);
+
+// Where the board's DTB goes in the RM's RAM for a tree of `size` bytes: directly below
+// boot info, its size rounded up to 4 KiB (rm_boot_info.h).
+[[nodiscard]] constexpr PhysRange rm_board_dtb_range(PhysRange rm_ram, std::size_t size)
+{
+    const std::uint64_t room = (std::uint64_t{size} + RM_BOOT_INFO_ALIGNMENT - 1) & ~std::uint64_t{RM_BOOT_INFO_ALIGNMENT - 1};
+    return PhysRange{rm_boot_info_address(rm_ram) - room, size};
+}
+
+// Copies the board's DTB (`size` bytes at `dtb`, as discovery read it) into the RM's RAM
+// below boot info and records it in `out` (built by build_rm_boot_info(): board_dtb at
+// IPA = PA, RM_BOOT_INFO_BOARD_DTB set). `rm_ram_bytes` is where the kernel writes the
+// RM's RAM (its first byte; the RAM itself on the target). Refuses, leaving `out` and the
+// RAM as they were: arg_size for a tree larger than RM_BOOT_INFO_BOARD_DTB_MAX_SIZE or
+// one that would reach into the RM's image (`rm_image_size` bytes from the RAM's start);
+// arg_inval for a null tree or one whose header is not an FDT's of `size` bytes.
+[[nodiscard]] Status add_board_dtb(const void* dtb, std::size_t size, PhysRange rm_ram, std::uint8_t* rm_ram_bytes,
+                                   std::uint64_t rm_image_size, rm_boot_info& out);
 
 }  // namespace hyp

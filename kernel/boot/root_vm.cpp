@@ -174,7 +174,7 @@ std::size_t free_ram(const platform::PlatformInfo& info, const PhysRange* holes,
 }  // namespace
 
 bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line, const PhysRange* kept,
-                   std::size_t kept_count)
+                   std::size_t kept_count, const RootVmBoard& board)
 {
     const RootObjects& roots = root_objects();
     const auto packed_size = static_cast<std::size_t>(rm_image_end - rm_image_start);
@@ -261,6 +261,7 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     inputs.free_ram_count = free_count;
     inputs.cmdline = command_line;
     inputs.boot_cpu = 0;
+    inputs.hypervisor = board.hypervisor;
     PhysAddr info_address = rm_boot_info_address(ram);
     auto* boot_info = reinterpret_cast<rm_boot_info*>(info_address.raw());
     Result<RmBootInfoReport> report = build_rm_boot_info(inputs, *boot_info);
@@ -271,6 +272,17 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
         log::warn("hyp: root VM: boot info: {} rm. options did not fit, {} modules' bootargs cut, {} free RAM "
                   "ranges left out",
                   report->options_dropped, report->bootargs_truncated, report->ram_ranges_dropped);
+    }
+    if (board.board_dtb != nullptr) {
+        if (Status s = add_board_dtb(board.board_dtb, board.board_dtb_size, ram, base, image_size, *boot_info); !s) {
+            log::error("hyp: root VM: the board's device tree ({} bytes) does not fit the {} KiB the RM's RAM keeps "
+                       "for it, or is not a DTB ({}): the primary VM cannot get it",
+                       board.board_dtb_size, RM_BOOT_INFO_BOARD_DTB_MAX_SIZE / 1024, s.error());
+            return false;
+        }
+        arch::cache_clean_range(reinterpret_cast<const void*>(boot_info->board_dtb.base), board.board_dtb_size);
+        log::info("hyp: root VM: the board's device tree ({} bytes) at {:#x} for the primary VM",
+                  board.board_dtb_size, boot_info->board_dtb.base);
     }
     // The RM starts with its MMU off (data cacheable through HCR_EL2.DC, instruction
     // fetches maybe not): its code must be in memory and no stale instructions cached.

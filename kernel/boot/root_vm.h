@@ -20,7 +20,15 @@ namespace hyp {
 // any of it fails.
 // `kept`: RAM the kernel keeps (its image, the device tree), left out of the free RAM the
 // boot info lists.
+// `hypervisor`: the hypervisor's image, for boot info. `board_dtb` (`board_dtb_size`
+// bytes; null: none): the board's device tree, copied into the RM's RAM for the primary
+// VM when the board says so (platform::Board::primary_gets_board_dt).
+struct RootVmBoard {
+    PhysRange hypervisor;
+    const void* board_dtb = nullptr;
+    std::size_t board_dtb_size = 0;
+};
 [[nodiscard]] bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line, const PhysRange* kept,
-                                 std::size_t kept_count);
+                                 std::size_t kept_count, const RootVmBoard& board);
 
 }  // namespace hyp

@@ -29,12 +29,12 @@ constexpr std::uint64_t pl011_register_bytes = 0x1000;
 constexpr std::uint64_t geni_register_bytes = 0x4000;
 
 constexpr Board board_table[] = {
-    {"qemu-virt", qemu_virt_compatibles, 1, {EarlyUartKind::pl011, 0x09000000, pl011_register_bytes}, false, false},
-    {"qcom-rb3gen2", rb3gen2_compatibles, 1, {EarlyUartKind::geni, 0x00994000, geni_register_bytes}, true, true},
-    {"qcom-sc7280", sc7280_compatibles, 2, {}, true, true},
+    {"qemu-virt", qemu_virt_compatibles, 1, {EarlyUartKind::pl011, 0x09000000, pl011_register_bytes}, false, false, false},
+    {"qcom-rb3gen2", rb3gen2_compatibles, 1, {EarlyUartKind::geni, 0x00994000, geni_register_bytes}, true, true, true},
+    {"qcom-sc7280", sc7280_compatibles, 2, {}, true, true, true},
 };
 
-constexpr Board generic{"generic", nullptr, 0, {}, true, false};
+constexpr Board generic{"generic", nullptr, 0, {}, true, false, false};
 
 bool equals(const char* a, std::size_t a_length, const char* b)
 {

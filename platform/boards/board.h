@@ -35,10 +35,16 @@ struct Board {
     // Qualcomm SiP (SCM) calls from the primary VM are forwarded to EL3 through the
     // allow-list; elsewhere SiP calls are refused.
     bool forwards_qcom_sip;
+    // The primary VM gets the board's own device tree, edited by the RM (rm/dt/board_dt.h),
+    // rather than one the RM writes: Linux on a real board needs its clocks, regulators,
+    // pin control and devices, which only the board's tree describes. On QEMU virt the
+    // RM's own tree (a vPL011, the vGIC) is all a guest needs, and a generic board's tree
+    // is not known to suit a VM.
+    bool primary_gets_board_dt;
 };
 
 // The board whose compatible the root node lists first-match in the table; the generic
-// board (no early UART, blocks, no SiP forwarding) when none matches or the blob is not
+// board (no early UART, blocks, no SiP forwarding, the RM's own primary DT) when none matches or the blob is not
 // readable. `dtb` is read with aligned loads only: callable with the MMU off.
 [[nodiscard]] const Board& select_board(const std::uint8_t* dtb, std::size_t size);
 

@@ -72,6 +72,20 @@ Status check_boot_info(const rm_boot_info& info, std::size_t available, Diagnost
             return status;
         }
     }
+    if ((info.flags & RM_BOOT_INFO_BOARD_DTB) != 0) {
+        // Inside the RM's RAM, below boot info (check_rm_placement() checks it is above
+        // the RM's image), and no larger than the contract's room for it.
+        const IpaRange dtb = ipa(info.board_dtb);
+        const IpaRange ram = ipa(info.ram_ipa);
+        const Ipa info_at = ram.end() - RM_BOOT_INFO_RESERVED_SIZE;
+        if (dtb.size < 40 || dtb.size > RM_BOOT_INFO_BOARD_DTB_MAX_SIZE || !dtb.well_formed() ||
+            !ram.well_formed() || dtb.base < ram.base || dtb.end() > info_at) {
+            return refuse(diag, Error::arg_inval,
+                          "boot info: the board DTB [{:#x}, +{:#x}) is not below boot info in the RM's RAM (at most "
+                          "{:#x} bytes)",
+                          info.board_dtb.base, info.board_dtb.size, RM_BOOT_INFO_BOARD_DTB_MAX_SIZE);
+        }
+    }
     for (std::size_t i = 0; i < info.ram_range_count; ++i) {
         if (!phys(info.ram_ranges[i]).well_formed()) {
             return refuse(diag, Error::arg_inval, "boot info: RAM range {} [{:#x}, +{:#x}) wraps", i,

@@ -86,6 +86,10 @@ Status check_rm_placement(const rm_boot_info& info, const RmPlacement& placement
         return refuse(diag, Error::arg_inval, "the RM's image ends at {:#x}, above boot info at {:#x}",
                       placement.image_end, placement.boot_info);
     }
+    if ((info.flags & RM_BOOT_INFO_BOARD_DTB) != 0 && placement.image_end > info.board_dtb.base) {
+        return refuse(diag, Error::arg_inval, "the RM's image ends at {:#x}, above the board DTB at {:#x}",
+                      placement.image_end, info.board_dtb.base);
+    }
     return success();
 }
 

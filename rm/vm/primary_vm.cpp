@@ -4,6 +4,9 @@
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rm_rpc.h"
+#include "hyp_api/vcpu_mpidr.h"
+#include "rm/dt/board_dt.h"
+#include "rm/dt/board_memory.h"
 
 namespace hyp::rm {
 namespace {
@@ -196,6 +199,7 @@ private:
         layout.ram = plan.ram;
         layout.kernel = vm_.kernel;
         layout.initrd_size = initrd != nullptr ? initrd->phys.size : 0;
+        layout.dtb_max_size = dtb_max_size();
         if (plan.initrd_in_place) {
             layout.initrd_at = initrd->phys.base;
         }
@@ -335,6 +339,7 @@ private:
         request.ram = vm_.layout.ram;
         request.kernel = vm_.kernel;
         request.initrd_size = r_.modules.ramdisk != nullptr ? r_.modules.ramdisk->phys.size : 0;
+        request.dtb_max_size = dtb_max_size();
         Result<VmLayout> layout = plan_vm_layout(request, diag_);
         if (!layout) {
             return fail(layout.error());
@@ -355,14 +360,22 @@ private:
         return success();
     }
 
-    Status write_dt()
+    bool board_dt() const { return (info_.flags & RM_BOOT_INFO_BOARD_DTB) != 0; }
+
+    // The VM's DT slot: ours is a few KiB; the board's own tree, edited, is the board's
+    // size plus the /hypervisor node, the carve-outs and /chosen (well under 64 KiB more).
+    std::uint64_t dtb_max_size() const
     {
-        PrimaryDtConfig config;
-        Status s = configure_primary_dt(info_, *r_.modules.kernel, vm_.layout, r_.vcpu_count, config, diag_);
-        if (!s) {
-            return s;
+        if (!board_dt()) {
+            return default_dtb_max_size;
         }
-        RmLinkNode& link = config.rm_link;
+        const std::uint64_t wanted = align_up(info_.board_dtb.size + default_dtb_max_size, rm_page_size);
+        return wanted < dtb_size_limit ? wanted : dtb_size_limit;
+    }
+
+    RmLinkNode link_node() const
+    {
+        RmLinkNode link;
         link.present = true;
         link.tx_cap = vm_.rm_link.client_tx;
         link.rx_cap = vm_.rm_link.client_rx;
@@ -371,17 +384,68 @@ private:
         link.vmid = GUNYAH_RM_VMID_HLOS;
         link.message_size = rm_link_message_size;
         link.queue_depth = rm_link_queue_depth;
+        return link;
+    }
+
+    Status write_dt()
+    {
         std::byte* buffer = memory_.at(vm_.layout.dtb.base.raw(), vm_.layout.dtb.size);
         if (buffer == nullptr) {
             return refuse(diag_, Error::addr_inval, "writing the DT at {:#x}: memory not mapped in the RM",
                           vm_.layout.dtb.base);
         }
-        Result<std::size_t> size = build_primary_dt(config, buffer, vm_.layout.dtb.size, diag_);
+        Result<std::size_t> size = board_dt() ? write_board_dt(buffer) : write_own_dt(buffer);
         if (!size) {
             return fail(size.error());
         }
         vm_.dtb_size = *size;
         return success();
+    }
+
+    // QEMU virt: the tree the RM writes itself (rm/dt/primary_dt.h).
+    Result<std::size_t> write_own_dt(std::byte* buffer)
+    {
+        PrimaryDtConfig config;
+        Status s = configure_primary_dt(info_, *r_.modules.kernel, vm_.layout, r_.vcpu_count, config, diag_);
+        if (!s) {
+            return fail(s.error());
+        }
+        config.rm_link = link_node();
+        return build_primary_dt(config, buffer, vm_.layout.dtb.size, diag_);
+    }
+
+    // A board: its own tree (boot info's board_dtb, in the RM's RAM), edited
+    // (rm/dt/board_dt.h). The VM's RAM is at IPA = PA, so the board's /memory holds it;
+    // the rest of /memory becomes no-map carve-outs (rm/dt/board_memory.h).
+    Result<std::size_t> write_board_dt(std::byte* buffer)
+    {
+        const std::byte* board = memory_.at(info_.board_dtb.base, info_.board_dtb.size);
+        if (board == nullptr) {
+            return refuse(diag_, Error::addr_inval, "the board DTB at {:#x} is not readable by the RM",
+                          info_.board_dtb.base);
+        }
+        PhysRange memory[board_max_memory_ranges];
+        Result<std::size_t> banks = board_memory(board, info_.board_dtb.size, memory, board_max_memory_ranges, diag_);
+        if (!banks) {
+            return fail(banks.error());
+        }
+        BoardDtEdits edits;
+        const PhysRange vm_ram{PhysAddr{vm_.layout.ram.base.raw()}, vm_.layout.ram.size};  // IPA = PA
+        const PhysRange hypervisor{PhysAddr{info_.hyp_phys.base}, info_.hyp_phys.size};
+        const PhysRange rm_ram{PhysAddr{info_.ram_phys.base}, info_.ram_phys.size};
+        Status s = plan_board_carve_outs(memory, *banks, vm_ram, hypervisor, rm_ram, edits, diag_);
+        if (!s) {
+            return fail(s.error());
+        }
+        // The CPUs the board's /cpus names by their MPIDR: the VM's vCPUs' own.
+        edits.cpu_count = r_.vcpu_count;
+        for (std::uint32_t i = 0; i < r_.vcpu_count; ++i) {
+            edits.cpu_mpidrs[i] = hyp_abi::vcpu_mpidr(i);
+        }
+        edits.rm_link = link_node();
+        edits.bootargs = r_.modules.kernel->bootargs;
+        edits.initrd = vm_.layout.initrd;
+        return build_board_dt(board, info_.board_dtb.size, edits, buffer, vm_.layout.dtb.size, diag_);
     }
 
     // The VM starts with its MMU and caches off: what the RM wrote through its cached

@@ -83,7 +83,7 @@ std::string check(const rm_boot_info& info, Error expected, std::size_t availabl
 
 TEST_CASE("rm boot info: the layout is pinned field by field")
 {
-    CHECK(sizeof(rm_boot_info) == 9680);
+    CHECK(sizeof(rm_boot_info) == 9712);  // version 3: hyp_phys, board_dtb
     CHECK(alignof(rm_boot_info) == 8);
     CHECK(offsetof(rm_boot_info, magic) == 0);
     CHECK(offsetof(rm_boot_info, partition_cap) == 16);

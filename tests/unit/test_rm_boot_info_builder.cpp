@@ -316,3 +316,61 @@ TEST_CASE("rm boot info builder: QEMU virt's real device tree, through discovery
     CHECK(f.out->platform.gicd.base == found->info.gic.distributor.base.raw());
     CHECK(f.out->platform.timer_virt_intid == 27);
 }
+
+TEST_CASE("rm boot info builder: the board's DTB is copied below boot info, and the RM accepts it there")
+{
+    Fixture f;
+    f.inputs.hypervisor = range(0x80000000, 0x200000);
+    REQUIRE(f.build().ok());
+    CHECK(f.out->hyp_phys.base == 0x80000000);
+    CHECK(f.out->hyp_phys.size == 0x200000);
+    CHECK((f.out->flags & RM_BOOT_INFO_BOARD_DTB) == 0);
+    CHECK(f.out->board_dtb.base == 0);
+
+    test::Blob dtb = test::debian_dtb("qcom/sc7280-idp.dtb");
+    std::vector<std::uint8_t> ram(RM_RAM_SIZE, 0);
+    REQUIRE(add_board_dtb(dtb.data(), dtb.size(), f.inputs.rm_ram, ram.data(), 0x30000, *f.out).ok());
+    CHECK((f.out->flags & RM_BOOT_INFO_BOARD_DTB) != 0);
+    const std::uint64_t room = (dtb.size() + 0xfff) & ~std::uint64_t{0xfff};
+    CHECK(f.out->board_dtb.base == 0xbfc00000 + RM_RAM_SIZE - RM_BOOT_INFO_RESERVED_SIZE - room);
+    CHECK(f.out->board_dtb.size == dtb.size());
+    CHECK(std::memcmp(ram.data() + (f.out->board_dtb.base - 0xbfc00000), dtb.data(), dtb.size()) == 0);
+
+    rm::Diagnostic diag;
+    CHECK(rm::check_boot_info(*f.out, sizeof *f.out, diag).ok());
+    f.out->board_dtb.size = RM_BOOT_INFO_BOARD_DTB_MAX_SIZE + 1;  // not below boot info any more
+    CHECK(!rm::check_boot_info(*f.out, sizeof *f.out, diag).ok());
+    CHECK(std::string{diag.c_str()}.find("board DTB") != std::string::npos);
+}
+
+TEST_CASE("rm boot info builder: a board DTB larger than its room, over the RM's image, or not a DTB is refused")
+{
+    Fixture f;
+    REQUIRE(f.build().ok());
+    std::vector<std::uint8_t> ram(RM_RAM_SIZE, 0);
+    // A header that claims the size, nothing else: the builder checks only the header.
+    std::vector<std::uint8_t> big(RM_BOOT_INFO_BOARD_DTB_MAX_SIZE + 8, 0);
+    auto header = [](std::vector<std::uint8_t>& b) {
+        const std::uint32_t size = static_cast<std::uint32_t>(b.size());
+        const std::uint8_t h[8] = {0xd0, 0x0d, 0xfe, 0xed, std::uint8_t(size >> 24), std::uint8_t(size >> 16),
+                                   std::uint8_t(size >> 8), std::uint8_t(size)};
+        std::memcpy(b.data(), h, 8);
+    };
+    header(big);
+    Status s = add_board_dtb(big.data(), big.size(), f.inputs.rm_ram, ram.data(), 0x30000, *f.out);
+    CHECK(s.error() == Error::arg_size);
+
+    std::vector<std::uint8_t> fits(RM_BOOT_INFO_BOARD_DTB_MAX_SIZE, 0);
+    header(fits);
+    CHECK(add_board_dtb(fits.data(), fits.size(), f.inputs.rm_ram, ram.data(), 0x30000, *f.out).ok());
+    Fixture g;
+    REQUIRE(g.build().ok());
+    // An RM image that reaches the DTB's place.
+    s = add_board_dtb(fits.data(), fits.size(), g.inputs.rm_ram, ram.data(), RM_RAM_SIZE - 0x40000, *g.out);
+    CHECK(s.error() == Error::arg_size);
+    fits[0] = 0;  // bad magic
+    s = add_board_dtb(fits.data(), fits.size(), g.inputs.rm_ram, ram.data(), 0x30000, *g.out);
+    CHECK(s.error() == Error::arg_inval);
+    CHECK((g.out->flags & RM_BOOT_INFO_BOARD_DTB) == 0);
+    CHECK(g.out->board_dtb.size == 0);
+}

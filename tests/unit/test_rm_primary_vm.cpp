@@ -831,3 +831,97 @@ TEST_CASE("rm startup: the started line says what runs in place")
     REQUIRE(start_primary_vm(*m.info, m.placement(), m.hv, m.hv, console, vm));
     CHECK_THAT(out.text, Catch::Contains("kernel at 0x40400000, DT at 0x40440000, initrd at 0x40500000 (in place)\n"));
 }
+
+namespace {
+
+// The Machine with the board's own DTB in boot info: sc7280-idp, its /memory filled in
+// the way the boot loader would ([0x40000000, +1 GiB): the bank, the hypervisor at
+// 0x7f000000 and the RM's RAM), copied into the RM's RAM below boot info.
+struct BoardMachine : Machine {
+    test::Blob board = test::edited(test::debian_dtb("qcom/sc7280-idp.dtb"), [](void* fdt) {
+        test::set_cells(fdt, "/memory@80000000", "reg", {0x0, 0x40000000, 0x0, 0x40000000});
+    });
+
+    BoardMachine()
+    {
+        hv.add_ram(rm_ram_base, RM_RAM_SIZE);
+        hv.add_extent(4, rm_ram_base, RM_RAM_SIZE);
+        REQUIRE(hv.addrspace_map(rm_addrspace, 4, rm_ram_base, 0, 0, 0, 0) == Error::ok);
+        info->hyp_phys = rm_boot_range{0x7f000000, 0x200000};
+        const std::uint64_t room = (board.size() + 0xfff) & ~std::uint64_t{0xfff};
+        info->board_dtb = rm_boot_range{rm_ram_base + RM_RAM_SIZE - RM_BOOT_INFO_RESERVED_SIZE - room, board.size()};
+        info->flags |= RM_BOOT_INFO_BOARD_DTB;
+        std::memcpy(bytes(info->board_dtb.base, board.size()), board.data(), board.size());
+    }
+};
+
+}  // namespace
+
+TEST_CASE("rm primary VM: on a board the VM gets the board's own DT, edited")
+{
+    BoardMachine m;
+    Diagnostic diag;
+    REQUIRE(check_boot_info(*m.info, sizeof *m.info, diag).ok());
+    PrimaryVm vm;
+    Status built = build_primary_vm(m.request(1), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(built.ok());
+    INFO(diag.c_str());
+    REQUIRE(vm.dtb_size > 0);
+    const std::uint8_t* dtb = m.bytes(vm.layout.dtb.base.raw(), vm.dtb_size);
+    test::Blob tree(dtb, dtb + vm.dtb_size);
+    auto found = test::discover(tree);
+    REQUIRE(found->ok());
+    const platform::PlatformInfo& info = found->info;
+    CHECK(test::str(info.model) == "Qualcomm Technologies, Inc. sc7280 IDP SKU1 platform");
+    CHECK(info.psci.method == platform::PsciMethod::smc);  // the board's, kept
+    CHECK(info.cpu_count == 1);                            // only the VM's vCPU
+    CHECK(info.cpus[0].mpidr == 0);
+    CHECK(test::str(info.bootargs) == "console=ttyAMA0");
+
+    const void* fdt = tree.data();
+    CHECK(fdt_path_offset(fdt, "/hypervisor") >= 0);
+    // The board's /memory minus the VM's RAM, the hypervisor and the RM named.
+    const std::uint64_t vm_base = vm.layout.ram.base.raw(), vm_end = vm.layout.ram.end().raw();
+    char path[80];
+    std::snprintf(path, sizeof path, "/reserved-memory/hypervisor@%x", 0x7f000000);
+    CHECK(fdt_path_offset(fdt, path) >= 0);
+    std::snprintf(path, sizeof path, "/reserved-memory/resource-manager@%llx",
+                  static_cast<unsigned long long>(rm_ram_base));
+    CHECK(fdt_path_offset(fdt, path) >= 0);
+    const int first = vm_base > 0x40000000 ? 1 : 0;  // [0x40000000, VM RAM), when not empty
+    if (first == 1) {
+        CHECK(fdt_path_offset(fdt, "/reserved-memory/gunyah-reserved0@40000000") >= 0);
+    }
+    std::snprintf(path, sizeof path, "/reserved-memory/gunyah-reserved%d@%llx", first,
+                  static_cast<unsigned long long>(vm_end));
+    CHECK(fdt_path_offset(fdt, path) >= 0);
+    std::snprintf(path, sizeof path, "/reserved-memory/gunyah-reserved%d@%x", first + 2, 0x7f200000);
+    CHECK(fdt_path_offset(fdt, path) >= 0);
+    const int hyp = fdt_path_offset(fdt, "/reserved-memory/hypervisor@7f000000");
+    CHECK(fdt_getprop(fdt, hyp, "no-map", nullptr) != nullptr);
+}
+
+TEST_CASE("rm primary VM: on a board, vCPUs whose MPIDRs the board's /cpus lacks stop the VM's start")
+{
+    BoardMachine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK(!build_primary_vm(m.request(2), m.hv, m.hv, vm, diag).ok());
+    INFO(diag.c_str());
+    CHECK(std::string{diag.c_str()}.find("0x1") != std::string::npos);
+    CHECK(m.hv.all("vcpu_poweron").empty());
+}
+
+TEST_CASE("rm primary VM: without a board DTB the RM still writes its own tree")
+{
+    Machine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+    auto found = test::discover(test::Blob(m.bytes(vm.layout.dtb.base.raw(), vm.dtb_size),
+                                           m.bytes(vm.layout.dtb.base.raw(), vm.dtb_size) + vm.dtb_size));
+    REQUIRE(found->ok());
+    CHECK(found->info.psci.method == platform::PsciMethod::hvc);
+    CHECK(vm.layout.dtb.size == default_dtb_max_size);
+}
