@@ -48,6 +48,25 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   platform/boards/board.cpp     # which board this is, once
   platform/drivers/gicv3.cpp    # distributor and redistributor bring-up
   arch/aarch64/exception.cpp)   # the report of an unexpected exception
+# The control plane: object creation, configuration and teardown, capability and memory
+# management calls, and the Qualcomm firmware policy. A VM calls these when it is built
+# or changes shape, not per interrupt, per message or per switch (the paths
+# tests/bench/budgets.txt holds to instruction counts stay -O2).
+list(APPEND HYP_BOOT_ONLY_SOURCES
+  kernel/hypercall/addrspace_calls.cpp
+  kernel/hypercall/cspace_calls.cpp
+  kernel/hypercall/debug_calls.cpp
+  kernel/hypercall/memextent_calls.cpp
+  kernel/hypercall/object_calls.cpp
+  kernel/hypercall/vic_calls.cpp
+  kernel/hypercall/vpm_calls.cpp
+  kernel/object/addrspace_mappings.cpp
+  kernel/object/memextent.cpp
+  kernel/object/memextent_donate.cpp
+  kernel/object/partition.cpp
+  kernel/object/lifecycle.cpp
+  platform/qcom/sip_allowlist.cpp
+  platform/qcom/sip_forward.cpp)
 set_source_files_properties(${HYP_BOOT_ONLY_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
 
 # Every kernel object file, compiled once and linked into both images.

@@ -96,6 +96,23 @@ std::size_t strnlen(const char* s, std::size_t max)
     return n;
 }
 
+int strncmp(const char* a, const char* b, std::size_t n)
+{
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto x = static_cast<unsigned char>(a[i]);
+        const auto y = static_cast<unsigned char>(b[i]);
+        if (x != y) {
+            return x < y ? -1 : 1;
+        }
+        if (x == '\0') {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int strcmp(const char* a, const char* b) { return strncmp(a, b, SIZE_MAX); }
+
 char* strchr(const char* s, int c)
 {
     for (;; ++s) {
