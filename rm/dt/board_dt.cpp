@@ -287,6 +287,15 @@ Status check_board(const void* board, std::size_t size, Diagnostic& diag)
 
 }  // namespace
 
+Result<std::size_t> board_cpu_mpidrs(const void* board_dtb, std::size_t board_size, std::uint64_t* out,
+                                     std::size_t capacity, Diagnostic& diag)
+{
+    if (Status s = check_board(board_dtb, board_size, diag); !s) {
+        return fail(s.error());
+    }
+    return board_dt_detail::list_cpus(board_dtb, out, capacity, diag);
+}
+
 Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size, const BoardDtEdits& edits,
                                    void* buffer, std::size_t capacity, Diagnostic& diag)
 {

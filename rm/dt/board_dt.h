@@ -66,6 +66,12 @@ struct BoardDtEdits {
     // every one must be there. Any other cpu node is removed.
     std::uint64_t cpu_mpidrs[primary_max_vcpus] = {};
     std::size_t cpu_count = 0;
+    // When set, kept CPU i's reg becomes cpu_vcpu_mpidrs[i]: the MPIDR its vCPU reports
+    // (hyp_abi::vcpu_mpidr), which the virtual GIC's redistributors, the virtual PSCI and
+    // VMPIDR_EL2 all use. Board MPIDRs (0x0, 0x100, ... on sc7280) are not vCPUs' MPIDRs.
+    // The nodes keep their names and phandles, so cpu-map and thermal maps stay valid.
+    bool renumber_cpus = false;
+    std::uint64_t cpu_vcpu_mpidrs[primary_max_vcpus] = {};
 
     RmLinkNode rm_link;              // the /hypervisor node, when present (as in PrimaryDtConfig)
 
@@ -83,6 +89,13 @@ struct BoardDtEdits {
 // Error::nomem when the edited tree does not fit; Error::arg_align for a misaligned
 // buffer; Error::failure for anything else libfdt reports. On any failure the buffer
 // holds no valid tree (its magic is cleared), so no half-edited tree can be used.
+// The board's CPUs in /cpus order, by the reg (MPIDR) of each cpu node: how the RM picks
+// the ones a VM of `capacity` vCPUs gets. Returns how many there are (all of them, even
+// beyond `capacity`, which then holds the first ones). Error::arg_inval for a tree
+// libfdt refuses or a cpu node without a well-formed reg.
+[[nodiscard]] Result<std::size_t> board_cpu_mpidrs(const void* board_dtb, std::size_t board_size,
+                                                   std::uint64_t* out, std::size_t capacity, Diagnostic& diag);
+
 [[nodiscard]] Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size,
                                                  const BoardDtEdits& edits, void* buffer, std::size_t capacity,
                                                  Diagnostic& diag);

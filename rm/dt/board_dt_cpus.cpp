@@ -241,7 +241,77 @@ Status prune_cpu_map(Tree& tree, const Removed& removed)
     }
 }
 
+
+// Kept CPU i's reg becomes edits.cpu_vcpu_mpidrs[i]. Offsets first, then the writes (in
+// place: the same size, so no offset moves), so that a new value equal to a board MPIDR
+// not yet looked up cannot be mistaken for it.
+Status renumber(Tree& tree, const BoardDtEdits& edits, int cpus, int address_cells)
+{
+    int nodes[primary_max_vcpus] = {};
+    for (std::size_t i = 0; i < edits.cpu_count; ++i) {
+        nodes[i] = -1;
+        int node = 0;
+        fdt_for_each_subnode(node, tree.fdt, cpus)
+        {
+            std::uint64_t mpidr = 0;
+            if (is_cpu_node(tree.fdt, node) && cpu_mpidr(tree, node, address_cells, mpidr) &&
+                mpidr == edits.cpu_mpidrs[i]) {
+                nodes[i] = node;
+            }
+        }
+        if (nodes[i] < 0) {
+            return refuse(tree.diag, Error::arg_inval, "board DT has no CPU with MPIDR {:#x}", edits.cpu_mpidrs[i]);
+        }
+    }
+    for (std::size_t i = 0; i < edits.cpu_count; ++i) {
+        const std::uint64_t value = edits.cpu_vcpu_mpidrs[i];
+        fdt32_t cells[2] = {cpu_to_fdt32(static_cast<std::uint32_t>(value >> 32)),
+                            cpu_to_fdt32(static_cast<std::uint32_t>(value))};
+        if (address_cells == 1 && (value >> 32) != 0) {
+            return refuse(tree.diag, Error::arg_inval, "vCPU MPIDR {:#x} does not fit /cpus' one address cell", value);
+        }
+        const void* reg = address_cells == 2 ? static_cast<const void*>(cells) : static_cast<const void*>(&cells[1]);
+        Status s = fdt_result(tree, fdt_setprop_inplace(tree.fdt, nodes[i], "reg", reg, address_cells * 4),
+                              "renumbering a CPU");
+        if (!s) {
+            return s;
+        }
+    }
+    return success();
+}
+
 }  // namespace
+
+Result<std::size_t> list_cpus(const void* fdt, std::uint64_t* out, std::size_t capacity, Diagnostic& diag)
+{
+    const int cpus = fdt_path_offset(fdt, "/cpus");
+    if (cpus < 0) {
+        return refuse(diag, Error::arg_inval, "board DT has no /cpus");
+    }
+    const int address_cells = fdt_address_cells(fdt, cpus);
+    if (address_cells != 1 && address_cells != 2) {
+        return refuse(diag, Error::arg_inval, "board DT: /cpus has #address-cells {}", address_cells);
+    }
+    Tree tree{const_cast<void*>(fdt), 0, diag};  // read only: cpu_mpidr() does not write
+    std::size_t count = 0;
+    int node = 0;
+    fdt_for_each_subnode(node, fdt, cpus)
+    {
+        if (!is_cpu_node(fdt, node)) {
+            continue;
+        }
+        std::uint64_t mpidr = 0;
+        if (Status s = cpu_mpidr(tree, node, address_cells, mpidr); !s) {
+            return fail(s.error());
+        }
+        if (count < capacity) {
+            out[count] = mpidr;
+        }
+        ++count;
+    }
+    return count;
+}
+
 
 Status keep_cpus(Tree& tree, const BoardDtEdits& edits)
 {
@@ -272,6 +342,9 @@ Status keep_cpus(Tree& tree, const BoardDtEdits& edits)
             break;
         }
         s = fdt_result(tree, fdt_del_node(tree.fdt, *dropped), "removing a CPU");
+    }
+    if (s && edits.renumber_cpus) {
+        s = renumber(tree, edits, fdt_path_offset(tree.fdt, "/cpus"), address_cells);
     }
     return s;
 }

@@ -32,6 +32,11 @@ struct Tree {
 
 // Removes the CPU nodes whose MPIDR `edits` does not list, with their cpu-map entries and
 // their thermal cooling-device entries (checking first that every listed MPIDR is there).
+// When edits.renumber_cpus, the kept ones then take their vCPUs' MPIDRs as reg.
 [[nodiscard]] Status keep_cpus(Tree& tree, const BoardDtEdits& edits);
+
+// The reg of each cpu node under /cpus, in order (see board_cpu_mpidrs); `fdt` is read only.
+[[nodiscard]] Result<std::size_t> list_cpus(const void* fdt, std::uint64_t* out, std::size_t capacity,
+                                            Diagnostic& diag);
 
 }  // namespace hyp::rm::board_dt_detail

@@ -437,10 +437,21 @@ private:
         if (!s) {
             return fail(s.error());
         }
-        // The CPUs the board's /cpus names by their MPIDR: the VM's vCPUs' own.
+        // The board's first CPUs in /cpus order, one per vCPU, each renamed to its vCPU's
+        // MPIDR (board MPIDRs such as sc7280's 0x0, 0x100, ... are not vCPUs' MPIDRs).
+        Result<std::size_t> board_cpus =
+            board_cpu_mpidrs(board, info_.board_dtb.size, edits.cpu_mpidrs, primary_max_vcpus, diag_);
+        if (!board_cpus) {
+            return fail(board_cpus.error());
+        }
+        if (*board_cpus < r_.vcpu_count) {
+            return refuse(diag_, Error::arg_inval, "the board DT lists {} CPUs, fewer than the VM's {} vCPUs",
+                          *board_cpus, r_.vcpu_count);
+        }
         edits.cpu_count = r_.vcpu_count;
+        edits.renumber_cpus = true;
         for (std::uint32_t i = 0; i < r_.vcpu_count; ++i) {
-            edits.cpu_mpidrs[i] = hyp_abi::vcpu_mpidr(i);
+            edits.cpu_vcpu_mpidrs[i] = hyp_abi::vcpu_mpidr(i);
         }
         edits.rm_link = link_node();
         edits.bootargs = r_.modules.kernel->bootargs;

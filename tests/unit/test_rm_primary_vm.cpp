@@ -15,6 +15,7 @@
 #include "hyp_api/gunyah_objects.h"
 #include "hyp_api/gunyah_rights.h"
 #include "hyp_api/rm_boot_info.h"
+#include "hyp_api/vcpu_mpidr.h"
 #include "rm/core/startup.h"
 #include "rm/vm/primary_vm.h"
 #include "tests/unit/dtb_file.h"
@@ -902,14 +903,45 @@ TEST_CASE("rm primary VM: on a board the VM gets the board's own DT, edited")
     CHECK(fdt_getprop(fdt, hyp, "no-map", nullptr) != nullptr);
 }
 
-TEST_CASE("rm primary VM: on a board, vCPUs whose MPIDRs the board's /cpus lacks stop the VM's start")
+TEST_CASE("rm primary VM: on a board, the first CPUs of /cpus become the vCPUs, renamed to their MPIDRs")
 {
     BoardMachine m;
     PrimaryVm vm;
     Diagnostic diag;
-    CHECK(!build_primary_vm(m.request(2), m.hv, m.hv, vm, diag).ok());
+    Status built = build_primary_vm(m.request(3), m.hv, m.hv, vm, diag);
     INFO(diag.c_str());
-    CHECK(std::string{diag.c_str()}.find("0x1") != std::string::npos);
+    REQUIRE(built.ok());
+    const std::uint8_t* dtb = m.bytes(vm.layout.dtb.base.raw(), vm.dtb_size);
+    test::Blob tree(dtb, dtb + vm.dtb_size);
+    auto found = test::discover(tree);
+    REQUIRE(found->ok());
+    // sc7280's CPUs are 0x0, 0x100, 0x200, ...: the VM's three are its vCPUs 0, 1, 2.
+    REQUIRE(found->info.cpu_count == 3);
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        CHECK(found->info.cpus[i].mpidr == hyp_abi::vcpu_mpidr(i));
+    }
+    // The nodes keep their names and phandles: the cpu-map still names each of them.
+    const void* fdt = tree.data();
+    const int cpu1 = fdt_path_offset(fdt, "/cpus/cpu@100");
+    REQUIRE(cpu1 >= 0);
+    const int core1 = fdt_path_offset(fdt, "/cpus/cpu-map/cluster0/core1");
+    REQUIRE(core1 >= 0);
+    int length = 0;
+    const auto* cell = static_cast<const fdt32_t*>(fdt_getprop(fdt, core1, "cpu", &length));
+    REQUIRE(length == 4);
+    CHECK(fdt32_to_cpu(*cell) == fdt_get_phandle(fdt, cpu1));
+    CHECK(fdt_path_offset(fdt, "/cpus/cpu@300") < 0);
+    CHECK(fdt_path_offset(fdt, "/cpus/cpu-map/cluster0/core3") < 0);
+}
+
+TEST_CASE("rm primary VM: on a board, more vCPUs than the board has CPUs stop the VM's start")
+{
+    BoardMachine m;
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK(!build_primary_vm(m.request(9), m.hv, m.hv, vm, diag).ok());
+    INFO(diag.c_str());
+    CHECK(std::string{diag.c_str()}.find("8 CPUs") != std::string::npos);
     CHECK(m.hv.all("vcpu_poweron").empty());
 }
 
