@@ -49,7 +49,8 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   platform/drivers/gicv3.cpp    # distributor and redistributor bring-up
   arch/aarch64/exception.cpp)   # the report of an unexpected exception
 # The control plane: object creation, configuration and teardown, capability and memory
-# management calls, and the Qualcomm firmware policy. A VM calls these when it is built
+# management calls, power management (PSCI, VPM groups), the consoles (UARTs, vPL011,
+# lines), MMIO decoding, and the Qualcomm pieces. A VM calls these when it is built
 # or changes shape, not per interrupt, per message or per switch (the paths
 # tests/bench/budgets.txt holds to instruction counts stay -O2).
 list(APPEND HYP_BOOT_ONLY_SOURCES
@@ -65,9 +66,25 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   kernel/object/memextent_donate.cpp
   kernel/object/partition.cpp
   kernel/object/lifecycle.cpp
+  kernel/object/addrspace.cpp
+  kernel/object/vpm_group.cpp
+  kernel/virt/vpsci.cpp
+  kernel/virt/fault_injection.cpp
+  kernel/mem/stage2_config.cpp
+  kernel/mem/vmid_allocator.cpp
+  kernel/virt/mmio_decode.cpp
+  kernel/virt/vmmio_ranges.cpp
+  kernel/virt/vpl011.cpp
+  kernel/virt/vm_devices.cpp
+  kernel/virt/line_sink.cpp
+  platform/console.cpp
+  platform/drivers/pl011.cpp
+  platform/qcom/geni_uart.cpp
   platform/qcom/sip_allowlist.cpp
   platform/qcom/sip_forward.cpp)
-set_source_files_properties(${HYP_BOOT_ONLY_SOURCES} PROPERTIES COMPILE_OPTIONS -Os)
+# clang's -Oz is its smallest (GCC has no -Oz; -Os is its smallest).
+set_source_files_properties(${HYP_BOOT_ONLY_SOURCES} PROPERTIES COMPILE_OPTIONS
+  "$<IF:$<CXX_COMPILER_ID:Clang>,-Oz,-Os>")
 
 # Every kernel object file, compiled once and linked into both images.
 add_library(hyp_kernel OBJECT ${HYP_PORTABLE_SOURCES} ${HYP_TARGET_SOURCES})
