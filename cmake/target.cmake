@@ -49,8 +49,8 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   platform/drivers/gicv3.cpp    # distributor and redistributor bring-up
   arch/aarch64/exception.cpp)   # the report of an unexpected exception
 # The control plane: object creation, configuration and teardown, capability and memory
-# management calls, power management (PSCI, VPM groups), the consoles (UARTs, vPL011,
-# lines), MMIO decoding, and the Qualcomm pieces. A VM calls these when it is built
+# management calls, power management (PSCI, VPM groups), and the Qualcomm pieces. (Not
+# the consoles or MMIO decoding: a booting Linux's every console byte goes through them.) A VM calls these when it is built
 # or changes shape, not per interrupt, per message or per switch (the paths
 # tests/bench/budgets.txt holds to instruction counts stay -O2).
 list(APPEND HYP_BOOT_ONLY_SOURCES
@@ -72,13 +72,6 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   kernel/virt/fault_injection.cpp
   kernel/mem/stage2_config.cpp
   kernel/mem/vmid_allocator.cpp
-  kernel/virt/mmio_decode.cpp
-  kernel/virt/vmmio_ranges.cpp
-  kernel/virt/vpl011.cpp
-  kernel/virt/vm_devices.cpp
-  kernel/virt/line_sink.cpp
-  platform/console.cpp
-  platform/drivers/pl011.cpp
   platform/qcom/geni_uart.cpp
   platform/qcom/sip_allowlist.cpp
   platform/qcom/sip_forward.cpp)

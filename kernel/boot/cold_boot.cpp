@@ -28,6 +28,7 @@
 #include "platform/boards/board.h"
 #include "platform/console.h"
 #include "platform/dt/discover.h"
+#include "platform/dt/root_compatible.h"
 #include "platform/dt/summary.h"
 #include "platform/dt/usable_ram.h"
 
@@ -36,26 +37,15 @@ extern "C" char __image_start[], __image_end[];
 namespace hyp {
 namespace {
 
-constexpr std::uint32_t fdt_magic = 0xd00dfeed;
-
 // Holds what discovery found for the rest of boot (large: not on the stack).
 constinit platform::PlatformInfo platform_info;
 
-std::uint32_t load_be32_aligned(std::uintptr_t address)
-{
-    std::uint32_t raw = *reinterpret_cast<const volatile std::uint32_t*>(address);
-    return __builtin_bswap32(raw);
-}
-
-// Reads the blob's size from its header with the MMU off: one aligned 32-bit load.
-// Anything implausible maps just the first page, and discovery reports the problem.
+// The blob's size from its header, read with the MMU off. Anything implausible maps
+// just the first page, and discovery reports the problem.
 std::uint64_t early_dtb_size(std::uintptr_t dtb)
 {
-    if (dtb == 0 || (dtb & 7) != 0 || load_be32_aligned(dtb) != fdt_magic) {
-        return 4096;
-    }
-    std::uint64_t size = load_be32_aligned(dtb + 4);
-    return size <= mem::max_dtb_size ? size : 4096;
+    const std::size_t size = platform::early_blob_size(reinterpret_cast<const std::uint8_t*>(dtb));
+    return size != 0 && size <= mem::max_dtb_size ? size : 4096;
 }
 
 PhysRange hypervisor_image()

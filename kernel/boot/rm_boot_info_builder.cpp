@@ -2,6 +2,7 @@
 #include "kernel/boot/rm_boot_info_builder.h"
 
 #include "support/cmdline.h"
+#include "platform/dt/root_compatible.h"
 
 namespace hyp {
 namespace {
@@ -195,13 +196,9 @@ Status add_board_dtb(const void* dtb, std::size_t size, PhysRange rm_ram, std::u
     if (size > RM_BOOT_INFO_BOARD_DTB_MAX_SIZE) {
         return fail(Error::arg_size);
     }
-    // The FDT header: magic and totalsize, big-endian, at offsets 0 and 4.
+    // An FDT header (magic, 8-byte aligned) whose totalsize is `size`.
     const auto* header = static_cast<const std::uint8_t*>(dtb);
-    auto be32 = [&](std::size_t at) {
-        return (std::uint32_t{header[at]} << 24) | (std::uint32_t{header[at + 1]} << 16) |
-               (std::uint32_t{header[at + 2]} << 8) | std::uint32_t{header[at + 3]};
-    };
-    if (be32(0) != 0xd00dfeedu || be32(4) != size) {
+    if (platform::early_blob_size(header) != size) {
         return fail(Error::arg_inval);
     }
     const PhysRange range = rm_board_dtb_range(rm_ram, size);

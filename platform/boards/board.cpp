@@ -2,6 +2,7 @@
 #include "platform/boards/board.h"
 
 #include "platform/dt/root_compatible.h"
+#include "support/cmdline.h"
 
 namespace hyp::platform {
 namespace {
@@ -36,17 +37,6 @@ constexpr Board board_table[] = {
 
 constexpr Board generic{"generic", nullptr, 0, {}, true, false, false};
 
-bool equals(const char* a, std::size_t a_length, const char* b)
-{
-    std::size_t i = 0;
-    for (; i < a_length && b[i] != 0; ++i) {
-        if (a[i] != b[i]) {
-            return false;
-        }
-    }
-    return i == a_length && b[i] == 0;
-}
-
 }  // namespace
 
 const Board& select_board(const std::uint8_t* dtb, std::size_t size)
@@ -54,7 +44,7 @@ const Board& select_board(const std::uint8_t* dtb, std::size_t size)
     for (const Board& board : board_table) {
         const bool match = for_each_root_compatible(dtb, size, [&](const char* s, std::size_t length) {
             for (std::size_t i = 0; i < board.compatible_count; ++i) {
-                if (equals(s, length, board.compatibles[i])) {
+                if (cmdline::equals(fmt::StrView{s, length}, board.compatibles[i])) {
                     return true;
                 }
             }

@@ -44,8 +44,8 @@ struct Board {
 };
 
 // The board whose compatible the root node lists first-match in the table; the generic
-// board (no early UART, blocks, no SiP forwarding, the RM's own primary DT) when none matches or the blob is not
-// readable. `dtb` is read with aligned loads only: callable with the MMU off.
+// board (no early UART, blocks, no SiP forwarding, the RM's own primary DT) when none
+// matches or the blob is not readable. `dtb` is read with aligned loads only: callable with the MMU off.
 [[nodiscard]] const Board& select_board(const std::uint8_t* dtb, std::size_t size);
 
 [[nodiscard]] const Board& generic_board();

@@ -1,6 +1,8 @@
 // Scanning the root node for `compatible` with the MMU off (see root_compatible.h).
 #include "platform/dt/root_compatible.h"
 
+#include "support/cmdline.h"
+
 namespace hyp::platform {
 namespace {
 
@@ -25,27 +27,26 @@ std::uint32_t be32(const std::uint8_t* blob, std::size_t offset)
     return __builtin_bswap32(raw);
 }
 
-bool equals(const std::uint8_t* a, std::size_t a_length, const char* b)
-{
-    std::size_t i = 0;
-    for (; i < a_length && b[i] != 0; ++i) {
-        if (a[i] != static_cast<std::uint8_t>(b[i])) {
-            return false;
-        }
-    }
-    return i == a_length && b[i] == 0;
-}
-
 }  // namespace
+
+std::size_t early_blob_size(const std::uint8_t* blob)
+{
+    if (blob == nullptr || (reinterpret_cast<std::uintptr_t>(blob) & 7) != 0 || be32(blob, 0) != fdt_magic) {
+        return 0;
+    }
+    return be32(blob, 4);
+}
 
 bool find_root_compatible(const std::uint8_t* blob, std::size_t size, const std::uint8_t*& value,
                           std::size_t& length)
 {
-    if (blob == nullptr || (reinterpret_cast<std::uintptr_t>(blob) & 7) != 0 || size < header_bytes ||
-        be32(blob, 0) != fdt_magic) {
+    if (size < header_bytes) {
         return false;
     }
-    const std::size_t total = be32(blob, 4);
+    const std::size_t total = early_blob_size(blob);
+    if (total == 0) {
+        return false;
+    }
     const std::size_t structs = be32(blob, off_dt_struct_field);
     const std::size_t struct_size = be32(blob, size_dt_struct_field);
     const std::size_t strings = be32(blob, off_dt_strings_field);
@@ -84,7 +85,7 @@ bool find_root_compatible(const std::uint8_t* blob, std::size_t size, const std:
         if (name_offset + name_length == strings_size) {
             return false;  // the name runs off the strings block
         }
-        if (equals(name, name_length, "compatible")) {
+        if (cmdline::equals(fmt::StrView{reinterpret_cast<const char*>(name), name_length}, "compatible")) {
             value = blob + value_at;
             length = value_length;
             return true;

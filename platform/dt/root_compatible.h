@@ -1,6 +1,6 @@
-// The root node's `compatible` strings, read from a flattened device tree before the
-// MMU is on: the one question asked of the blob that early (which board is this?), to
-// choose the early UART and the board's policies before libfdt runs. Only aligned
+// What is read from a flattened device tree before the MMU is on: its size (to map it)
+// and the root node's `compatible` strings (which board is this?), to choose the early
+// UART and the board's policies before libfdt runs. Only aligned
 // 32-bit and byte loads (Device memory faults on anything else with the MMU off; the
 // kernel is built -mstrict-align), and never a byte outside [blob, blob + size).
 #pragma once
@@ -9,6 +9,10 @@
 #include <cstdint>
 
 namespace hyp::platform {
+
+// The header's totalsize, or 0 when `blob` is null, not 8-byte aligned or has no FDT
+// magic. One aligned load each for the magic and the size.
+[[nodiscard]] std::size_t early_blob_size(const std::uint8_t* blob);
 
 // Calls `visit(string, length)` for each string of the root node's `compatible`, in
 // order, until it returns true. False when the blob is not a valid tree as far as

@@ -1,7 +1,6 @@
 // Planning a SiP call (see sip_forward.h).
 #include "platform/qcom/sip_forward.h"
 
-#include "hyp_api/gunyah_hypercalls.h"
 #include "platform/qcom/sip_allowlist.h"
 
 namespace hyp::platform::qcom {
@@ -16,11 +15,6 @@ SipPlan answer(std::uint64_t x0, std::uint64_t x1 = 0)
     plan.regs[0] = x0;
     plan.regs[1] = x1;
     return plan;
-}
-
-bool is_sip_id(std::uint64_t x0)
-{
-    return (x0 >> 32) == 0 && GUNYAH_SMCCC_OWNER(static_cast<std::uint32_t>(x0)) == smccc_owner_sip;
 }
 
 }  // namespace
@@ -40,14 +34,14 @@ SipPlan plan_sip_call(const std::uint64_t (&regs)[8], bool primary_vm, SipSessio
         plan.regs[6] = regs[6];  // the firmware's session, as it returned it
         return plan;
     }
-    if (!is_sip_id(regs[0])) {
-        return SipPlan{};
-    }
-    if (!primary_vm) {
-        return answer(smccc_not_supported);
+    if ((regs[0] >> 32) != 0) {
+        return SipPlan{};  // not an SMCCC function id at all
     }
     const SipDecision decision = decide_sip_call(static_cast<std::uint32_t>(regs[0]));
-    if (!decision.forwarded()) {
+    if (decision.refusal == SipRefusal::not_sip) {
+        return SipPlan{};
+    }
+    if (!primary_vm || !decision.forwarded()) {
         return answer(smccc_not_supported);
     }
     // Addresses the firmware would use are not checked against the memory database yet

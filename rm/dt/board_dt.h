@@ -29,11 +29,9 @@
 // CMA when the node is "reusable"): such an overlap, or one with a /memreserve/ entry, is
 // refused. Overlapping a board no-map region is fine (Linux marks nomap twice).
 //
-// Who calls it, and when: the RM's primary-VM builder (rm/vm/primary_vm.cpp, write_dt)
-// on a board platform, in place of build_primary_dt(), once the boot info hands the RM
-// the board's DTB (it does not yet: rm_boot_info has no DTB field). Which of the two
-// writers a platform uses is decided elsewhere; nothing calls this one today except the
-// host tests (tests/unit/test_board_dt.cpp).
+// Who calls it, and when: the RM's primary-VM builder (rm/vm/primary_vm.cpp,
+// write_board_dt) in place of build_primary_dt(), when the boot info carries the board's
+// DTB (RM_BOOT_INFO_BOARD_DTB: the kernel's board entry says the primary VM gets it).
 #pragma once
 
 #include <cstddef>
