@@ -71,12 +71,14 @@ set(HYP_PORTABLE_SOURCES
   platform/dt/discover_console.cpp
   platform/dt/discover_cpus.cpp
   platform/dt/discover_gic.cpp
+  platform/dt/discover_kept_devices.cpp
   platform/dt/discover_memory.cpp
   platform/dt/discover_timer_psci.cpp
   platform/dt/interrupts.cpp
   platform/dt/names.cpp
   platform/dt/reader.cpp
   platform/dt/usable_ram.cpp
+  platform/dt/vm_device_memory.cpp
   platform/dt/summary.cpp
   platform/dt/root_compatible.cpp
   platform/boards/board.cpp
@@ -166,6 +168,7 @@ set(RM_PORTABLE_SOURCES
   rm/rpc/mem_handlers.cpp
   rm/rpc/mem_notify.cpp
   rm/rpc/vm_handlers.cpp
+  rm/vm/device_memory.cpp
   rm/vm/primary_vm.cpp
   rm/vm/rm_link.cpp
   rm/vm/secondary_vm.cpp

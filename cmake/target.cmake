@@ -72,6 +72,13 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   kernel/virt/fault_injection.cpp
   kernel/mem/stage2_config.cpp
   kernel/mem/vmid_allocator.cpp
+  # Ownership and stage-2 edits: at map, lend and reclaim time, never per trap (a walk
+  # for a guest access, kernel/mem/stage2_table.cpp, stays -O2).
+  kernel/mem/memdb.cpp
+  kernel/mem/page_allocator.cpp
+  kernel/mem/stage2_edit.cpp
+  kernel/mem/stage2_edit_sync.cpp
+  kernel/object/addrspace_follow.cpp
   platform/qcom/geni_uart.cpp
   platform/qcom/sip_allowlist.cpp
   platform/qcom/sip_forward.cpp)

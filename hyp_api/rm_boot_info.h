@@ -20,11 +20,14 @@
 #include "hyp_api/gunyah_rights.h"
 
 #define RM_BOOT_INFO_MAGIC              0x49424d52u  /* "RMBI" as bytes in memory */
-#define RM_BOOT_INFO_VERSION            3u  /* 2: vic_cap and the RM's SPIs; 3: hyp_phys, board_dtb */
+#define RM_BOOT_INFO_VERSION            4u  /* 2: vic_cap and the RM's SPIs; 3: hyp_phys, board_dtb;
+                                               4: device_ranges */
 
 #define RM_BOOT_INFO_MAX_MODULES        8u     /* as many as the kernel's discovery records */
 #define RM_BOOT_INFO_MAX_CPUS           64u
 #define RM_BOOT_INFO_MAX_RAM_RANGES     16u
+#define RM_BOOT_INFO_MAX_DEVICE_RANGES  32u
+#define RM_BOOT_INFO_VUART_SIZE         0x1000u  /* a PL011's register frame */
 /* Linux's arm64 COMMAND_LINE_SIZE is 2048; QEMU's guest-loader bootargs are a line or
  * two. Longer ones are cut at 1023 bytes and flagged, never silently. */
 #define RM_BOOT_INFO_BOOTARGS_SIZE      1024u
@@ -85,14 +88,28 @@ GUNYAH_ASSERT_OFFSET(struct rm_boot_module, phys, 8);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_module, memextent_cap, 24);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_module, bootargs, 32);
 
+/* One range of device memory (MMIO) the RM may map into VMs: physical, page aligned,
+ * under a root memextent of memtype device with read-write access. Device memory is
+ * every page below the top of RAM that is not RAM and not a device the hypervisor keeps
+ * (the GIC, its console UART, the SMMUs): the MMIO the board's device tree describes,
+ * and whatever unnamed space lies between. */
+struct rm_boot_device_range {
+    struct rm_boot_range phys;
+    uint64_t memextent_cap;
+};
+GUNYAH_ASSERT_SIZE(struct rm_boot_device_range, 24);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_device_range, memextent_cap, 16);
+
 /* The machine, as the kernel discovered it: what the primary VM's device tree shows at
  * the same addresses (the vGIC and the virtual PL011 sit where the real ones are). */
 struct rm_boot_platform {
     struct rm_boot_range gicd;      /* GICv3 distributor */
     struct rm_boot_range gicr;      /* first GICv3 redistributor region */
     uint64_t gicr_stride;           /* 0: frames packed (2 x 64 KiB per CPU) */
-    struct rm_boot_range uart;      /* the PL011 the hypervisor's console uses */
-    uint32_t uart_intid;            /* its SPI */
+    struct rm_boot_range uart;      /* VMs' virtual PL011 (RM_BOOT_INFO_VUART_SIZE bytes): at
+                                       the hypervisor's console's address, PL011 or not
+                                       (a GENI UART on Qualcomm boards); empty when none */
+    uint32_t uart_intid;            /* its SPI: the console's own */
     uint32_t gic_maintenance_intid; /* PPI */
     uint32_t timer_secure_phys_intid;     /* PPIs, the timer binding's order */
     uint32_t timer_nonsecure_phys_intid;
@@ -159,6 +176,12 @@ struct rm_boot_info {
     /* With RM_BOOT_INFO_BOARD_DTB: the board's DTB as the RM sees it, an IPA range in the
      * RM's RAM below boot info, size = the tree's totalsize. Otherwise zero. */
     struct rm_boot_range board_dtb;
+
+    /* Version 4. Device memory, sorted by base, not overlapping. None when the machine's
+     * device memory takes more ranges than this holds (the kernel's log says so). */
+    uint32_t device_range_count;
+    uint32_t reserved4;
+    struct rm_boot_device_range device_ranges[RM_BOOT_INFO_MAX_DEVICE_RANGES];
 };
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, version, 4);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, size, 8);
@@ -189,10 +212,17 @@ GUNYAH_ASSERT_OFFSET(struct rm_boot_info, hyp_phys,
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, board_dtb,
                      88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
                          1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 32);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, device_range_count,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 48);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, device_ranges,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 56);
 GUNYAH_ASSERT_SIZE(struct rm_boot_info,
                    88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
-                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 48);
-/* 88 + 256 + 608 + 8448 + 8 + 256 + 48 = 9712 bytes: three 4 KiB pages. */
+                       1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 56 +
+                       24 * RM_BOOT_INFO_MAX_DEVICE_RANGES);
+/* 88 + 256 + 608 + 8448 + 8 + 256 + 56 + 768 = 10488 bytes: three 4 KiB pages. */
 
 /* The bytes the structure takes at the top of the RM's RAM: its size rounded up to
  * RM_BOOT_INFO_ALIGNMENT (12 KiB). */

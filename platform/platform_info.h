@@ -16,6 +16,7 @@ inline constexpr std::size_t max_reserved_ranges = 64;
 inline constexpr std::size_t max_cpus = 64;
 inline constexpr std::size_t max_redistributor_regions = 8;
 inline constexpr std::size_t max_boot_modules = 8;
+inline constexpr std::size_t max_kept_devices = 32;
 
 // A string that lives inside the device-tree blob (not NUL-terminated in general).
 struct DtString {
@@ -103,6 +104,11 @@ struct PlatformInfo {
     ConsoleInfo console;
     TimerInfo timer;
     PsciInfo psci;
+
+    // MMIO the hypervisor keeps from every VM (platform/dt/discover_kept_devices.cpp):
+    // the GIC's ranges, the console's and every SMMU's. Unsorted; may overlap.
+    PhysRange kept_devices[max_kept_devices];
+    std::size_t kept_device_count = 0;
 
     BootModule modules[max_boot_modules];
     std::size_t module_count = 0;

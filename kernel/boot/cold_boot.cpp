@@ -9,6 +9,7 @@
 #include <arch/registers.h>
 #include <arch/sysreg.h>
 
+#include "hyp_api/rm_boot_info.h"
 #include "support/cmdline.h"
 #include "kernel/core/irq.h"
 #include "kernel/core/log.h"
@@ -31,6 +32,7 @@
 #include "platform/dt/root_compatible.h"
 #include "platform/dt/summary.h"
 #include "platform/dt/usable_ram.h"
+#include "platform/dt/vm_device_memory.h"
 
 extern "C" char __image_start[], __image_end[];
 
@@ -121,6 +123,23 @@ constinit PhysRange usable_ram[max_usable_ranges];
 
 // The EL2 map's inputs: usable RAM, the blob, and the devices the hypervisor drives
 // (the GIC, the console when we have its driver, and the early UART).
+// Device memory for VMs (platform/dt/vm_device_memory.h): at most as many ranges as the
+// RM's boot info lists. More is a board this table was not sized for: VMs then get none,
+// and the log says so.
+constinit PhysRange device_memory_ranges[RM_BOOT_INFO_MAX_DEVICE_RANGES];
+
+BootDeviceMemory vm_device_memory(const platform::PlatformInfo& info)
+{
+    Result<std::size_t> count =
+        platform::vm_device_memory(info, device_memory_ranges, RM_BOOT_INFO_MAX_DEVICE_RANGES);
+    if (!count) {
+        log::warn("hyp: device memory: more than {} ranges below the top of RAM; VMs get no device memory",
+                  RM_BOOT_INFO_MAX_DEVICE_RANGES);
+        return BootDeviceMemory{};
+    }
+    return BootDeviceMemory{device_memory_ranges, *count};
+}
+
 mem::HypMapLayout final_map_layout(PhysRange dtb, std::size_t usable_count)
 {
     static constinit PhysRange devices[2 + platform::max_redistributor_regions + 1];
@@ -213,7 +232,8 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
               board->stage2_blocks ? "blocks where they fit" : "4 KiB pages only");
 
     const BootRam boot_ram{platform_info.memory, platform_info.memory_count, usable_ram, *usable_count};
-    if (!create_root_objects(boot_ram, kept, kept_count)) {
+    const BootDeviceMemory device_memory = vm_device_memory(platform_info);
+    if (!create_root_objects(boot_ram, device_memory, kept, kept_count)) {
         fatal("cannot create the root partition and cspace");
     }
     if (options.debug_calls) {
@@ -244,13 +264,15 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     }
     virt::VmDevicePlatform devices;
     devices.console = &log::console();
-    if (platform_info.console.kind == platform::ConsoleKind::pl011) {
+    if (platform_info.console.kind == platform::ConsoleKind::pl011 ||
+        platform_info.console.kind == platform::ConsoleKind::geni) {
+        // VMs' virtual PL011 sits where the hypervisor's console is, PL011 or not: an
+        // address the board's tree already gives a UART, and one the hypervisor keeps
+        // from every VM (platform/dt/discover_kept_devices.cpp), so no device is there.
         devices.uart = IpaRange{Ipa{platform_info.console.regs.base.raw()}, virt::pl011::region_size};
         devices.uart_intid = platform_info.console.intid;
     } else {
-        // A vPL011 sits where the physical PL011 is; elsewhere there is no address the
-        // board's own device tree is known to leave free for one (docs/boards/rb3gen2.md).
-        log::warn("hyp: the console is not a PL011: VMs get no virtual UART");
+        log::warn("hyp: no console the hypervisor drives: VMs get no virtual UART");
     }
     // A VM's virtual GIC sits where the real one is, so its device tree can say the same.
     devices.gic_distributor = IpaRange{Ipa{platform_info.gic.distributor.base.raw()}, 0x10000};
@@ -264,6 +286,8 @@ extern "C" [[noreturn]] void cold_boot_primary(std::uintptr_t dtb_address)
     }
     RootVmBoard root_board;
     root_board.hypervisor = hypervisor_image();
+    root_board.device_memory = device_memory.ranges;
+    root_board.device_count = device_memory.count;
     if (board->primary_gets_board_dt) {
         root_board.board_dtb = reinterpret_cast<const void*>(dtb_address);
         root_board.board_dtb_size = dtb_size;

@@ -85,6 +85,10 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
     if (inputs.free_ram_count != 0 && inputs.free_ram == nullptr) {
         return fail(Error::arg_inval);
     }
+    if (inputs.device_count > RM_BOOT_INFO_MAX_DEVICE_RANGES ||
+        (inputs.device_count != 0 && (inputs.device_memory == nullptr || inputs.device_caps == nullptr))) {
+        return fail(Error::arg_inval);
+    }
 
     // Free ranges sorted by base (insertion sort of indices: no allocator, few ranges).
     constexpr std::size_t max_sorted = 64;
@@ -135,6 +139,11 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
     out.ram_ipa = boot_range(inputs.rm_ram);  // IPA = PA
     out.ram_phys = boot_range(inputs.rm_ram);
     out.hyp_phys = boot_range(inputs.hypervisor);
+    out.device_range_count = static_cast<std::uint32_t>(inputs.device_count);
+    for (std::size_t i = 0; i < inputs.device_count; ++i) {
+        out.device_ranges[i].phys = boot_range(inputs.device_memory[i]);
+        out.device_ranges[i].memextent_cap = inputs.device_caps[i];
+    }
 
     for (std::size_t i = 0; i < sorted; ++i) {
         if (out.ram_range_count == RM_BOOT_INFO_MAX_RAM_RANGES) {
@@ -150,8 +159,10 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
         bp.gicr = boot_range(p->gic.redistributor_regions[0]);
     }
     bp.gicr_stride = p->gic.redistributor_stride;
-    bp.uart = boot_range(p->console.regs);
-    bp.uart_intid = p->console.intid;
+    if (p->console.kind == platform::ConsoleKind::pl011 || p->console.kind == platform::ConsoleKind::geni) {
+        bp.uart = boot_range(PhysRange{p->console.regs.base, RM_BOOT_INFO_VUART_SIZE});
+        bp.uart_intid = p->console.intid;
+    }
     bp.gic_maintenance_intid = p->gic.maintenance_intid;
     bp.timer_secure_phys_intid = p->timer.secure_phys_intid;
     bp.timer_nonsecure_phys_intid = p->timer.nonsecure_phys_intid;

@@ -41,6 +41,11 @@ struct RmBootInfoInputs {
     fmt::StrView cmdline;                   // the hypervisor's command line (/chosen/bootargs)
     std::uint32_t boot_cpu = 0;             // index in platform->cpus of the CPU that booted
     PhysRange hypervisor;                   // the hypervisor's own image: boot info's hyp_phys
+    // Device memory the RM may map into VMs, sorted and disjoint, and a memextent cap over
+    // each range (device_caps[i] covers device_memory[i]).
+    const PhysRange* device_memory = nullptr;
+    const std::uint64_t* device_caps = nullptr;
+    std::size_t device_count = 0;
 };
 
 // What did not fit, for the kernel's log; the structure carries the same as flags.
@@ -60,7 +65,8 @@ struct RmBootInfoReport {
 // empty ones are skipped; the first RM_BOOT_INFO_MAX_RAM_RANGES are kept. Options are the
 // command line's words starting with "rm.", in order. Refuses (arg_inval) a null
 // platform, a boot CPU outside its CPUs, free ranges that wrap or overlap each other,
-// and an RM RAM range that is not RM_RAM_SIZE bytes at a 2 MiB boundary.
+// an RM RAM range that is not RM_RAM_SIZE bytes at a 2 MiB boundary, and more device
+// ranges than RM_BOOT_INFO_MAX_DEVICE_RANGES (or a count without arrays).
 [[nodiscard]] Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_boot_info& out);
 
 // Where the board's DTB goes in the RM's RAM for a tree of `size` bytes: directly below

@@ -7,10 +7,10 @@
 
 #include "hyp_api/gunyah_memory.h"
 #include "hyp_api/rm_boot_info.h"
+#include "support/range_pieces.h"
 #include "kernel/boot/gunzip.h"
 #include "kernel/core/log.h"
 #include "kernel/boot/rm_boot_info_builder.h"
-#include "kernel/mem/range_pieces.h"
 #include "kernel/object/addrspace.h"
 #include "kernel/object/lifecycle.h"
 #include "kernel/object/memextent.h"
@@ -114,6 +114,21 @@ bool adopt_modules(const platform::PlatformInfo& info, RmBootCaps& caps, PhysRan
     return true;
 }
 
+// Device memory, an extent over each range, for the RM to map into VMs as it decides.
+bool device_extents(const RootVmBoard& board, std::uint64_t* caps)
+{
+    constexpr std::uint64_t device_attrs =
+        GUNYAH_MEMEXTENT_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_MEMEXTENT_MEMTYPE_DEVICE, GUNYAH_MEMEXTENT_TYPE_BASIC);
+    for (std::size_t i = 0; i < board.device_count; ++i) {
+        CapId cap = invalid_cap_id;
+        if (Result<MemExtent*> extent = extent_over(board.device_memory[i], device_attrs, cap); !extent) {
+            return failed("device memory extent", extent.error());
+        }
+        caps[i] = cap;
+    }
+    return true;
+}
+
 // The RM's RAM: the highest 2 MiB-aligned range of the root partition's free memory.
 Result<MemExtent*> rm_ram_extent(const platform::PlatformInfo& info, CapId& cap, PhysRange& ram)
 {
@@ -159,7 +174,7 @@ std::size_t free_ram(const platform::PlatformInfo& info, const PhysRange* holes,
     platform::UsableRamWalk walk{info};
     PhysRange usable;
     while (walk.next(usable)) {
-        (void)mem::for_each_piece(usable, holes, hole_count, [&](PhysRange piece) -> Status {
+        (void)for_each_piece(usable, holes, hole_count, [&](PhysRange piece) -> Status {
             PhysAddr base = piece.base.align_up(page);
             PhysAddr end = piece.end().align_down(page);
             if (end > base && count < capacity) {
@@ -251,6 +266,10 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
         log::error("hyp: root VM: rm.bin does not unpack ({}): the image is damaged", gunzip_status_name(r.status));
         return false;
     }
+    std::uint64_t device_caps[RM_BOOT_INFO_MAX_DEVICE_RANGES];
+    if (board.device_count > RM_BOOT_INFO_MAX_DEVICE_RANGES || !device_extents(board, device_caps)) {
+        return false;
+    }
     PhysRange free_ranges[RM_BOOT_INFO_MAX_RAM_RANGES];
     std::size_t free_count = free_ram(info, holes, hole_count, free_ranges, RM_BOOT_INFO_MAX_RAM_RANGES);
     RmBootInfoInputs inputs;
@@ -262,6 +281,9 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     inputs.cmdline = command_line;
     inputs.boot_cpu = 0;
     inputs.hypervisor = board.hypervisor;
+    inputs.device_memory = board.device_memory;
+    inputs.device_caps = device_caps;
+    inputs.device_count = board.device_count;
     PhysAddr info_address = rm_boot_info_address(ram);
     auto* boot_info = reinterpret_cast<rm_boot_info*>(info_address.raw());
     Result<RmBootInfoReport> report = build_rm_boot_info(inputs, *boot_info);

@@ -23,10 +23,15 @@ namespace hyp {
 // `hypervisor`: the hypervisor's image, for boot info. `board_dtb` (`board_dtb_size`
 // bytes; null: none): the board's device tree, copied into the RM's RAM for the primary
 // VM when the board says so (platform::Board::primary_gets_board_dt).
+// `device_memory` (`device_count` ranges, sorted, disjoint, at most
+// RM_BOOT_INFO_MAX_DEVICE_RANGES): the root partition's device memory, each range under a
+// memory extent (memtype device, read-write) the RM is given and boot info lists.
 struct RootVmBoard {
     PhysRange hypervisor;
     const void* board_dtb = nullptr;
     std::size_t board_dtb_size = 0;
+    const PhysRange* device_memory = nullptr;
+    std::size_t device_count = 0;
 };
 [[nodiscard]] bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line, const PhysRange* kept,
                                  std::size_t kept_count, const RootVmBoard& board);

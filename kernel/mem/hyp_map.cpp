@@ -4,8 +4,8 @@
 #include <arch/mmu.h>
 
 #include "arch/aarch64/pgtable_format.h"
+#include "support/range_pieces.h"
 #include "kernel/core/log.h"
-#include "kernel/mem/range_pieces.h"
 #include "kernel/mem/stage1_map.h"
 
 // Section boundaries from linker/hyp.ld.

@@ -1,8 +1,10 @@
-// The memory ownership database: which owner holds each page of RAM.
+// The memory ownership database: which owner holds each page of RAM and of device
+// memory (MMIO VMs may be given).
 //
-// Every byte of RAM the device tree describes is inserted once at boot and from then
-// on has exactly one owner: the hypervisor, a partition (its page allocator), or a
-// memory extent. Memory moves between owners only through transfer(), which is atomic:
+// Every byte of RAM the device tree describes, and every range of device memory boot
+// code found, is inserted once at boot and from then on has exactly one owner: the
+// hypervisor, a partition (RAM: its page allocator; device memory: held beside it), or
+// a memory extent. Memory moves between owners only through transfer(), which is atomic:
 // it either moves the whole range from the owner the caller expected, or changes
 // nothing. That is what stops a VM from being given memory that someone else still
 // holds: a stale or forged request fails here even if a check elsewhere was missed.
@@ -40,6 +42,7 @@ enum class OwnerKind : std::uint8_t {
     hypervisor = 1,
     partition = 2,
     memextent = 3,
+    partition_devices = 4,  // a partition's device memory (MMIO): never in its allocator
 };
 
 // An owner's identity. Two owners are the same when kind and object both match.
@@ -50,6 +53,10 @@ struct Owner {
     [[nodiscard]] static constexpr Owner hypervisor() { return Owner{OwnerKind::hypervisor, nullptr}; }
     [[nodiscard]] static constexpr Owner partition(const void* p) { return Owner{OwnerKind::partition, p}; }
     [[nodiscard]] static constexpr Owner memextent(const void* e) { return Owner{OwnerKind::memextent, e}; }
+    [[nodiscard]] static constexpr Owner partition_devices(const void* p)
+    {
+        return Owner{OwnerKind::partition_devices, p};
+    }
 
     // The hypervisor is one owner and needs no object; every other kind names one.
     [[nodiscard]] constexpr bool valid() const

@@ -222,18 +222,14 @@ Status MemExtent::activate()
             if (parent_ != nullptr || state() != ObjectState::init) {
                 settled = false;
             } else {
+                // Device memory only for an extent that maps it as such: a Normal
+                // mapping of MMIO would let the CPU read devices speculatively.
                 Partition& home = *Partition::of(*this);
-                Result<mem::Owner> owner_now = home.memdb().owner_of_range(range_);
-                if (!owner_now) {
-                    result = fail(memdb_error(owner_now.error()));
-                } else if (*owner_now != home.owner()) {
-                    result = fail(Error::memdb_not_owner);
-                } else if (Status claimed = home.allocator().claim(range_); !claimed) {
-                    result = fail(Error::busy);  // in use, or the allocator's own bookkeeping
-                } else if (Status moved = home.memdb().transfer(range_, home.owner(), owner()); !moved) {
-                    HYP_ASSERT(home.allocator().free(range_.base, range_.size / page).ok());
-                    result = fail(memdb_error(moved.error()));
+                Result<Partition::Given> given = home.give(range_, owner(), memtype_ == ExtentMemType::device);
+                if (!given) {
+                    result = fail(memdb_error(given.error()));
                 } else {
+                    device_memory_ = *given == Partition::Given::device;
                     activated_ = true;
                     mark_active();
                 }
@@ -326,7 +322,6 @@ std::uint64_t MemExtent::bytes_held() const
 void MemExtent::return_memory()
 {
     Partition& home = *Partition::of(*this);
-    const mem::Owner to = parent_ != nullptr ? parent_->owner() : home.owner();
     const std::uint64_t end = range_.end().raw();
     for (std::uint64_t cursor = range_.base.raw(); cursor < end;) {
         PhysRun run = next_held_run(cursor, end, false);
@@ -336,10 +331,10 @@ void MemExtent::return_memory()
         // A whole record of ours (we hold nothing outside our bounds) moving to one
         // owner only merges records, so this cannot run out of room.
         PhysRange range{PhysAddr{run.base}, run.size()};
-        HYP_ASSERT(memdb().transfer(range, owner(), to).ok());
         if (parent_ == nullptr) {
-            // A root extent's memory was claimed in the partition's allocator.
-            HYP_ASSERT(home.allocator().free(range.base, run.size() / page).ok());
+            home.take_back(range, owner(), device_memory_ ? Partition::Given::device : Partition::Given::ram);
+        } else {
+            HYP_ASSERT(memdb().transfer(range, owner(), parent_->owner()).ok());
         }
         cursor = run.end;
     }

@@ -148,9 +148,10 @@ public:
     // init -> active. In this order:
     //   object_state     not in init
     //   object_config    never configured
-    //   memdb_empty      (root) some page is not RAM the memdb tracks
-    //   memdb_not_owner  (root) not all owned by the home partition;
-    //                    (derived) not all held by the parent
+    //   memdb_empty      (root) some page is neither RAM nor device memory the memdb tracks
+    //   memdb_not_owner  (root) not all owned by the home partition as one kind (its
+    //                    free RAM, or its device memory), or device memory for an extent
+    //                    whose memtype is not device; (derived) not all held by the parent
     //   busy             (root) the partition uses some of the pages itself (objects,
     //                    tables, its allocator's bookkeeping)
     //   nomem            the memdb has no room for the records the change needs
@@ -209,6 +210,10 @@ private:
     ExtentMemType memtype_ = ExtentMemType::any;
     MemExtent* parent_ = nullptr;  // holds a reference once configured as a child
     bool activated_ = false;
+    // A root extent over its partition's device memory (Partition::give), not RAM: what
+    // it gives back goes back as device memory. Set at activation; a physical range
+    // never changes kind, so it holds for every part of the extent.
+    bool device_memory_ = false;
     std::size_t children_ = 0;
     Mapping slots_[max_mappings];
 };

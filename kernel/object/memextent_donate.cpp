@@ -43,23 +43,12 @@ struct ExtentDonation {
     static Status from_partition(Partition& partition, MemExtent& child, PhysRun run)
     {
         const PhysRange range = range_of(run);
-        Result<mem::Owner> owner_now = partition.memdb().owner_of_range(range);
-        if (!owner_now) {
-            return fail(memdb_error(owner_now.error()));
-        }
-        if (*owner_now != partition.owner()) {
-            return fail(Error::memdb_not_owner);
-        }
-        if (!partition.allocator().claim(range)) {
-            return fail(Error::busy);
-        }
-        if (Status s = partition.memdb().transfer(range, partition.owner(), child.owner()); !s) {
-            HYP_ASSERT(partition.allocator().free(range.base, range.size / page).ok());
-            return fail(memdb_error(s.error()));
+        Result<Partition::Given> given = partition.give(range, child.owner(), child.device_memory_);
+        if (!given) {
+            return fail(memdb_error(given.error()));
         }
         if (Status s = ExtentMappings::show(child, run); !s) {
-            HYP_ASSERT(partition.memdb().transfer(range, child.owner(), partition.owner()).ok());
-            HYP_ASSERT(partition.allocator().free(range.base, range.size / page).ok());
+            partition.take_back(range, child.owner(), *given);
             return s;
         }
         return success();
@@ -69,12 +58,17 @@ struct ExtentDonation {
     static Status to_partition(MemExtent& child, Partition& partition, PhysRun run)
     {
         const PhysRange range = range_of(run);
-        if (Status s = partition.memdb().transfer(range, child.owner(), partition.owner()); !s) {
+        const bool device = child.device_memory_;
+        if (Status s = partition.memdb().transfer(range, child.owner(),
+                                                  device ? partition.device_owner() : partition.owner());
+            !s) {
             return fail(memdb_error(s.error()));
         }
         // Still allocated in the partition until it is unmapped: nobody can take it yet.
         ExtentMappings::hide(child, run);
-        HYP_ASSERT(partition.allocator().free(range.base, range.size / page).ok());
+        if (!device) {
+            HYP_ASSERT(partition.allocator().free(range.base, range.size / page).ok());
+        }
         return success();
     }
 

@@ -77,6 +77,52 @@ Status Partition::add_memory_in_place(PhysRange range, mem::Owner from)
     return success();
 }
 
+Status Partition::add_device_memory(PhysRange range, mem::Owner from)
+{
+    if (parent_ != nullptr) {
+        return fail(Error::denied);
+    }
+    if (!range.base.is_aligned(page) || (range.size % page) != 0 || !range.well_formed() || range.size == 0) {
+        return fail(Error::arg_align);
+    }
+    return memdb_.transfer(range, from, device_owner());
+}
+
+Result<Partition::Given> Partition::give(PhysRange range, mem::Owner to, bool device_ok)
+{
+    Result<mem::Owner> owner_now = memdb_.owner_of_range(range);
+    if (!owner_now) {
+        return fail(owner_now.error());
+    }
+    if (*owner_now == device_owner() && device_ok) {
+        if (Status s = memdb_.transfer(range, device_owner(), to); !s) {
+            return fail(s.error());
+        }
+        return Given::device;
+    }
+    if (*owner_now != owner()) {
+        return fail(Error::memdb_not_owner);
+    }
+    if (!allocator_.claim(range)) {
+        return fail(Error::busy);  // in use, or the allocator's own bookkeeping
+    }
+    if (Status s = memdb_.transfer(range, owner(), to); !s) {
+        HYP_ASSERT(allocator_.free(range.base, range.size / page).ok());
+        return fail(s.error());
+    }
+    return Given::ram;
+}
+
+void Partition::take_back(PhysRange range, mem::Owner from, Given kind)
+{
+    if (kind == Given::device) {
+        HYP_ASSERT(memdb_.transfer(range, from, device_owner()).ok());
+        return;
+    }
+    HYP_ASSERT(memdb_.transfer(range, from, owner()).ok());
+    HYP_ASSERT(allocator_.free(range.base, range.size / page).ok());
+}
+
 Status Partition::adopt(PhysRange range)
 {
     std::uint64_t meta = header_pages(range.size, sizeof(RangeHeader));

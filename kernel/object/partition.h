@@ -46,6 +46,25 @@ public:
     // partition only (denied otherwise): a child's ranges go back to its parent whole.
     [[nodiscard]] Status add_memory_in_place(PhysRange range, mem::Owner from);
 
+    // Device memory (MMIO) the partition holds: in the memdb under device_owner(), never
+    // in the allocator, so no object is ever made of it; only memory extents of memtype
+    // device take it. Root partition only (denied otherwise): the device ranges boot
+    // code found (platform/dt/vm_device_memory.h), page aligned.
+    [[nodiscard]] mem::Owner device_owner() const { return mem::Owner::partition_devices(this); }
+    [[nodiscard]] Status add_device_memory(PhysRange range, mem::Owner from);
+
+    // What give() moved: RAM (claimed in the allocator) or device memory.
+    enum class Given : bool { ram, device };
+    // Moves `range` of the partition's memory to `to` (a memory extent). It must all be
+    // one kind: free RAM, which is claimed in the allocator, or device memory when
+    // `device_ok`. Errors: memdb_not_owner (not all held by the partition as one kind,
+    // or device memory without `device_ok`), busy (RAM in it allocated), and the memdb's
+    // own (addr_inval for untracked addresses).
+    [[nodiscard]] Result<Given> give(PhysRange range, mem::Owner to, bool device_ok);
+    // The reverse: `range`, which `from` holds whole, back as what it was given as.
+    // Cannot fail (the memdb transfer only merges records).
+    void take_back(PhysRange range, mem::Owner from, Given kind);
+
     [[nodiscard]] Result<PhysAddr> allocate_pages(std::size_t pages, std::uint64_t alignment = 4096);
     void free_pages(PhysAddr base, std::size_t pages);
 

@@ -4,9 +4,9 @@
 #include <new>
 
 #include "hyp_api/gunyah_rights.h"
+#include "support/range_pieces.h"
 #include "kernel/core/log.h"
 #include "kernel/core/panic.h"
-#include "kernel/mem/range_pieces.h"
 
 namespace hyp {
 namespace {
@@ -51,7 +51,8 @@ PhysRange page_aligned_around(PhysRange r)
 
 }  // namespace
 
-Result<RootObjects> create_root_objects(const BootRam& boot_ram, const PhysRange* kept, std::size_t kept_count)
+Result<RootObjects> create_root_objects(const BootRam& boot_ram, const BootDeviceMemory& devices, const PhysRange* kept,
+                                        std::size_t kept_count)
 {
     if (Result<mem::Memdb::Record*> s = memdb.set_storage(memdb_storage, memdb_records); !s) {
         return fail(s.error());
@@ -67,6 +68,18 @@ Result<RootObjects> create_root_objects(const BootRam& boot_ram, const PhysRange
 
     auto* partition = new (root_partition_storage) Partition(memdb, nullptr, never_destroyed);
     partition->retain();
+    for (std::size_t i = 0; i < devices.count; ++i) {
+        const PhysRange range = devices.ranges[i];
+        Status s = memdb.insert(range, mem::Owner::hypervisor());
+        if (s) {
+            s = partition->add_device_memory(range, mem::Owner::hypervisor());
+        }
+        if (!s) {
+            log::error("hyp: memdb: cannot track device memory {:#x} size {:#x}: {}", range.base, range.size,
+                       s.error());
+            return fail(s.error());
+        }
+    }
 
     PhysRange holes[16];
     std::size_t hole_count = 0;
@@ -89,7 +102,7 @@ Result<RootObjects> create_root_objects(const BootRam& boot_ram, const PhysRange
     for (int pass = 0; pass < 2; ++pass) {
         for (std::size_t u = 0; u < boot_ram.usable_count; ++u) {
             const PhysRange usable = boot_ram.usable[u];
-            Status s = mem::for_each_piece(page_aligned_inside(usable), holes, hole_count, [&](PhysRange piece) -> Status {
+            Status s = for_each_piece(page_aligned_inside(usable), holes, hole_count, [&](PhysRange piece) -> Status {
                 if (piece.size < 2 * page) {
                     return success();  // too small to hold its bookkeeping and a page: stays the hypervisor's
                 }
@@ -145,9 +158,10 @@ Result<RootObjects> create_root_objects(const BootRam& boot_ram, const PhysRange
         return fail(Error::arg_inval);
     }
     log::info("hyp: memdb: {} MiB tracked in {} records; hypervisor keeps {} KiB, root partition owns {} MiB "
-              "({} MiB free)",
+              "({} MiB free) and {} MiB of device memory in {} ranges",
               memdb.tracked_bytes() / mib, memdb.records(), memdb.bytes_owned(mem::Owner::hypervisor()) / 1024,
-              memdb.bytes_owned(partition->owner()) / mib, partition->free_bytes() / mib);
+              memdb.bytes_owned(partition->owner()) / mib, partition->free_bytes() / mib,
+              memdb.bytes_owned(partition->device_owner()) / mib, devices.count);
     return roots;
 }
 

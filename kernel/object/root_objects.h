@@ -29,10 +29,17 @@ struct BootRam {
     std::size_t usable_count = 0;
 };
 
+// Device memory (MMIO) that VMs may be given: sorted, disjoint, page aligned, none of
+// it RAM. Tracked in the memdb as the root partition's device memory.
+struct BootDeviceMemory {
+    const PhysRange* ranges = nullptr;
+    std::size_t count = 0;
+};
+
 // `kept` are ranges of RAM the hypervisor keeps for itself (its image, the device tree,
 // boot modules): owned by the hypervisor in the memdb, never allocatable.
-[[nodiscard]] Result<RootObjects> create_root_objects(const BootRam& ram, const PhysRange* kept,
-                                                      std::size_t kept_count);
+[[nodiscard]] Result<RootObjects> create_root_objects(const BootRam& ram, const BootDeviceMemory& devices,
+                                                      const PhysRange* kept, std::size_t kept_count);
 
 [[nodiscard]] const RootObjects& root_objects();
 

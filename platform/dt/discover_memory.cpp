@@ -6,9 +6,20 @@
 #include "platform/dt/reader.h"
 
 namespace hyp::platform::dt {
-namespace {
 
-// Every range in a node's `reg`, translated to CPU physical addresses.
+Status append_range(PhysRange* ranges, std::size_t& count, std::size_t capacity, const PhysRange& range,
+                    const char* what, Diagnostic& diag)
+{
+    if (range.empty()) {
+        return success();  // e.g. a memory node the bootloader has not filled in
+    }
+    if (count >= capacity) {
+        return report(diag, Error::nomem, "more than {} {} ranges", capacity, what);
+    }
+    ranges[count++] = range;
+    return success();
+}
+
 Status append_reg_ranges(const void* fdt, int node, PhysRange* ranges, std::size_t& count,
                          std::size_t capacity, const char* what, Diagnostic& diag)
 {
@@ -26,21 +37,6 @@ Status append_reg_ranges(const void* fdt, int node, PhysRange* ranges, std::size
             return appended;
         }
     }
-    return success();
-}
-
-}  // namespace
-
-Status append_range(PhysRange* ranges, std::size_t& count, std::size_t capacity, const PhysRange& range,
-                    const char* what, Diagnostic& diag)
-{
-    if (range.empty()) {
-        return success();  // e.g. a memory node the bootloader has not filled in
-    }
-    if (count >= capacity) {
-        return report(diag, Error::nomem, "more than {} {} ranges", capacity, what);
-    }
-    ranges[count++] = range;
     return success();
 }
 

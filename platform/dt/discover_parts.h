@@ -22,9 +22,14 @@ namespace hyp::platform::dt {
 // /chosen: bootargs and the boot modules.
 [[nodiscard]] Status discover_chosen(const void* fdt, PlatformInfo& info, Diagnostic& diag);
 [[nodiscard]] Status discover_console(const void* fdt, int gic_node, PlatformInfo& info, Diagnostic& diag);
+// After the GIC and the console: the device ranges the hypervisor keeps from VMs.
+[[nodiscard]] Status discover_kept_devices(const void* fdt, int gic_node, PlatformInfo& info, Diagnostic& diag);
 
 // Appends a non-empty range to a fixed array; `what` names the array in the message.
 [[nodiscard]] Status append_range(PhysRange* ranges, std::size_t& count, std::size_t capacity,
                                   const PhysRange& range, const char* what, Diagnostic& diag);
+// Appends every range of `node`'s `reg`, translated to CPU physical addresses.
+[[nodiscard]] Status append_reg_ranges(const void* fdt, int node, PhysRange* ranges, std::size_t& count,
+                                       std::size_t capacity, const char* what, Diagnostic& diag);
 
 }  // namespace hyp::platform::dt

@@ -92,6 +92,18 @@ Status check_boot_info(const rm_boot_info& info, std::size_t available, Diagnost
                           info.ram_ranges[i].base, info.ram_ranges[i].size);
         }
     }
+    if (info.device_range_count > RM_BOOT_INFO_MAX_DEVICE_RANGES) {
+        return refuse(diag, Error::arg_inval, "boot info: {} device ranges, at most {}", info.device_range_count,
+                      RM_BOOT_INFO_MAX_DEVICE_RANGES);
+    }
+    for (std::size_t i = 0; i < info.device_range_count; ++i) {
+        const PhysRange range = phys(info.device_ranges[i].phys);
+        if (range.empty() || !range.well_formed() || (i > 0 && range.base < phys(info.device_ranges[i - 1].phys).end())) {
+            return refuse(diag, Error::arg_inval,
+                          "boot info: device range {} [{:#x}, +{:#x}) is empty, wraps, or is not above the one before",
+                          i, range.base.raw(), range.size);
+        }
+    }
     return success();
 }
 

@@ -7,6 +7,7 @@
 #include "hyp_api/vcpu_mpidr.h"
 #include "rm/dt/board_dt.h"
 #include "rm/dt/board_memory.h"
+#include "rm/vm/device_memory.h"
 
 namespace hyp::rm {
 namespace {
@@ -579,7 +580,11 @@ private:
             return call_failed(diag_, e, "object_activate", "the primary VM's address space");
         }
         e = hv_.addrspace_map(vm_.addrspace, vm_.ram_extent, vm_.layout.ram.base.raw(), vm_ram_attrs, 0, 0, 0);
-        return check(e, diag_, "addrspace_map", "the primary VM's RAM into its address space");
+        s = check(e, diag_, "addrspace_map", "the primary VM's RAM into its address space");
+        if (s && board_dt()) {
+            s = map_device_memory(hv_, info_, vm_.addrspace, diag_);  // its tree names the board's devices
+        }
+        return s;
     }
 
     Status vcpu_failed(Error error, const char* call, std::uint32_t index)

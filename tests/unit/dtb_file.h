@@ -154,6 +154,29 @@ inline std::string str(platform::DtString s) { return s.data == nullptr ? std::s
 
 inline PhysRange range(std::uint64_t base, std::uint64_t size) { return {PhysAddr{base}, size}; }
 
+// A machine's memory as discovery would describe it, written by hand: RAM, reserved
+// ranges and the devices the hypervisor keeps, into a PlatformInfo (on the heap: 4 KiB).
+struct Layout {
+    std::vector<PhysRange> memory;
+    std::vector<PhysRange> reserved;
+    std::vector<PhysRange> kept = {};
+};
+
+inline std::unique_ptr<platform::PlatformInfo> info_of(const Layout& layout)
+{
+    auto info = std::make_unique<platform::PlatformInfo>();
+    for (const PhysRange& r : layout.memory) {
+        info->memory[info->memory_count++] = r;
+    }
+    for (const PhysRange& r : layout.reserved) {
+        info->reserved[info->reserved_count++] = r;
+    }
+    for (const PhysRange& r : layout.kept) {
+        info->kept_devices[info->kept_device_count++] = r;
+    }
+    return info;
+}
+
 }  // namespace hyp::test
 
 // Ranges print as [base, +size) in failure messages.

@@ -9,26 +9,11 @@
 
 using namespace hyp;
 using namespace hyp::platform;
+using hyp::test::info_of;
+using hyp::test::Layout;
 using hyp::test::range;
 
 namespace {
-
-struct Layout {
-    std::vector<PhysRange> memory;
-    std::vector<PhysRange> reserved;
-};
-
-std::unique_ptr<PlatformInfo> info_of(const Layout& layout)
-{
-    auto info = std::make_unique<PlatformInfo>();
-    for (const PhysRange& r : layout.memory) {
-        info->memory[info->memory_count++] = r;
-    }
-    for (const PhysRange& r : layout.reserved) {
-        info->reserved[info->reserved_count++] = r;
-    }
-    return info;
-}
 
 std::vector<PhysRange> usable_of(const Layout& layout)
 {

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "kernel/mem/range_pieces.h"
+#include "support/range_pieces.h"
 
 using namespace hyp;
 
@@ -12,7 +12,7 @@ namespace {
 std::vector<std::pair<std::uint64_t, std::uint64_t>> pieces(PhysRange r, std::vector<PhysRange> holes)
 {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
-    REQUIRE(mem::for_each_piece(r, holes.data(), holes.size(), [&](PhysRange p) {
+    REQUIRE(for_each_piece(r, holes.data(), holes.size(), [&](PhysRange p) {
                 out.emplace_back(p.base.raw(), p.size);
                 return success();
             }).ok());
@@ -39,7 +39,7 @@ TEST_CASE("the first failure stops the walk and is returned")
 {
     int calls = 0;
     PhysRange hole = R(10, 10);
-    Status s = mem::for_each_piece(R(0, 100), &hole, 1, [&](PhysRange) {
+    Status s = for_each_piece(R(0, 100), &hole, 1, [&](PhysRange) {
         ++calls;
         return Status{fail(Error::nomem)};
     });

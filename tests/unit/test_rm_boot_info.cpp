@@ -83,7 +83,7 @@ std::string check(const rm_boot_info& info, Error expected, std::size_t availabl
 
 TEST_CASE("rm boot info: the layout is pinned field by field")
 {
-    CHECK(sizeof(rm_boot_info) == 9712);  // version 3: hyp_phys, board_dtb
+    CHECK(sizeof(rm_boot_info) == 10488);  // version 4: device_ranges
     CHECK(alignof(rm_boot_info) == 8);
     CHECK(offsetof(rm_boot_info, magic) == 0);
     CHECK(offsetof(rm_boot_info, partition_cap) == 16);
@@ -98,6 +98,10 @@ TEST_CASE("rm boot info: the layout is pinned field by field")
     CHECK(offsetof(rm_boot_platform, cpu_mpidrs) == 96);
     CHECK(offsetof(rm_boot_platform, uart) == 40);
     CHECK(offsetof(rm_boot_module, bootargs) == 32);
+    CHECK(offsetof(rm_boot_info, board_dtb) == 9696);
+    CHECK(offsetof(rm_boot_info, device_range_count) == 9712);
+    CHECK(offsetof(rm_boot_info, device_ranges) == 9720);
+    CHECK(sizeof(rm_boot_device_range) == 24);
     // Boot info takes the top three pages of the RM's 4 MiB.
     CHECK(RM_BOOT_INFO_RESERVED_SIZE == 3 * 4096);
     CHECK(RM_RAM_SIZE == 4 * mib);
@@ -120,7 +124,8 @@ TEST_CASE("rm boot info: a wrong magic, version or size is refused before anythi
 
     info = qemu_boot_info();
     info->version = RM_BOOT_INFO_VERSION + 1;
-    CHECK_THAT(check(*info, Error::unimplemented), Catch::Contains("version 3"));
+    CHECK_THAT(check(*info, Error::unimplemented),
+               Catch::Contains("this RM reads version " + std::to_string(RM_BOOT_INFO_VERSION)));
 
     info = qemu_boot_info();
     info->size = sizeof(rm_boot_info) - 8;
@@ -148,6 +153,25 @@ TEST_CASE("rm boot info: counts beyond their arrays are refused")
     info = qemu_boot_info();
     info->platform.boot_cpu = 4;
     CHECK_THAT(check(*info, Error::arg_inval), Catch::Contains("boot CPU 4"));
+}
+
+TEST_CASE("rm boot info: device ranges must be non-empty, not wrap, and rise")
+{
+    auto info = qemu_boot_info();
+    info->device_range_count = 2;
+    info->device_ranges[0] = rm_boot_device_range{{0x0, 0x08000000}, 20};
+    info->device_ranges[1] = rm_boot_device_range{{0x09001000, 0x36fff000}, 21};
+    CHECK(check(*info, Error::ok) == "");
+
+    info->device_range_count = RM_BOOT_INFO_MAX_DEVICE_RANGES + 1;
+    CHECK_THAT(check(*info, Error::arg_inval), Catch::Contains("33 device ranges"));
+    info->device_range_count = 2;
+    info->device_ranges[1].phys.base = 0x07fff000;  // overlaps the first
+    CHECK_THAT(check(*info, Error::arg_inval), Catch::Contains("device range 1"));
+    info->device_ranges[1].phys = rm_boot_range{0x09001000, 0};
+    CHECK_THAT(check(*info, Error::arg_inval), Catch::Contains("device range 1"));
+    info->device_ranges[1].phys = rm_boot_range{~std::uint64_t{0} - 0xfff, 0x2000};
+    CHECK_THAT(check(*info, Error::arg_inval), Catch::Contains("device range 1"));
 }
 
 TEST_CASE("rm boot info: a module of unknown kind, empty range or unterminated bootargs is refused")

@@ -301,6 +301,50 @@ TEST_CASE("rm boot info builder: inconsistent inputs are refused")
     CHECK(j.build().error() == Error::arg_inval);
 }
 
+TEST_CASE("rm boot info builder: device memory and its extents, in order; too many refused")
+{
+    Fixture f;
+    const std::vector<PhysRange> devices{range(0, 0x08000000), range(0x09001000, 0x36fff000)};
+    const std::uint64_t caps[] = {20, 21};
+    f.inputs.device_memory = devices.data();
+    f.inputs.device_caps = caps;
+    f.inputs.device_count = devices.size();
+    REQUIRE(f.build().ok());
+    REQUIRE(f.out->device_range_count == 2);
+    CHECK(f.out->device_ranges[0].phys.base == 0);
+    CHECK(f.out->device_ranges[0].phys.size == 0x08000000);
+    CHECK(f.out->device_ranges[0].memextent_cap == 20);
+    CHECK(f.out->device_ranges[1].phys.base == 0x09001000);
+    CHECK(f.out->device_ranges[1].memextent_cap == 21);
+    CHECK(f.out->reserved4 == 0);
+    CHECK(f.out->device_ranges[2].phys.size == 0);
+    rm::Diagnostic diag;
+    CHECK(rm::check_boot_info(*f.out, sizeof *f.out, diag).ok());
+
+    f.inputs.device_count = RM_BOOT_INFO_MAX_DEVICE_RANGES + 1;
+    CHECK(f.build().error() == Error::arg_inval);
+    f.inputs.device_count = 1;
+    f.inputs.device_caps = nullptr;
+    CHECK(f.build().error() == Error::arg_inval);
+}
+
+TEST_CASE("rm boot info builder: VMs' virtual PL011 sits at the console, PL011 or GENI, one 4 KiB frame")
+{
+    Fixture f;
+    f.platform->console.kind = platform::ConsoleKind::geni;
+    f.platform->console.regs = range(0x994000, 0x4000);
+    f.platform->console.intid = 638;
+    REQUIRE(f.build().ok());
+    CHECK(f.out->platform.uart.base == 0x994000);
+    CHECK(f.out->platform.uart.size == RM_BOOT_INFO_VUART_SIZE);
+    CHECK(f.out->platform.uart_intid == 638);
+
+    f.platform->console.kind = platform::ConsoleKind::unsupported;  // found, but not driven
+    REQUIRE(f.build().ok());
+    CHECK(f.out->platform.uart.size == 0);
+    CHECK(f.out->platform.uart_intid == 0);
+}
+
 TEST_CASE("rm boot info builder: QEMU virt's real device tree, through discovery, gives the RM what it needs")
 {
     auto found = test::discover(test::fixture_dtb("qemu_virt"));

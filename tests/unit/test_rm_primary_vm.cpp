@@ -957,3 +957,68 @@ TEST_CASE("rm primary VM: without a board DTB the RM still writes its own tree")
     CHECK(found->info.psci.method == platform::PsciMethod::hvc);
     CHECK(vm.layout.dtb.size == default_dtb_max_size);
 }
+
+namespace {
+
+// Boot info's device memory: two ranges, each under an extent the fake knows.
+void give_device_memory(Machine& m)
+{
+    m.info->device_range_count = 2;
+    m.info->device_ranges[0] = rm_boot_device_range{{0x0, 0x08000000}, 40};
+    m.info->device_ranges[1] = rm_boot_device_range{{0x09001000, 0x36fff000}, 41};
+    m.hv.add_extent(40, 0x0, 0x08000000);
+    m.hv.add_extent(41, 0x09001000, 0x36fff000);
+}
+
+}  // namespace
+
+TEST_CASE("rm primary VM: on a board the VM gets the device memory at IPA = PA, Device-nGnRE, read-write")
+{
+    BoardMachine m;
+    give_device_memory(m);
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status built = build_primary_vm(m.request(1), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(built.ok());
+    std::vector<FakeHypervisor::GuestMapping> devices;
+    for (const auto& mapping : m.hv.guest_mappings) {
+        if (mapping.addrspace == vm.addrspace && (mapping.extent == 40 || mapping.extent == 41)) {
+            devices.push_back(mapping);
+        }
+    }
+    REQUIRE(devices.size() == 2);
+    CHECK(devices[0].vbase == 0x0);
+    CHECK(devices[1].vbase == 0x09001000);
+    CHECK(devices[1].size == 0x36fff000);
+    for (const auto& call : m.hv.all("addrspace_map")) {
+        if (call.args[1] == 40 || call.args[1] == 41) {
+            CHECK(call.args[3] == GUNYAH_MAPPING_ATTRS(GUNYAH_ACCESS_RW, GUNYAH_ACCESS_RW, GUNYAH_S2_MEMTYPE_DEVICE_NGNRE));
+        }
+    }
+}
+
+TEST_CASE("rm primary VM: with its own tree (QEMU virt) the VM gets no device memory")
+{
+    Machine m;
+    give_device_memory(m);
+    PrimaryVm vm;
+    Diagnostic diag;
+    REQUIRE(build_primary_vm(m.request(), m.hv, m.hv, vm, diag).ok());
+    for (const auto& call : m.hv.all("addrspace_map")) {
+        CHECK(call.args[1] != 40);
+        CHECK(call.args[1] != 41);
+    }
+}
+
+TEST_CASE("rm primary VM: a device range that does not map stops the VM's start, named")
+{
+    BoardMachine m;
+    give_device_memory(m);
+    m.hv.add_extent(41, 0x09001000, 0);  // the fake refuses to map an unconfigured extent
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK_FALSE(build_primary_vm(m.request(1), m.hv, m.hv, vm, diag).ok());
+    CHECK_THAT(diag.c_str(), Catch::Contains("device memory [0x9001000, +0x36fff000)"));
+    CHECK(m.hv.all("vcpu_poweron").empty());
+}

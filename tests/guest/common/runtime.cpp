@@ -62,13 +62,14 @@ extern "C" GUEST_HIDDEN char __image_end[];
 u64 image_base() { return reinterpret_cast<std::uintptr_t>(__image_start); }
 u64 image_end() { return reinterpret_cast<std::uintptr_t>(__image_end); }
 
-namespace {
-bool same(const char* a, const char* b)
+bool str_equal(const char* a, const char* b)
 {
     for (; *a != '\0' && *a == *b; ++a, ++b) {
     }
     return *a == *b;
 }
+
+namespace {
 
 // A node name matches a path component with or without its unit address.
 bool name_matches(const char* name, const char* component)
@@ -126,7 +127,7 @@ const void* dt_property(u64 dt_ipa, const char* const* path, unsigned depth_want
             const u32 length = fdt32(p);
             const char* name = strings + fdt32(p + 4);
             p += 8;
-            if (matched == depth_wanted && depth == depth_wanted + 1 && same(name, property)) {
+            if (matched == depth_wanted && depth == depth_wanted + 1 && str_equal(name, property)) {
                 if (size != nullptr) {
                     *size = length;
                 }

@@ -117,6 +117,8 @@ const void* dt_property(u64 dt_ipa, const char* const* path, unsigned depth, con
                         const char** node_name = nullptr);
 // A big-endian 32-bit cell, read byte by byte.
 u32 fdt32(const void* at);
+// Whether two NUL-terminated strings are equal.
+bool str_equal(const char* a, const char* b);
 
 // /chosen/bootargs of the flattened DT at `dt_ipa` (run()'s argument), or "" when it has
 // none: the guest-loader module's bootargs=, which the RM copies there.

@@ -7,7 +7,7 @@
 #include "support/addr.h"
 #include "support/result.h"
 
-namespace hyp::mem {
+namespace hyp {
 
 // Calls `fn(piece)` (returning Status) for each part of `range` outside every hole; stops
 // at the first failure and returns it. Holes may overlap each other, be unsorted, or
@@ -33,4 +33,4 @@ template <typename Fn>
     return for_each_piece(above, holes + 1, hole_count - 1, fn);
 }
 
-}  // namespace hyp::mem
+}  // namespace hyp
