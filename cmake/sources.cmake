@@ -45,7 +45,9 @@ set(HYP_PORTABLE_SOURCES
   kernel/object/vcpu.cpp
   kernel/object/vcpu_proxy.cpp
   kernel/object/vcpu_run_state.cpp
+  kernel/object/hwirq.cpp
   kernel/object/vic.cpp
+  kernel/object/vic_hwirq.cpp
   kernel/object/vpm_group.cpp
   kernel/virt/fault_injection.cpp
   kernel/virt/guest_trap.cpp
@@ -59,6 +61,7 @@ set(HYP_PORTABLE_SOURCES
   kernel/virt/vpsci.cpp
   kernel/virt/vgic/vgic.cpp
   kernel/virt/vgic/vgic_dist.cpp
+  kernel/virt/vgic/vgic_forward.cpp
   kernel/virt/vgic/vgic_lr.cpp
   kernel/virt/vgic/vgic_redist.cpp
   kernel/virt/vgic/vgic_regs.cpp
@@ -74,6 +77,7 @@ set(HYP_PORTABLE_SOURCES
   platform/dt/discover_kept_devices.cpp
   platform/dt/discover_memory.cpp
   platform/dt/discover_timer_psci.cpp
+  platform/dt/discover_triggers.cpp
   platform/dt/interrupts.cpp
   platform/dt/names.cpp
   platform/dt/reader.cpp
@@ -127,6 +131,7 @@ set(HYP_TARGET_SOURCES
 set(HYP_HOST_SOURCES
   arch/host/cache_fake.cpp
   arch/host/host_arch.cpp
+  arch/host/irq_fake.cpp
   arch/host/tlb_fake.cpp
 )
 
@@ -168,7 +173,7 @@ set(RM_PORTABLE_SOURCES
   rm/rpc/mem_handlers.cpp
   rm/rpc/mem_notify.cpp
   rm/rpc/vm_handlers.cpp
-  rm/vm/device_memory.cpp
+  rm/vm/board_devices.cpp
   rm/vm/primary_vm.cpp
   rm/vm/rm_link.cpp
   rm/vm/secondary_vm.cpp

@@ -67,7 +67,18 @@ list(APPEND HYP_BOOT_ONLY_SOURCES
   kernel/object/partition.cpp
   kernel/object/lifecycle.cpp
   kernel/object/addrspace.cpp
+  kernel/object/hwirq.cpp
+  kernel/object/vic_hwirq.cpp
+  kernel/virt/vgic/vgic_forward.cpp
+  kernel/virt/vgic/vgic_dist.cpp  # a guest programming its distributor and redistributors:
+  kernel/virt/vgic/vgic_redist.cpp  # set-up, not delivery (that is the list registers'
+  kernel/virt/vgic/vgic_regs.cpp    # and the trapped ICC_SGI1R_EL1's, -O2)
+  kernel/object/vcpu.cpp        # configuration, power on and off (the run loop is vcpu_run.cpp)
+  kernel/object/vcpu_proxy.cpp  # vcpu_run: a VMM's way of running a vCPU, not the scheduler's
+  support/format.cpp            # the hypervisor's own log lines (guests' console bytes do not format)
   kernel/object/vpm_group.cpp
+  kernel/virt/vm_devices.cpp
+  kernel/virt/vmmio_ranges.cpp
   kernel/virt/vpsci.cpp
   kernel/virt/fault_injection.cpp
   kernel/mem/stage2_config.cpp

@@ -21,12 +21,13 @@
 
 #define RM_BOOT_INFO_MAGIC              0x49424d52u  /* "RMBI" as bytes in memory */
 #define RM_BOOT_INFO_VERSION            4u  /* 2: vic_cap and the RM's SPIs; 3: hyp_phys, board_dtb;
-                                               4: device_ranges */
+                                               4: device_ranges, hwirq_caps */
 
 #define RM_BOOT_INFO_MAX_MODULES        8u     /* as many as the kernel's discovery records */
 #define RM_BOOT_INFO_MAX_CPUS           64u
 #define RM_BOOT_INFO_MAX_RAM_RANGES     16u
 #define RM_BOOT_INFO_MAX_DEVICE_RANGES  32u
+#define RM_BOOT_INFO_MAX_HWIRQS         988u     /* SPIs 32..1019 */
 #define RM_BOOT_INFO_VUART_SIZE         0x1000u  /* a PL011's register frame */
 /* Linux's arm64 COMMAND_LINE_SIZE is 2048; QEMU's guest-loader bootargs are a line or
  * two. Longer ones are cut at 1023 bytes and flagged, never silently. */
@@ -182,6 +183,14 @@ struct rm_boot_info {
     uint32_t device_range_count;
     uint32_t reserved4;
     struct rm_boot_device_range device_ranges[RM_BOOT_INFO_MAX_DEVICE_RANGES];
+
+    /* Version 4. Hardware interrupts (Gunyah's vic_hwirq): hwirq_caps[i] is the hwirq
+     * object of physical SPI INTID 32 + i, for hwirq_bind_virq; GUNYAH_CAP_ID_INVALID
+     * where the hypervisor handles the SPI itself (its console's). The first hwirq_count
+     * entries are the GIC's SPIs; the rest are invalid. */
+    uint32_t hwirq_count;
+    uint32_t reserved5;
+    uint64_t hwirq_caps[RM_BOOT_INFO_MAX_HWIRQS];
 };
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, version, 4);
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, size, 8);
@@ -218,14 +227,18 @@ GUNYAH_ASSERT_OFFSET(struct rm_boot_info, device_range_count,
 GUNYAH_ASSERT_OFFSET(struct rm_boot_info, device_ranges,
                      88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
                          1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 56);
+GUNYAH_ASSERT_OFFSET(struct rm_boot_info, hwirq_caps,
+                     88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
+                         1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 56 +
+                         24 * RM_BOOT_INFO_MAX_DEVICE_RANGES + 8);
 GUNYAH_ASSERT_SIZE(struct rm_boot_info,
                    88 + 16 * RM_BOOT_INFO_MAX_RAM_RANGES + 96 + 8 * RM_BOOT_INFO_MAX_CPUS +
                        1056 * RM_BOOT_INFO_MAX_MODULES + 8 + RM_BOOT_INFO_OPTIONS_SIZE + 56 +
-                       24 * RM_BOOT_INFO_MAX_DEVICE_RANGES);
-/* 88 + 256 + 608 + 8448 + 8 + 256 + 56 + 768 = 10488 bytes: three 4 KiB pages. */
+                       24 * RM_BOOT_INFO_MAX_DEVICE_RANGES + 8 + 8 * RM_BOOT_INFO_MAX_HWIRQS);
+/* 88 + 256 + 608 + 8448 + 8 + 256 + 56 + 768 + 8 + 7904 = 18400 bytes: five 4 KiB pages. */
 
 /* The bytes the structure takes at the top of the RM's RAM: its size rounded up to
- * RM_BOOT_INFO_ALIGNMENT (12 KiB). */
+ * RM_BOOT_INFO_ALIGNMENT (20 KiB). */
 #define RM_BOOT_INFO_RESERVED_SIZE \
     ((sizeof(struct rm_boot_info) + RM_BOOT_INFO_ALIGNMENT - 1u) & ~(uint64_t)(RM_BOOT_INFO_ALIGNMENT - 1u))
 

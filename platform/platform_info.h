@@ -41,6 +41,13 @@ struct GicInfo {
     std::size_t redistributor_region_count = 0;
     std::uint64_t redistributor_stride = 0;  // 0: frames are packed (the default)
     std::uint32_t maintenance_intid = 0;     // 0 when the DT gives none
+    // SPIs the tree says are edge-triggered (a specifier's flags 1 or 2), one bit per
+    // INTID 32..1019 from bit 0: distributor bring-up configures them so (the rest stay
+    // level), for the VMs whose devices they are (kernel/object/hwirq.h). From
+    // `interrupts` only (platform/dt/discover_triggers.cpp); a node whose `interrupts` do
+    // not parse is skipped and counted.
+    std::uint32_t edge_spis[31] = {};
+    std::size_t trigger_nodes_skipped = 0;
 };
 
 enum class ConsoleKind : std::uint8_t {

@@ -86,7 +86,8 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
         return fail(Error::arg_inval);
     }
     if (inputs.device_count > RM_BOOT_INFO_MAX_DEVICE_RANGES ||
-        (inputs.device_count != 0 && (inputs.device_memory == nullptr || inputs.device_caps == nullptr))) {
+        (inputs.device_count != 0 && (inputs.device_memory == nullptr || inputs.device_caps == nullptr)) ||
+        inputs.hwirq_count > RM_BOOT_INFO_MAX_HWIRQS || (inputs.hwirq_count != 0 && inputs.hwirq_caps == nullptr)) {
         return fail(Error::arg_inval);
     }
 
@@ -143,6 +144,10 @@ Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_b
     for (std::size_t i = 0; i < inputs.device_count; ++i) {
         out.device_ranges[i].phys = boot_range(inputs.device_memory[i]);
         out.device_ranges[i].memextent_cap = inputs.device_caps[i];
+    }
+    out.hwirq_count = static_cast<std::uint32_t>(inputs.hwirq_count);
+    for (std::size_t i = 0; i < RM_BOOT_INFO_MAX_HWIRQS; ++i) {
+        out.hwirq_caps[i] = i < inputs.hwirq_count ? inputs.hwirq_caps[i] : GUNYAH_CAP_ID_INVALID;
     }
 
     for (std::size_t i = 0; i < sorted; ++i) {

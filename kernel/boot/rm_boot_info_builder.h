@@ -46,6 +46,10 @@ struct RmBootInfoInputs {
     const PhysRange* device_memory = nullptr;
     const std::uint64_t* device_caps = nullptr;
     std::size_t device_count = 0;
+    // hwirq_caps[i]: the hwirq of SPI 32 + i (or GUNYAH_CAP_ID_INVALID), for the GIC's
+    // hwirq_count SPIs.
+    const std::uint64_t* hwirq_caps = nullptr;
+    std::size_t hwirq_count = 0;
 };
 
 // What did not fit, for the kernel's log; the structure carries the same as flags.
@@ -66,7 +70,8 @@ struct RmBootInfoReport {
 // command line's words starting with "rm.", in order. Refuses (arg_inval) a null
 // platform, a boot CPU outside its CPUs, free ranges that wrap or overlap each other,
 // an RM RAM range that is not RM_RAM_SIZE bytes at a 2 MiB boundary, and more device
-// ranges than RM_BOOT_INFO_MAX_DEVICE_RANGES (or a count without arrays).
+// ranges than RM_BOOT_INFO_MAX_DEVICE_RANGES or hwirqs than RM_BOOT_INFO_MAX_HWIRQS (or a
+// count without its array).
 [[nodiscard]] Result<RmBootInfoReport> build_rm_boot_info(const RmBootInfoInputs& inputs, rm_boot_info& out);
 
 // Where the board's DTB goes in the RM's RAM for a tree of `size` bytes: directly below

@@ -3,6 +3,8 @@
 // itself described by caps like any VM it will build.
 #include "kernel/boot/root_vm.h"
 
+#include <algorithm>
+
 #include <arch/cache.h>
 
 #include "hyp_api/gunyah_memory.h"
@@ -11,7 +13,9 @@
 #include "kernel/boot/gunzip.h"
 #include "kernel/core/log.h"
 #include "kernel/boot/rm_boot_info_builder.h"
+#include "kernel/core/irq.h"
 #include "kernel/object/addrspace.h"
+#include "kernel/object/hwirq.h"
 #include "kernel/object/lifecycle.h"
 #include "kernel/object/memextent.h"
 #include "kernel/object/partition.h"
@@ -127,6 +131,24 @@ bool device_extents(const RootVmBoard& board, std::uint64_t* caps)
         caps[i] = cap;
     }
     return true;
+}
+
+// Hardware interrupts: a hwirq object for every SPI the hypervisor leaves to VMs (static:
+// 8 KB, too much for the boot stack).
+constinit std::uint64_t hwirq_caps[RM_BOOT_INFO_MAX_HWIRQS];
+
+Result<std::size_t> hardware_interrupts()
+{
+    const RootObjects& roots = root_objects();
+    Result<std::size_t> made = create_hwirqs(*roots.partition, *roots.cspace, hwirq_caps, RM_BOOT_INFO_MAX_HWIRQS);
+    if (!made) {
+        return fail(made.error());
+    }
+    const std::uint32_t end = irq_spi_end();
+    const std::size_t spis = end > 32 ? std::min<std::size_t>(end - 32, RM_BOOT_INFO_MAX_HWIRQS) : 0;
+    log::info("hyp: {} hardware interrupts for VMs: SPIs 32..{} less {} the hypervisor handles", *made, 31 + spis,
+              spis - *made);
+    return spis;
 }
 
 // The RM's RAM: the highest 2 MiB-aligned range of the root partition's free memory.
@@ -270,6 +292,10 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     if (board.device_count > RM_BOOT_INFO_MAX_DEVICE_RANGES || !device_extents(board, device_caps)) {
         return false;
     }
+    Result<std::size_t> hwirq_count = hardware_interrupts();
+    if (!hwirq_count) {
+        return failed("hardware interrupts", hwirq_count.error());
+    }
     PhysRange free_ranges[RM_BOOT_INFO_MAX_RAM_RANGES];
     std::size_t free_count = free_ram(info, holes, hole_count, free_ranges, RM_BOOT_INFO_MAX_RAM_RANGES);
     RmBootInfoInputs inputs;
@@ -284,6 +310,8 @@ bool start_root_vm(const platform::PlatformInfo& info, fmt::StrView command_line
     inputs.device_memory = board.device_memory;
     inputs.device_caps = device_caps;
     inputs.device_count = board.device_count;
+    inputs.hwirq_caps = hwirq_caps;
+    inputs.hwirq_count = *hwirq_count;
     PhysAddr info_address = rm_boot_info_address(ram);
     auto* boot_info = reinterpret_cast<rm_boot_info*>(info_address.raw());
     Result<RmBootInfoReport> report = build_rm_boot_info(inputs, *boot_info);

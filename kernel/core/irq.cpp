@@ -30,6 +30,7 @@ constinit std::uint32_t maintenance_intid = 0;
 constexpr std::uint32_t default_maintenance_intid = 25;
 constinit std::uint32_t cpus_up = 0;
 constinit std::uint64_t unhandled = 0;
+constinit IrqHandler forwarding_handler = nullptr;
 
 [[noreturn]] void fatal(const char* what, std::uint64_t mpidr)
 {
@@ -143,6 +144,16 @@ bool irq_register(std::uint32_t intid, IrqHandler handler)
 
 std::uint64_t irq_unhandled_count() { return __atomic_load_n(&unhandled, __ATOMIC_RELAXED); }
 
+void irq_set_forwarding_handler(IrqHandler handler) { __atomic_store_n(&forwarding_handler, handler, __ATOMIC_RELEASE); }
+
+bool irq_spi_is_hypervisors(std::uint32_t intid) { return find(intid) != nullptr; }
+
+std::uint32_t irq_spi_end() { return platform::gicv3::spi_end(); }
+
+void irq_mask_spi(std::uint32_t intid) { platform::gicv3::disable_spi(intid); }
+
+void irq_unmask_spi(std::uint32_t intid) { platform::gicv3::enable_spi(intid, irq_priority_guest); }
+
 }  // namespace hyp
 
 extern "C" void handle_el2_irq()
@@ -155,6 +166,9 @@ extern "C" void handle_el2_irq()
         }
         if (IrqHandler handler = find(intid)) {
             handler(intid);
+        } else if (IrqHandler forward = __atomic_load_n(&forwarding_handler, __ATOMIC_ACQUIRE);
+                   forward != nullptr && intid >= 32 && intid <= max_intid) {
+            forward(intid);
         } else {
             __atomic_fetch_add(&unhandled, 1, __ATOMIC_RELAXED);
             if (intid == timer_intid) {

@@ -50,6 +50,20 @@ void irq_enable_spi(std::uint32_t intid, std::uint8_t priority);
 // is shared). Setup code calls it, one CPU at a time. False when the table is full or the INTID is not one we deliver.
 bool irq_register(std::uint32_t intid, IrqHandler handler);
 
+// SPIs forwarded to VMs (kernel/object/hwirq.h): every SPI without a handler of its own
+// goes to `handler` (set once at boot). The handler masks the SPI before it returns, as
+// the end of interrupt follows at once and a level line would fire again.
+void irq_set_forwarding_handler(IrqHandler handler);
+// Whether the hypervisor handles SPI `intid` itself (irq_register): never forwarded.
+[[nodiscard]] bool irq_spi_is_hypervisors(std::uint32_t intid);
+// One past the last SPI of the physical GIC.
+[[nodiscard]] std::uint32_t irq_spi_end();
+// An SPI forwarded to a VM, disabled at the distributor (masked) or enabled again at the
+// guests' priority (unmasked), delivered to the boot CPU. The distributor keeps a masked
+// SPI pending if its line is high or an edge came.
+void irq_mask_spi(std::uint32_t intid);
+void irq_unmask_spi(std::uint32_t intid);
+
 // Interrupts acknowledged with no handler registered, since boot.
 [[nodiscard]] std::uint64_t irq_unhandled_count();
 

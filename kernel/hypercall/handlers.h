@@ -76,6 +76,8 @@ Return scheduler_yield(Caller& caller, const Args& args);
 Return partition_create_vic(Caller& caller, const Args& args);
 Return vic_configure(Caller& caller, const Args& args);
 Return vic_attach_vcpu(Caller& caller, const Args& args);
+Return hwirq_bind_virq(Caller& caller, const Args& args);
+Return hwirq_unbind_virq(Caller& caller, const Args& args);
 
 // ipc_calls.cpp: doorbells and message queues.
 Return partition_create_doorbell(Caller& caller, const Args& args);

@@ -63,6 +63,8 @@ constexpr Table make_table()
     t.add(GUNYAH_HC_PARTITION_CREATE_VIC, partition_create_vic, 3, 2);
     t.add(GUNYAH_HC_VIC_CONFIGURE, vic_configure, 5, none);
     t.add(GUNYAH_HC_VIC_ATTACH_VCPU, vic_attach_vcpu, 4, 3);
+    t.add(GUNYAH_HC_HWIRQ_BIND_VIRQ, hwirq_bind_virq, 4, 3);
+    t.add(GUNYAH_HC_HWIRQ_UNBIND_VIRQ, hwirq_unbind_virq, 2, 1);
     t.add(GUNYAH_HC_PARTITION_CREATE_VPM_GROUP, partition_create_vpm_group, 3, 2);
     t.add(GUNYAH_HC_VPM_GROUP_CONFIGURE, vpm_group_configure, 3, 2);
     t.add(GUNYAH_HC_VPM_GROUP_ATTACH_VCPU, vpm_group_attach_vcpu, 4, 3);

@@ -1,10 +1,11 @@
-// The virtual interrupt controller calls: partition_create_vic, vic_configure and
-// vic_attach_vcpu. Checks in Gunyah's order (caps, then states, then arguments); the
-// rules are in kernel/object/vic.h. vic_bind_msi_source (0x56), hwirq_bind_virq and
-// vgic_set_mpidr_mapping are gaps: there is no ITS, no hardware interrupt passthrough,
-// and the vCPU MPIDRs are fixed (hyp_api/vcpu_mpidr.h).
+// The virtual interrupt controller calls: partition_create_vic, vic_configure,
+// vic_attach_vcpu, and hwirq_bind_virq / hwirq_unbind_virq (kernel/object/hwirq.h).
+// Checks in Gunyah's order (caps, then states, then arguments); the rules are in
+// kernel/object/vic.h. vic_bind_msi_source (0x56) and vgic_set_mpidr_mapping are gaps:
+// there is no ITS, and the vCPU MPIDRs are fixed (hyp_api/vcpu_mpidr.h).
 #include "hyp_api/gunyah_rights.h"
 #include "kernel/hypercall/handlers.h"
+#include "kernel/object/hwirq.h"
 #include "kernel/object/vcpu.h"
 #include "kernel/object/vic.h"
 
@@ -46,6 +47,31 @@ Return vic_attach_vcpu(Caller& caller, const Args& a)
         return error_return(Error::arg_inval);
     }
     return status_return((*vcpu)->attach_vic(**vic, index));
+}
+
+// (hwirq, vic, virq, R0): the hwirq's BIND_VIC, the vic's BIND_SOURCE; then the hwirq's
+// state and binding, then the vic's checks (Vic::bind_source).
+Return hwirq_bind_virq(Caller& caller, const Args& a)
+{
+    auto hwirq = caller.cspace->lookup_as<Hwirq>(a.arg[0], GUNYAH_RIGHT_HWIRQ_BIND_VIC);
+    if (!hwirq) {
+        return error_return(hwirq.error());
+    }
+    auto vic = caller.cspace->lookup_as<Vic>(a.arg[1], GUNYAH_RIGHT_VIC_BIND_SOURCE);
+    if (!vic) {
+        return error_return(vic.error());
+    }
+    return status_return((*hwirq)->bind(**vic, a.arg[2]));
+}
+
+// (hwirq, R0): BIND_VIC; irq_unbound when not bound.
+Return hwirq_unbind_virq(Caller& caller, const Args& a)
+{
+    auto hwirq = caller.cspace->lookup_as<Hwirq>(a.arg[0], GUNYAH_RIGHT_HWIRQ_BIND_VIC);
+    if (!hwirq) {
+        return error_return(hwirq.error());
+    }
+    return status_return((*hwirq)->unbind());
 }
 
 }  // namespace hyp::hypercall

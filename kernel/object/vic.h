@@ -54,6 +54,8 @@ public:
     [[nodiscard]] std::uint32_t virq() const { return virq_; }  // its INTID, when bound
     // Sets the bound SPI pending (nothing when unbound); the vCPU it routes to is told.
     void raise();
+    // Drives the bound SPI's line instead (a hardware interrupt's, kernel/object/hwirq.h).
+    void set_level(bool asserted);
     // How many raise() calls reached a vGIC since the source was made: a statistic for
     // diagnostics and for the tests that pin "one interrupt per edge".
     [[nodiscard]] std::uint64_t raised() const { return __atomic_load_n(&raised_, __ATOMIC_RELAXED); }
@@ -107,6 +109,21 @@ public:
     // its own lock: that may destroy the vic.
     [[nodiscard]] static Result<Vic*> unbind_source(VirqSource& source);
 
+    // A hardware interrupt's source (kernel/object/hwirq.h): bound as bind_source() binds
+    // one (the same errors), and the SPI forwarded from physical SPI `physical`
+    // (Vgic::set_forwarded).
+    [[nodiscard]] Status bind_hwirq(VirqSource& source, std::uint64_t virq, std::uint32_t physical);
+    // Its unbind: the line dropped, forwarding off, then as unbind_source().
+    [[nodiscard]] static Result<Vic*> unbind_hwirq(VirqSource& source);
+    // After a fold of one of its vCPUs' list registers (the run loop): unmasks the physical
+    // interrupts behind the forwarded SPIs the guest has finished with. Cheap when none.
+    void resample_forwarded()
+    {
+        if (vgic_.has_resampled()) {
+            resample_forwarded_slow();
+        }
+    }
+
     [[nodiscard]] virt::Vgic& vgic() { return vgic_; }
     // Whether vCPU `index` was told of a new interrupt since the last call (which clears
     // it): the run loop refills its list registers before the next entry only then, or
@@ -142,6 +159,7 @@ private:
 
     // VgicNotify: wakes vCPU `index` from WFI, and makes its CPU refill its list registers.
     void interrupt_pending(unsigned index) override;
+    void resample_forwarded_slow();
 
     virt::Vgic vgic_;
     UartLine uart_line_{*this};
@@ -155,6 +173,9 @@ private:
     Bitmap<max_virqs> sources_;       // SPIs (INTID - 32) bound to a VirqSource, under `lock`
     AddrSpace* addrspace_ = nullptr;  // a reference held, once the devices are on its bus
     std::uint32_t uart_intid_ = 0;    // the SPI the vPL011 drives, once wired
+    // The physical INTID behind each forwarded SPI (INTID - 32), 0 for none: written under
+    // `lock` by bind_hwirq / unbind_hwirq, read without it by resample_forwarded.
+    std::uint16_t forwarded_physical_[max_virqs] = {};
 };
 
 // The *_bind_virq / *_unbind_virq of an object that owns a VirqSource (a message queue's

@@ -295,6 +295,7 @@ void vgic_exit(Vcpu& vcpu, Vic& vic, RunState& rs)
     // rewritten, and EL2 would take it again and again.
     arch::gic_virt::write_hcr(0);
     vic.vgic().fold(vcpu.vm_index(), lrs, rs.lrs_in_use);
+    vic.resample_forwarded();  // hardware interrupts the guest has finished with
 }
 
 void on_el2_timer(std::uint32_t)

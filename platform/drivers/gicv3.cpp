@@ -15,6 +15,7 @@ constexpr std::uint64_t wait_timeout_ms = 100;
 
 constinit GicInfo gic_info;
 constinit std::size_t redistributors = 0;
+constinit std::uint32_t spi_lines = 0;  // one past the last SPI, from GICD_TYPER
 
 volatile std::uint32_t& reg32(std::uintptr_t address) { return *reinterpret_cast<volatile std::uint32_t*>(address); }
 volatile std::uint64_t& reg64(std::uintptr_t address) { return *reinterpret_cast<volatile std::uint64_t*>(address); }
@@ -87,13 +88,23 @@ const char* distributor_init(const GicInfo& gic, std::uint64_t boot_mpidr)
     if (lines > 1020) {
         lines = 1020;
     }
+    spi_lines = lines;
     for (std::uint32_t intid = private_count; intid < lines; intid += 32) {
         reg32(base + gicd_icenabler + intid / 8) = ~0u;
         reg32(base + gicd_icpendr + intid / 8) = ~0u;
         reg32(base + gicd_igroupr + intid / 8) = ~0u;
     }
+    // Level-sensitive, but the SPIs the device tree says are edge-triggered: the VMs
+    // whose devices they are never configure the physical GIC (kernel/object/hwirq.h).
     for (std::uint32_t intid = private_count; intid < lines; intid += 16) {
-        reg32(base + gicd_icfgr + intid / 4) = 0;  // level-sensitive
+        std::uint32_t config = 0;
+        for (std::uint32_t i = 0; i < 16; ++i) {
+            const std::uint32_t spi = intid + i - private_count;
+            if (spi / 32 < sizeof gic.edge_spis / sizeof gic.edge_spis[0] && ((gic.edge_spis[spi / 32] >> (spi % 32)) & 1) != 0) {
+                config |= 2u << (2 * i);
+            }
+        }
+        reg32(base + gicd_icfgr + intid / 4) = config;
     }
     constexpr std::uint32_t priority4 = default_priority * 0x01010101u;
     for (std::uint32_t intid = private_count; intid < lines; intid += 4) {
@@ -190,6 +201,17 @@ void enable_spi(std::uint32_t intid, std::uint8_t priority)
     arch::dsb_sy();
     reg32(gicd() + gicd_isenabler + (intid / 32) * 4) = 1u << (intid % 32);
 }
+
+void disable_spi(std::uint32_t intid)
+{
+    if (intid < private_count || intid >= 1020) {
+        return;
+    }
+    reg32(gicd() + gicd_icenabler + (intid / 32) * 4) = 1u << (intid % 32);
+    (void)wait_clear(gicd() + gicd_ctlr, gicd_ctlr_bits::rwp);
+}
+
+std::uint32_t spi_end() { return spi_lines; }
 
 void enable_private(std::uint32_t intid, bool enabled)
 {

@@ -96,6 +96,12 @@ struct PrivateIrq {
 
 // Enables SPI `intid` at `priority` (routed to the boot CPU, as distributor_init() left it).
 void enable_spi(std::uint32_t intid, std::uint8_t priority);
+// Disables SPI `intid`; once this returns, the distributor forwards it no more (RWP).
+// A level interrupt whose line stays high, or an edge that arrives meanwhile, is
+// pending still, and is delivered when enabled again.
+void disable_spi(std::uint32_t intid);
+// One past the last SPI the distributor implements (GICD_TYPER.ITLinesNumber, at most 1020).
+[[nodiscard]] std::uint32_t spi_end();
 
 // Enables or disables one SGI or PPI in this CPU's redistributor (redistributor_init()
 // must have run on this CPU).

@@ -148,6 +148,9 @@ Status discover_validated(const void* fdt, PlatformInfo& info, Diagnostic& diag)
     if (status) {
         status = dt::discover_kept_devices(fdt, gic_node, info, diag);
     }
+    if (status) {
+        status = dt::discover_triggers(fdt, gic_node, info, diag);
+    }
     return status;
 }
 

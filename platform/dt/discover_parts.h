@@ -22,6 +22,8 @@ namespace hyp::platform::dt {
 // /chosen: bootargs and the boot modules.
 [[nodiscard]] Status discover_chosen(const void* fdt, PlatformInfo& info, Diagnostic& diag);
 [[nodiscard]] Status discover_console(const void* fdt, int gic_node, PlatformInfo& info, Diagnostic& diag);
+// After the GIC: which SPIs the tree's devices signal by edge (GicInfo::edge_spis).
+[[nodiscard]] Status discover_triggers(const void* fdt, int gic_node, PlatformInfo& info, Diagnostic& diag);
 // After the GIC and the console: the device ranges the hypervisor keeps from VMs.
 [[nodiscard]] Status discover_kept_devices(const void* fdt, int gic_node, PlatformInfo& info, Diagnostic& diag);
 

@@ -39,6 +39,16 @@ void print_gic(const GicInfo& gic)
         const PhysRange& r = gic.redistributor_regions[i];
         log::info("platform:   redistributors {:#x} size {:#x}", r.base, r.size);
     }
+    unsigned edges = 0;
+    for (std::uint32_t word : gic.edge_spis) {
+        for (; word != 0; word &= word - 1) {  // (no libgcc for a popcount with -mgeneral-regs-only)
+            ++edges;
+        }
+    }
+    if (edges != 0 || gic.trigger_nodes_skipped != 0) {
+        log::info("platform:   {} SPIs edge-triggered; {} nodes' interrupts unreadable, their SPIs level", edges,
+                  gic.trigger_nodes_skipped);
+    }
 }
 
 }  // namespace

@@ -92,6 +92,10 @@ Status check_boot_info(const rm_boot_info& info, std::size_t available, Diagnost
                           info.ram_ranges[i].base, info.ram_ranges[i].size);
         }
     }
+    if (info.hwirq_count > RM_BOOT_INFO_MAX_HWIRQS) {
+        return refuse(diag, Error::arg_inval, "boot info: {} hwirqs, at most {}", info.hwirq_count,
+                      RM_BOOT_INFO_MAX_HWIRQS);
+    }
     if (info.device_range_count > RM_BOOT_INFO_MAX_DEVICE_RANGES) {
         return refuse(diag, Error::arg_inval, "boot info: {} device ranges, at most {}", info.device_range_count,
                       RM_BOOT_INFO_MAX_DEVICE_RANGES);

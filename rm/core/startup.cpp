@@ -56,6 +56,12 @@ void print_started(const PrimaryVm& vm, Console& console)
                       vm.vcpu_count, layout.ram.size / mib, layout.ram.base, layout.entry(), layout.dtb_address(),
                       layout.initrd.base, in_place);
     }
+    const HwirqBinding& hwirqs = vm.hwirqs;
+    if (hwirqs.bound + hwirqs.in_use + hwirqs.beyond != 0) {
+        console.print("primary VM: {} hardware interrupts forwarded; left out: {} its own devices use, {} past its "
+                      "vGIC's SPIs",
+                      hwirqs.bound, hwirqs.in_use, hwirqs.beyond);
+    }
 }
 
 }  // namespace

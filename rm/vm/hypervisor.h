@@ -78,6 +78,8 @@ public:
     virtual Error vic_configure(CapId vic, std::uint32_t max_vcpus, std::uint32_t max_virqs, std::uint64_t options,
                                 std::uint32_t max_msis) = 0;
     virtual Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) = 0;
+    // A physical SPI's hwirq object (boot info's hwirq_caps) forwarded to `virq` of `vic`.
+    virtual Error hwirq_bind_virq(CapId hwirq, CapId vic, std::uint32_t virq) = 0;
     virtual RunState vcpu_run_check(CapId vcpu) = 0;
     // Secondary VMs (rm/vm/secondary_vm.h): a memextent over part of a parent's range, a
     // vCPU's interrupts (virq_type GUNYAH_VCPU_VIRQ_*), stopping it for good, and its

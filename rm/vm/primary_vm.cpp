@@ -7,7 +7,7 @@
 #include "hyp_api/vcpu_mpidr.h"
 #include "rm/dt/board_dt.h"
 #include "rm/dt/board_memory.h"
-#include "rm/vm/device_memory.h"
+#include "rm/vm/board_devices.h"
 
 namespace hyp::rm {
 namespace {
@@ -51,7 +51,8 @@ public:
         constexpr Step steps[] = {
             &Builder::check_request, &Builder::map_modules, &Builder::read_kernel_header, &Builder::claim_ram,
             &Builder::derive_ram,    &Builder::plan_layout, &Builder::make_address_space, &Builder::make_vic,
-            &Builder::make_link,     &Builder::fill_ram,    &Builder::make_vcpus,         &Builder::power_on};
+            &Builder::make_link,     &Builder::bind_hwirqs, &Builder::fill_ram,           &Builder::make_vcpus,
+            &Builder::power_on};
         for (Step step : steps) {
             Status s = (this->*step)();
             if (!s) {
@@ -629,6 +630,21 @@ private:
         link.client_tx_intid = primary_rm_tx_intid;
         link.client_rx_intid = primary_rm_rx_intid;
         return make_rm_link(link, hv_, vm_.rm_link, diag_);
+    }
+
+    // On a board, the board's interrupts: each hardware interrupt to the same INTID of
+    // its vic, now that its RPC link has taken its two (rm/vm/board_devices.h).
+    Status bind_hwirqs()
+    {
+        if (!board_dt()) {
+            return success();
+        }
+        Result<HwirqBinding> bound = bind_hardware_interrupts(hv_, info_, vm_.vic, primary_vic_spis, diag_);
+        if (!bound) {
+            return fail(bound.error());
+        }
+        vm_.hwirqs = *bound;
+        return success();
     }
 
     // Each vCPU is set up while in init, as Gunyah requires for the attach calls (its

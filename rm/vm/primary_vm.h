@@ -18,6 +18,7 @@
 #include "rm/boot/image_header.h"
 #include "rm/core/diagnostic.h"
 #include "rm/dt/primary_dt.h"
+#include "rm/vm/board_devices.h"
 #include "rm/vm/hypervisor.h"
 #include "rm/vm/rm_link.h"
 #include "rm/vm/vm_layout.h"
@@ -62,6 +63,7 @@ struct PrimaryVm {
     CapId vpm_group = cap_invalid;
     CapId vic = cap_invalid;
     RmLink rm_link;                     // its RPC queue pair to the RM
+    HwirqBinding hwirqs;                // on a board: the hardware interrupts it got
     CapId vcpus[primary_max_vcpus] = {};
     std::uint32_t vcpu_count = 0;
 

@@ -316,6 +316,10 @@ public:
         }
         return Error::ok;
     }
+    Error hwirq_bind_virq(CapId hwirq, CapId vic, std::uint32_t virq) override
+    {
+        return record("hwirq_bind_virq", {hwirq, vic, virq});
+    }
     Error vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq) override
     {
         return record("vpm_group_bind_virq", {vpm_group, vic, virq});

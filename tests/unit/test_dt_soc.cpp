@@ -193,3 +193,22 @@ TEST_CASE("every Qualcomm and Arm device tree in Debian's kernel is discovered w
     }
     CHECK(trees > 100);
 }
+
+TEST_CASE("sc7280-idp: the SPIs its devices signal by edge, which bring-up configures so")
+{
+    auto found = test::discover(test::debian_dtb("qcom/sc7280-idp.dtb"));
+    REQUIRE(found->ok());
+    const GicInfo& gic = found->info.gic;
+    auto edge = [&](std::uint32_t intid) { return ((gic.edge_spis[(intid - 32) / 32] >> ((intid - 32) % 32)) & 1) != 0; };
+    CHECK(edge(32));  // watchdog@17c10000: <0 0 IRQ_TYPE_EDGE_RISING>
+    for (std::uint32_t intid = 32 + 0x300; intid <= 32 + 0x31f; ++intid) {
+        CHECK(edge(intid));  // wifi@17a10040's 32 copy-engine interrupts
+    }
+    CHECK_FALSE(edge(32 + 606));  // the debug UART: level high
+    unsigned count = 0;
+    for (std::uint32_t word : gic.edge_spis) {
+        count += static_cast<unsigned>(__builtin_popcount(word));
+    }
+    CHECK(count == 33);
+    CHECK(gic.trigger_nodes_skipped == 0);
+}

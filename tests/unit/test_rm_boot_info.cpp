@@ -83,7 +83,7 @@ std::string check(const rm_boot_info& info, Error expected, std::size_t availabl
 
 TEST_CASE("rm boot info: the layout is pinned field by field")
 {
-    CHECK(sizeof(rm_boot_info) == 10488);  // version 4: device_ranges
+    CHECK(sizeof(rm_boot_info) == 18400);  // version 4: device_ranges, hwirq_caps
     CHECK(alignof(rm_boot_info) == 8);
     CHECK(offsetof(rm_boot_info, magic) == 0);
     CHECK(offsetof(rm_boot_info, partition_cap) == 16);
@@ -102,8 +102,10 @@ TEST_CASE("rm boot info: the layout is pinned field by field")
     CHECK(offsetof(rm_boot_info, device_range_count) == 9712);
     CHECK(offsetof(rm_boot_info, device_ranges) == 9720);
     CHECK(sizeof(rm_boot_device_range) == 24);
-    // Boot info takes the top three pages of the RM's 4 MiB.
-    CHECK(RM_BOOT_INFO_RESERVED_SIZE == 3 * 4096);
+    CHECK(offsetof(rm_boot_info, hwirq_count) == 10488);
+    CHECK(offsetof(rm_boot_info, hwirq_caps) == 10496);
+    // Boot info takes the top five pages of the RM's 4 MiB.
+    CHECK(RM_BOOT_INFO_RESERVED_SIZE == 5 * 4096);
     CHECK(RM_RAM_SIZE == 4 * mib);
     // "RMBI" in memory, as a hex dump of the RM's RAM shows it.
     std::uint32_t magic = RM_BOOT_INFO_MAGIC;

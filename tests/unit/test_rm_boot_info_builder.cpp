@@ -181,9 +181,9 @@ TEST_CASE("rm boot info builder: what it builds passes the RM's checks and gives
     CHECK(unknown.count == 0);
 }
 
-TEST_CASE("rm boot info builder: boot info sits in the top three pages of the RM's RAM")
+TEST_CASE("rm boot info builder: boot info sits in the top five pages of the RM's RAM")
 {
-    CHECK(rm_boot_info_address(range(0xbfc00000, RM_RAM_SIZE)) == PhysAddr{0xbfc00000 + RM_RAM_SIZE - 0x3000});
+    CHECK(rm_boot_info_address(range(0xbfc00000, RM_RAM_SIZE)) == PhysAddr{0xbfc00000 + RM_RAM_SIZE - 0x5000});
 }
 
 TEST_CASE("rm boot info builder: only rm. words are options, kept in order, bare words and empty values too")

@@ -636,7 +636,7 @@ TEST_CASE("rm startup: boot info that fails its checks or is not where the contr
     p.boot_info -= 0x1000;  // in RAM, but not at the top
     out.text.clear();
     CHECK_FALSE(start_primary_vm(*m.info, p, m.hv, m.hv, console, vm));
-    CHECK_THAT(out.text, Catch::Contains("boot info is at 0x7fffc000, expected at the top of the RM's RAM, 0x7fffd000"));
+    CHECK_THAT(out.text, Catch::Contains("boot info is at 0x7fffa000, expected at the top of the RM's RAM, 0x7fffb000"));
 
     p = m.placement();
     p.image_start += 0x200000;  // the hypervisor says the RAM starts elsewhere
@@ -1021,4 +1021,54 @@ TEST_CASE("rm primary VM: a device range that does not map stops the VM's start,
     CHECK_FALSE(build_primary_vm(m.request(1), m.hv, m.hv, vm, diag).ok());
     CHECK_THAT(diag.c_str(), Catch::Contains("device memory [0x9001000, +0x36fff000)"));
     CHECK(m.hv.all("vcpu_poweron").empty());
+}
+
+TEST_CASE("rm primary VM: on a board every hardware interrupt goes to its own INTID, but those its devices took")
+{
+    BoardMachine m;
+    m.info->hwirq_count = 70;
+    for (std::uint32_t i = 0; i < RM_BOOT_INFO_MAX_HWIRQS; ++i) {
+        m.info->hwirq_caps[i] = i < 70 && i != 1 ? 1000 + i : GUNYAH_CAP_ID_INVALID;  // INTID 33: the hypervisor's
+    }
+    m.hv.fail_next("hwirq_bind_virq", {Error::ok, Error::irq_bound});  // INTID 34: taken already
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status built = build_primary_vm(m.request(1), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(built.ok());
+    const auto calls = m.hv.all("hwirq_bind_virq");
+    REQUIRE_FALSE(calls.empty());
+    for (const auto& call : calls) {
+        CHECK(call.args[0] == 1000 + call.args[2] - 32);  // hwirq i to INTID 32 + i
+        CHECK(call.args[1] == vm.vic);
+        CHECK(call.args[2] < 32 + primary_vic_spis);
+    }
+    CHECK(calls.size() == primary_vic_spis - 1);
+    CHECK(vm.hwirqs.bound == primary_vic_spis - 2);
+    CHECK(vm.hwirqs.in_use == 1);
+    CHECK(vm.hwirqs.beyond == 70 - primary_vic_spis);
+}
+
+TEST_CASE("rm primary VM: a hardware interrupt that does not bind stops the VM's start; none on QEMU's own tree")
+{
+    BoardMachine m;
+    m.info->hwirq_count = 4;
+    for (std::uint32_t i = 0; i < 4; ++i) {
+        m.info->hwirq_caps[i] = 1000 + i;
+    }
+    m.hv.fail_next("hwirq_bind_virq", {Error::ok, Error::object_state});
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK_FALSE(build_primary_vm(m.request(1), m.hv, m.hv, vm, diag).ok());
+    CHECK_THAT(diag.c_str(), Catch::Contains("hwirq_bind_virq (INTID 33 to the primary VM) failed"));
+    CHECK(m.hv.all("vcpu_poweron").empty());
+
+    Machine own;
+    own.info->hwirq_count = 4;
+    for (std::uint32_t i = 0; i < 4; ++i) {
+        own.info->hwirq_caps[i] = 1000 + i;
+    }
+    PrimaryVm vm2;
+    REQUIRE(build_primary_vm(own.request(), own.hv, own.hv, vm2, diag).ok());
+    CHECK(own.hv.all("hwirq_bind_virq").empty());
 }

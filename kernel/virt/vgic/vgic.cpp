@@ -55,6 +55,12 @@ Status Vgic::init(const VgicConfig& config, VgicNotify& notify)
         irouter_[i] = 0;
     }
     spi_live_.clear_all();
+    // Forwarding belongs to the binding, not to the guest's state, and outlives a reset;
+    // but the lines just dropped, so each physical interrupt is to be unmasked again.
+    for (std::size_t spi = forwarded_.find_first_set(); spi < max_spis; spi = forwarded_.find_first_set(spi + 1)) {
+        resampled_.set(spi);
+        __atomic_store_n(&resampled_any_, true, __ATOMIC_RELEASE);
+    }
     return success();
 }
 

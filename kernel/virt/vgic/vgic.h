@@ -186,6 +186,20 @@ public:
     };
     [[nodiscard]] LrWrite pend_into_lrs(unsigned vcpu, std::uint32_t intid, const std::uint64_t* lrs,
                                         unsigned lr_count, unsigned capacity);
+    // Hardware forwarding (kernel/object/hwirq.h): SPI `intid` follows a physical
+    // interrupt, which the hypervisor masks while the guest handles the virtual one. Its
+    // line is driven by set_level(). flush() lists it with the EOI bit, always, so that the
+    // guest's deactivation is seen at once (a maintenance interrupt, then a fold); the fold
+    // that finds the guest done with it (listed pending or active, now neither) drops its
+    // line and records it for take_resampled(), after which the caller unmasks the
+    // physical interrupt: a device still asserting it raises the line again.
+    void set_forwarded(std::uint32_t intid, bool forwarded);
+    // The forwarded SPIs the guest finished with since the last call: up to `capacity` of
+    // them into `intids`, the rest kept for the next call; how many. Cheap when there are
+    // none (has_resampled()).
+    [[nodiscard]] unsigned take_resampled(std::uint32_t* intids, unsigned capacity);
+    [[nodiscard]] bool has_resampled() const { return __atomic_load_n(&resampled_any_, __ATOMIC_ACQUIRE); }
+
     // For WFI: does vCPU `vcpu` have an interrupt it could take (pending + enabled + group
     // enabled and not active, in its LRs or not)? Priority masking is the guest's
     // (ICH_VMCR) and is not considered. For an interrupt in its LRs this is the state as of
@@ -338,6 +352,9 @@ private:
     Irq spis_[max_spis];
     std::uint32_t irouter_[max_spis] = {};
     Bitmap<max_spis> spi_live_;     // SPIs pending, active, or bound: the ones flush looks at
+    Bitmap<max_spis> forwarded_;    // SPIs a physical interrupt drives (set_forwarded)
+    Bitmap<max_spis> resampled_;    // forwarded SPIs the guest finished with: take_resampled()
+    bool resampled_any_ = false;    // resampled_ has a bit set (read without the lock)
 };
 
 }  // namespace hyp::virt

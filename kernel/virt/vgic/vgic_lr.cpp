@@ -61,6 +61,14 @@ void Vgic::unlist(const LockGuard& held, unsigned vcpu, const std::uint64_t* lrs
             irq.flags &= static_cast<std::uint8_t>(~f_active);
             irq.bound = no_vcpu;  // an active SPI stays with this vCPU until deactivated
         }
+        // A forwarded SPI the guest took and finished: its physical source, masked since
+        // it fired, is to be unmasked (take_resampled); until it fires again, no line.
+        if (ref.owner == no_vcpu && slot.state != 0 && !active && !lr::is_pending(state) &&
+            forwarded_.test(slot.intid - private_count)) {
+            irq.flags &= static_cast<std::uint8_t>(~f_line);
+            resampled_.set(slot.intid - private_count);
+            __atomic_store_n(&resampled_any_, true, __ATOMIC_RELEASE);
+        }
         irq.listing = 0;
         // This vCPU refills its LRs next, or is asked has_deliverable(): no need to tell it.
         settle(held, ref, before, wake, vcpu);
@@ -158,7 +166,8 @@ Vgic::Flush Vgic::flush(unsigned vcpu, unsigned lr_count)
             // asks for no maintenance, so its EOI costs no exit. A line that rises later
             // is a new pend, which refills the list registers with the EOI bit.
             bool pending = deliverable(irq, ctx.ctlr) && (edge || !active);
-            bool resample = !edge && (irq.flags & f_line) != 0;
+            bool resample = (!edge && (irq.flags & f_line) != 0) ||
+                            (ref.owner == no_vcpu && forwarded_.test(ref.intid - private_count));
             std::uint64_t state = (pending ? lr::state_pending : 0) | (active ? lr::state_active : 0);
             out.lrs[s] = lr::make(ref.intid, irq.priority, (irq.flags & f_group1) != 0, state, resample);
             cpu.slots[s] = Slot{static_cast<std::uint16_t>(ref.intid),

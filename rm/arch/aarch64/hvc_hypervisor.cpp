@@ -134,6 +134,11 @@ Error HvcHypervisor::vcpu_bind_virq(CapId vcpu, CapId vic, std::uint32_t virq, s
     return to_error(gunyah::vcpu_bind_virq(vcpu, vic, virq, virq_type));
 }
 
+Error HvcHypervisor::hwirq_bind_virq(CapId hwirq, CapId vic, std::uint32_t virq)
+{
+    return to_error(gunyah::hwirq_bind_virq(hwirq, vic, virq));
+}
+
 Error HvcHypervisor::vpm_group_bind_virq(CapId vpm_group, CapId vic, std::uint32_t virq)
 {
     return to_error(gunyah::vpm_group_bind_virq(vpm_group, vic, virq));

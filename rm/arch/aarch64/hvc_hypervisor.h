@@ -32,6 +32,7 @@ public:
     Error vic_configure(CapId vic, std::uint32_t max_vcpus, std::uint32_t max_virqs, std::uint64_t options,
                         std::uint32_t max_msis) override;
     Error vic_attach_vcpu(CapId vic, CapId vcpu, std::uint32_t index) override;
+    Error hwirq_bind_virq(CapId hwirq, CapId vic, std::uint32_t virq) override;
     RunState vcpu_run_check(CapId vcpu) override;
     Error memextent_configure_derive(CapId memextent, CapId parent, std::uint64_t offset, std::uint64_t size,
                                      std::uint32_t attrs) override;
