@@ -1,6 +1,7 @@
 // Internal to the board DT editor (rm/dt/board_dt.h): the tree being edited in place
 // with libfdt's read-write API, and libfdt's error codes turned into the editor's
-// errors. Shared by board_dt.cpp, board_dt_cpus.cpp and board_dt_memory.cpp; nothing else includes it.
+// errors. Shared by board_dt.cpp, board_dt_cpus.cpp and board_dt_memory.cpp; nothing
+// else includes it.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +26,29 @@ struct Tree {
 
 // A cell value of `cells` (1 or 2) 32-bit cells, big-endian, from `p`.
 [[nodiscard]] std::uint64_t read_cells(const void* p, int cells);
+
+// The board tree is there and libfdt accepts it whole (Error::arg_inval otherwise).
+[[nodiscard]] Status check_board(const void* board, std::size_t size, Diagnostic& diag);
+
+// The board's GIC: the first node compatible with "arm,gic-v3"; a libfdt error if none.
+[[nodiscard]] int find_gic(const void* fdt);
+// Its phandle, refusing a GIC without one or without 3 interrupt cells (the form the
+// editor writes its specifiers in).
+[[nodiscard]] Result<std::uint32_t> gic_phandle(Tree& tree);
+
+// A node Linux ignores: status present and neither "okay" nor "ok".
+[[nodiscard]] bool disabled(const void* fdt, int node);
+
+// Removes a property when it is there.
+[[nodiscard]] Status delete_property(Tree& tree, int node, const char* name);
+
+// Copies the properties of node `from` of `source` but the one named `except` (may be
+// null) to `node` of the tree being edited, in their order, ahead of node's own.
+[[nodiscard]] Status copy_properties(Tree& tree, const void* source, int from, int node, const char* except);
+
+// Copies node `from` of `source` (with its properties and children, in their order)
+// under `parent` in the tree being edited, as its first child.
+[[nodiscard]] Status graft(Tree& tree, const void* source, int from, int parent, int depth);
 
 // Adds the carve-outs as /reserved-memory no-map nodes (making /reserved-memory when the
 // board has none), refusing any over a board reservation without no-map or /memreserve/.
