@@ -349,6 +349,9 @@ Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size
         s = board_dt_detail::add_carve_outs(tree, edits);
     }
     if (s) {
+        s = board_dt_detail::disable_kept_devices(tree);
+    }
+    if (s) {
         s = edit_chosen(tree, edits);
     }
     if (s && edits.rm_link.present) {

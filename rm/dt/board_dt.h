@@ -11,10 +11,12 @@
 //     the same code as on QEMU) is added, so Linux's Gunyah driver finds the RM;
 //   - /chosen gets the VM's bootargs and initrd as build_primary_dt() writes them, and
 //     loses the boot loader's ones and its /chosen/module@* nodes (those described the
-//     hypervisor's boot modules, not anything the VM owns).
+//     hypervisor's boot modules, not anything the VM owns);
+//   - the devices the hypervisor keeps and the VM cannot have are disabled (status
+//     "disabled"): every SMMU, and the GIC's ITS (the virtual GIC has none).
 // PSCI stays as the board has it (method smc: the hypervisor traps the VM's SMCs and
 // emulates or forwards PSCI), as do the GIC (the vGIC sits at the same addresses),
-// timers and every device node.
+// timers and every other device node (their MMIO is the VM's, at IPA = PA).
 //
 // Why no-map reserved-memory rather than trimming /memory: it is the mechanism these very
 // trees already use for Gunyah's own carve-out (hyp_mem, no-map) and for every firmware

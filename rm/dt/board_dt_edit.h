@@ -1,7 +1,7 @@
 // Internal to the board DT editor (rm/dt/board_dt.h): the tree being edited in place
 // with libfdt's read-write API, and libfdt's error codes turned into the editor's
-// errors. Shared by board_dt.cpp, board_dt_cpus.cpp and board_dt_memory.cpp; nothing
-// else includes it.
+// errors. Shared by board_dt.cpp, board_dt_cpus.cpp, board_dt_memory.cpp and
+// board_dt_devices.cpp; nothing else includes it.
 #pragma once
 
 #include <cstddef>
@@ -58,6 +58,9 @@ struct Tree {
 // their thermal cooling-device entries (checking first that every listed MPIDR is there).
 // When edits.renumber_cpus, the kept ones then take their vCPUs' MPIDRs as reg.
 [[nodiscard]] Status keep_cpus(Tree& tree, const BoardDtEdits& edits);
+
+// Sets status "disabled" on every SMMU and on the GIC's ITS (board_dt_devices.cpp).
+[[nodiscard]] Status disable_kept_devices(Tree& tree);
 
 // The reg of each cpu node under /cpus, in order (see board_cpu_mpidrs); `fdt` is read only.
 [[nodiscard]] Result<std::size_t> list_cpus(const void* fdt, std::uint64_t* out, std::size_t capacity,

@@ -1,6 +1,6 @@
 // A readable, deterministic dump of a device tree as the primary VM's Linux reads it on
 // a board (memory, reserved memory, CPUs and their cpu-map and cooling maps, PSCI, the
-// GIC, /hypervisor and /chosen): the text of the golden files that
+// GIC, the IOMMUs and the GIC's children, /hypervisor and /chosen): the text of the golden files that
 // tests/unit/test_board_dt.cpp compares build_board_dt()'s output with.
 #pragma once
 
@@ -237,6 +237,16 @@ inline std::string dump(const void* fdt)
          node = fdt_node_offset_by_compatible(fdt, node, "arm,gic-v3")) {
         out << path_of(fdt, node) << " phandle " << hex(fdt_get_phandle(fdt, node)) << " #interrupt-cells "
             << prop(fdt, node, "#interrupt-cells") << " reg " << reg_text(fdt, node) << "\n";
+    }
+
+    // What the hypervisor keeps (it must be disabled): every IOMMU, every child of the GIC.
+    out << "\n[iommus and gic children]\n";
+    const int gic = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+    for (node = fdt_next_node(fdt, -1, nullptr); node >= 0; node = fdt_next_node(fdt, node, nullptr)) {
+        if (has(fdt, node, "#iommu-cells") || (gic >= 0 && fdt_parent_offset(fdt, node) == gic)) {
+            out << path_of(fdt, node) << " compatible " << prop(fdt, node, "compatible") << " status "
+                << prop(fdt, node, "status") << "\n";
+        }
     }
 
     out << "\n[hypervisor]\n";
