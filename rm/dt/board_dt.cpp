@@ -178,6 +178,24 @@ bool valid_name(const char* name)
     return true;
 }
 
+// The console's registers must not wrap, and its interrupt must not be one the RM link
+// raises (build_uart_dt() checks that it is an SPI).
+Status check_console(const BoardDtEdits& edits, Diagnostic& diag)
+{
+    const BoardDtEdits::Console& console = edits.console;
+    if (console.regs.empty()) {
+        return success();
+    }
+    if (wraps_or_ends_at_top(console.regs)) {
+        return refuse(diag, Error::arg_inval, "console [{:#x}, +{:#x}) wraps", console.regs.base.raw(),
+                      console.regs.size);
+    }
+    if (edits.rm_link.present && (console.intid == edits.rm_link.tx_intid || console.intid == edits.rm_link.rx_intid)) {
+        return refuse(diag, Error::arg_inval, "console interrupt {} is one of the RM link's", console.intid);
+    }
+    return success();
+}
+
 Status check_edits(const BoardDtEdits& edits, Diagnostic& diag)
 {
     if (edits.cpu_count == 0 || edits.cpu_count > primary_max_vcpus) {
@@ -221,7 +239,7 @@ Status check_edits(const BoardDtEdits& edits, Diagnostic& diag)
         return refuse(diag, Error::arg_inval, "initrd [{:#x}, +{:#x}) wraps", edits.initrd.base.raw(),
                       edits.initrd.size);
     }
-    return success();
+    return check_console(edits, diag);
 }
 
 // A /chosen boot module by the hypervisor's own rule (platform/dt/discover_chosen.cpp):
@@ -353,6 +371,9 @@ Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size
     }
     if (s) {
         s = edit_chosen(tree, edits);
+    }
+    if (s) {
+        s = board_dt_detail::rewrite_console(tree, edits);  // after edit_chosen: it sets stdout-path
     }
     if (s && edits.rm_link.present) {
         s = add_hypervisor(tree, scratch);

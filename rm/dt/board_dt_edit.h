@@ -62,6 +62,10 @@ struct Tree {
 // Sets status "disabled" on every SMMU and on the GIC's ITS (board_dt_devices.cpp).
 [[nodiscard]] Status disable_kept_devices(Tree& tree);
 
+// Turns the node at edits.console.regs into the virtual PL011 and names it in
+// /chosen/stdout-path (board_dt_devices.cpp); nothing when the console is empty.
+[[nodiscard]] Status rewrite_console(Tree& tree, const BoardDtEdits& edits);
+
 // The reg of each cpu node under /cpus, in order (see board_cpu_mpidrs); `fdt` is read only.
 [[nodiscard]] Result<std::size_t> list_cpus(const void* fdt, std::uint64_t* out, std::size_t capacity,
                                             Diagnostic& diag);

@@ -87,4 +87,19 @@ inline std::unique_ptr<Built> build(const test::Blob& board, const rm::BoardDtEd
     return built;
 }
 
+// The console as the hypervisor's discovery finds it in `board` (what boot info's
+// platform.uart and uart_intid carry on a board): the virtual PL011's 4 KiB at the
+// console UART's address, and the UART's SPI.
+inline rm::BoardDtEdits::Console board_console(const test::Blob& board)
+{
+    auto found = test::discover(board.data(), board.size());
+    INFO(found->message());
+    REQUIRE(found->ok());
+    REQUIRE(found->info.console.kind == platform::ConsoleKind::geni);
+    rm::BoardDtEdits::Console console;
+    console.regs = IpaRange{Ipa{found->info.console.regs.base.raw()}, 0x1000};
+    console.intid = found->info.console.intid;
+    return console;
+}
+
 }  // namespace hyp::test::board

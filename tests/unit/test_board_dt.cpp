@@ -64,16 +64,22 @@ void check_golden(const std::string& name, const std::string& text)
 void golden_case(const std::string& dtb, const char* memory_path)
 {
     const test::Blob board = as_booted(test::debian_dtb(dtb), memory_path);
-    auto built = build(board, typical_edits(), board.size() + 4096);
+    BoardDtEdits edits = typical_edits();
+    edits.console = board_console(board);
+    auto built = build(board, edits, board.size() + 4096);
     INFO(built->diag.c_str());
     REQUIRE(built->ok());
     const void* fdt = built->buffer.data();
     REQUIRE(fdt_check_full(fdt, built->size) == 0);
-    // The hypervisor's own discovery reads it as a machine with the same eight CPUs.
+    // The hypervisor's own discovery reads it as a machine with the same eight CPUs and
+    // a PL011 console where the board's UART was, with its interrupt.
     auto found = test::discover(built->buffer.data(), built->size);
     INFO(found->message());
     REQUIRE(found->ok());
     CHECK(found->info.cpu_count == 8);
+    CHECK(found->info.console.kind == platform::ConsoleKind::pl011);
+    CHECK(found->info.console.regs == test::range(edits.console.regs.base.raw(), 0x1000));
+    CHECK(found->info.console.intid == edits.console.intid);
     const std::string name = std::filesystem::path{dtb}.stem().string();
     check_golden(name, dump(fdt));
 }
