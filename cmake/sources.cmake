@@ -157,6 +157,7 @@ set(RM_PORTABLE_SOURCES
   rm/dt/board_dt_cpus.cpp
   rm/dt/board_dt_devices.cpp
   rm/dt/board_dt_memory.cpp
+  rm/dt/board_irqs.cpp
   rm/dt/board_memory.cpp
   rm/dt/fdt_writer.cpp
   rm/dt/primary_dt.cpp

@@ -1,7 +1,7 @@
 // Internal to the board DT editor (rm/dt/board_dt.h): the tree being edited in place
 // with libfdt's read-write API, and libfdt's error codes turned into the editor's
-// errors. Shared by board_dt.cpp, board_dt_cpus.cpp, board_dt_memory.cpp and
-// board_dt_devices.cpp; nothing else includes it.
+// errors. Shared by board_dt.cpp, board_dt_cpus.cpp, board_dt_memory.cpp,
+// board_dt_devices.cpp and board_irqs.cpp; nothing else includes it.
 #pragma once
 
 #include <cstddef>
