@@ -268,7 +268,8 @@ Status disable_kept_devices(Tree& tree)
 }
 
 // The virtual PL011 as build_primary_dt() writes it (build_uart_dt), its clock a new
-// root node with the next free phandle, its interrupt in the GIC's 3-cell form.
+// root node of its own name with the next free phandle, its interrupt in the GIC's
+// 3-cell form.
 Status rewrite_console(Tree& tree, const BoardDtEdits& edits)
 {
     const BoardDtEdits::Console& console = edits.console;
@@ -289,6 +290,7 @@ Status rewrite_console(Tree& tree, const BoardDtEdits& edits)
     uart.regs = console.regs;
     uart.intid = console.intid;
     uart.clock_phandle = max_phandle + 1;
+    uart.clock_node = "gunyah-vpl011-clock";  // boards may have an apb-pclk (QEMU's tree does)
     Result<std::size_t> built =
         s ? build_uart_dt(uart, scratch, sizeof scratch, tree.diag) : Result<std::size_t>{fail(s.error())};
     Result<ConsoleNode> found =

@@ -248,7 +248,7 @@ void write_uart(FdtWriter& out, const UartNode& uart)
     out.property_strings("clock-names", "uartclk\0apb_pclk");
     out.end_node();
 
-    out.begin_node("apb-pclk");
+    out.begin_node(uart.clock_node);
     out.property_string("compatible", "fixed-clock");
     out.property_u32("#clock-cells", 0);
     out.property_u32("clock-frequency", uart.clock_hz);
@@ -345,7 +345,8 @@ Result<std::size_t> build_primary_dt(const PrimaryDtConfig& config, void* buffer
     write_psci(out);
     write_timer(out, config);
     write_gic(out, config);
-    write_uart(out, UartNode{config.uart, config.uart_intid, config.uart_clock_hz, primary_dt_uart_clock_phandle});
+    write_uart(out, UartNode{config.uart, config.uart_intid, config.uart_clock_hz, primary_dt_uart_clock_phandle,
+                             "apb-pclk"});
     if (config.rm_link.present) {
         write_hypervisor(out, config.rm_link);
     }
@@ -375,7 +376,8 @@ Result<std::size_t> build_uart_dt(const UartNode& uart, void* buffer, std::size_
     if (!is_spi(uart.intid)) {
         return refuse(diag, Error::arg_inval, "UART interrupt {} is not an SPI (32..1019)", uart.intid);
     }
-    if (uart.regs.empty() || uart.clock_hz == 0 || uart.clock_phandle == 0 || uart.clock_phandle == ~std::uint32_t{0}) {
+    if (uart.regs.empty() || uart.clock_hz == 0 || uart.clock_phandle == 0 || uart.clock_phandle == ~std::uint32_t{0} ||
+        uart.clock_node == nullptr) {
         return refuse(diag, Error::arg_inval, "UART [{:#x}, +{:#x}) with clock {} Hz, phandle {:#x}: none may be 0",
                       uart.regs.base.raw(), uart.regs.size, uart.clock_hz, uart.clock_phandle);
     }

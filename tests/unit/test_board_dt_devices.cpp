@@ -190,7 +190,7 @@ TEST_CASE("board DT turns the sc7280 GENI debug UART into the virtual PL011 and 
     CHECK(owners == 1);
     const int clock = fdt_node_offset_by_phandle(fdt, clock_phandle);
     REQUIRE(clock >= 0);
-    CHECK(path_of(fdt, clock) == "/apb-pclk");
+    CHECK(path_of(fdt, clock) == "/gunyah-vpl011-clock");
     CHECK(prop(fdt, clock, "compatible") == "\"fixed-clock\"");
     CHECK(prop(fdt, clock, "clock-frequency") == "<0x16e3600>");  // 24 MHz, as on QEMU
     CHECK(prop(fdt, clock, "#clock-cells") == "<0x0>");
@@ -229,6 +229,34 @@ TEST_CASE("board DT gives each Qualcomm board the PL011 console the hypervisor's
     }
 }
 
+TEST_CASE("board DT makes a PL011 console the virtual one beside the board's own apb-pclk (QEMU virt's tree)",
+          "[board_dt]")
+{
+    const test::Blob board = test::fixture_dtb("qemu_virt");
+    BoardDtEdits edits = typical_edits(0);
+    Diagnostic diag;
+    Result<std::size_t> cpus = board_cpu_mpidrs(board.data(), board.size(), edits.cpu_mpidrs, primary_max_vcpus, diag);
+    REQUIRE(cpus.ok());
+    edits.cpu_count = *cpus;
+    edits.console.regs = IpaRange{Ipa{0x9000000}, 0x1000};
+    edits.console.intid = 33;
+    auto built = build(board, edits, board.size() + 4096);
+    INFO(built->diag.c_str());
+    REQUIRE(built->ok());
+    const void* fdt = built->buffer.data();
+    const int uart = test::node_at(fdt, "/pl011@9000000");
+    const int clock = test::node_at(fdt, "/gunyah-vpl011-clock");
+    CHECK(prop(fdt, uart, "clocks") == "<" + hex(fdt_get_phandle(fdt, clock)) + " " + hex(fdt_get_phandle(fdt, clock)) +
+                                           ">");
+    CHECK(prop(fdt, test::node_at(fdt, "/apb-pclk"), "clock-output-names") == "\"clk24mhz\"");  // QEMU's, kept
+    auto found = test::discover(built->buffer.data(), built->size);
+    INFO(found->message());
+    REQUIRE(found->ok());
+    CHECK(found->info.console.kind == platform::ConsoleKind::pl011);
+    CHECK(found->info.console.regs == test::range(0x9000000, 0x1000));
+    CHECK(found->info.console.intid == 33);
+}
+
 TEST_CASE("board DT leaves the console alone when the edits name none", "[board_dt]")
 {
     const test::Blob board = sc7280();
@@ -238,7 +266,7 @@ TEST_CASE("board DT leaves the console alone when the edits name none", "[board_
     const void* fdt = built->buffer.data();
     CHECK(prop(fdt, test::node_at(fdt, sc7280_uart), "compatible") == "\"qcom,geni-debug-uart\"");
     CHECK(prop(fdt, test::node_at(fdt, "/chosen"), "stdout-path") == "\"serial0:115200n8\"");
-    CHECK(fdt_path_offset(fdt, "/apb-pclk") < 0);
+    CHECK(fdt_path_offset(fdt, "/gunyah-vpl011-clock") < 0);
 }
 
 TEST_CASE("board DT takes the console node stdout-path names, else the one enabled node at the address",
