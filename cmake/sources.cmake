@@ -162,7 +162,9 @@ set(RM_PORTABLE_SOURCES
   rm/core/startup.cpp
   rm/dt/board_dt.cpp
   rm/dt/board_dt_cpus.cpp
+  rm/dt/board_dt_devices.cpp
   rm/dt/board_dt_memory.cpp
+  rm/dt/board_irqs.cpp
   rm/dt/board_memory.cpp
   rm/dt/fdt_writer.cpp
   rm/dt/primary_dt.cpp

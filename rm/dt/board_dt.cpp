@@ -49,19 +49,112 @@ std::uint64_t read_cells(const void* p, int cells)
     return value;
 }
 
+Status check_board(const void* board, std::size_t size, Diagnostic& diag)
+{
+    if (board == nullptr || size < sizeof(fdt_header)) {
+        return refuse(diag, Error::arg_inval, "board DT is missing or shorter than a header ({} bytes)", size);
+    }
+    constexpr std::size_t int_max = static_cast<std::size_t>(std::numeric_limits<int>::max());
+    const int result = fdt_check_full(board, size < int_max ? size : int_max);
+    if (result != 0) {
+        return refuse(diag, Error::arg_inval, "board DT is malformed: {}", fdt_strerror(result));
+    }
+    return success();
+}
+
+Status delete_property(Tree& tree, int node, const char* name)
+{
+    const int result = fdt_delprop(tree.fdt, node, name);
+    return result == -FDT_ERR_NOTFOUND ? success() : fdt_result(tree, result, name);
+}
+
+Status copy_properties(Tree& tree, const void* source, int from, int node, const char* except)
+{
+    constexpr int max_properties = 16;
+    int properties[max_properties];
+    int count = 0;
+    int property = 0;
+    fdt_for_each_property_offset(property, source, from)
+    {
+        if (count == max_properties) {
+            return refuse(tree.diag, Error::failure, "copied node has over {} properties", max_properties);
+        }
+        properties[count++] = property;
+    }
+    // New properties go first: copied last to first, they keep their order.
+    Status s = success();
+    for (int i = count; s && i-- > 0;) {
+        const char* name = nullptr;
+        int length = 0;
+        const void* value = fdt_getprop_by_offset(source, properties[i], &name, &length);
+        if (value != nullptr && except != nullptr && std::strcmp(name, except) == 0) {
+            continue;
+        }
+        s = fdt_result(tree, value == nullptr ? length : fdt_setprop(tree.fdt, node, name, value, length), name);
+    }
+    return s;
+}
+
+Status graft(Tree& tree, const void* source, int from, int parent, int depth)
+{
+    constexpr int max_grafted_children = 8;
+    constexpr int max_graft_depth = 4;
+    if (depth > max_graft_depth) {
+        return refuse(tree.diag, Error::failure, "grafted node is nested too deeply");
+    }
+    const int node = fdt_add_subnode(tree.fdt, parent, fdt_get_name(source, from, nullptr));
+    Status s = fdt_result(tree, node, "grafting a node");
+    if (s) {
+        s = copy_properties(tree, source, from, node, nullptr);
+    }
+    int children[max_grafted_children];
+    int child_count = 0;
+    int child = 0;
+    fdt_for_each_subnode(child, source, from)
+    {
+        if (child_count == max_grafted_children) {
+            return refuse(tree.diag, Error::failure, "grafted node has over {} children", max_grafted_children);
+        }
+        children[child_count++] = child;
+    }
+    // New nodes go first too.
+    for (int i = child_count; s && i-- > 0;) {
+        s = graft(tree, source, children[i], node, depth + 1);
+    }
+    return s;
+}
+
+int find_gic(const void* fdt) { return fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3"); }
+
+Result<std::uint32_t> gic_phandle(Tree& tree)
+{
+    const int gic = find_gic(tree.fdt);
+    if (gic < 0) {
+        return refuse(tree.diag, Error::arg_inval, "board DT has no arm,gic-v3 for the interrupts the RM writes");
+    }
+    int length = 0;
+    const void* cells = fdt_getprop(tree.fdt, gic, "#interrupt-cells", &length);
+    const std::uint32_t phandle = fdt_get_phandle(tree.fdt, gic);
+    if (cells == nullptr || length != 4 || read_cells(cells, 1) != 3 || phandle == 0) {
+        return refuse(tree.diag, Error::arg_inval, "board DT: the GIC {} has no phandle or not 3 interrupt cells",
+                      fdt_get_name(tree.fdt, gic, nullptr));
+    }
+    return phandle;
+}
+
 }  // namespace board_dt_detail
 
 namespace {
 
+using board_dt_detail::delete_property;
 using board_dt_detail::fdt_result;
+using board_dt_detail::graft;
+using board_dt_detail::gic_phandle;
 using board_dt_detail::read_cells;
 using board_dt_detail::Tree;
 
 // Room for the /hypervisor node built aside: it takes about 700 bytes.
 constexpr std::size_t hypervisor_scratch_size = 1536;
-constexpr int max_grafted_children = 8;
-constexpr int max_grafted_properties = 16;
-constexpr int max_graft_depth = 4;
 
 bool wraps_or_ends_at_top(const IpaRange& range)
 {
@@ -83,6 +176,24 @@ bool valid_name(const char* name)
         }
     }
     return true;
+}
+
+// The console's registers must not wrap, and its interrupt must not be one the RM link
+// raises (build_uart_dt() checks that it is an SPI).
+Status check_console(const BoardDtEdits& edits, Diagnostic& diag)
+{
+    const BoardDtEdits::Console& console = edits.console;
+    if (console.regs.empty()) {
+        return success();
+    }
+    if (wraps_or_ends_at_top(console.regs)) {
+        return refuse(diag, Error::arg_inval, "console [{:#x}, +{:#x}) wraps", console.regs.base.raw(),
+                      console.regs.size);
+    }
+    if (edits.rm_link.present && (console.intid == edits.rm_link.tx_intid || console.intid == edits.rm_link.rx_intid)) {
+        return refuse(diag, Error::arg_inval, "console interrupt {} is one of the RM link's", console.intid);
+    }
+    return success();
 }
 
 Status check_edits(const BoardDtEdits& edits, Diagnostic& diag)
@@ -128,13 +239,7 @@ Status check_edits(const BoardDtEdits& edits, Diagnostic& diag)
         return refuse(diag, Error::arg_inval, "initrd [{:#x}, +{:#x}) wraps", edits.initrd.base.raw(),
                       edits.initrd.size);
     }
-    return success();
-}
-
-Status delete_property(Tree& tree, int node, const char* name)
-{
-    const int result = fdt_delprop(tree.fdt, node, name);
-    return result == -FDT_ERR_NOTFOUND ? success() : fdt_result(tree, result, name);
+    return check_console(edits, diag);
 }
 
 // A /chosen boot module by the hypervisor's own rule (platform/dt/discover_chosen.cpp):
@@ -191,65 +296,6 @@ Status edit_chosen(Tree& tree, const BoardDtEdits& edits)
     return s;
 }
 
-// Copies node `from` of `source` (with its properties and children, in their order)
-// under `parent` in the tree being edited.
-Status graft(Tree& tree, const void* source, int from, int parent, int depth)
-{
-    if (depth > max_graft_depth) {
-        return refuse(tree.diag, Error::failure, "grafted node is nested too deeply");
-    }
-    const int node = fdt_add_subnode(tree.fdt, parent, fdt_get_name(source, from, nullptr));
-    Status s = fdt_result(tree, node, "adding /hypervisor");
-    int properties[max_grafted_properties];
-    int property_count = 0;
-    int property = 0;
-    fdt_for_each_property_offset(property, source, from)
-    {
-        if (property_count == max_grafted_properties) {
-            return refuse(tree.diag, Error::failure, "grafted node has over {} properties", max_grafted_properties);
-        }
-        properties[property_count++] = property;
-    }
-    // New properties and nodes go first: copied last to first, they keep their order.
-    for (int i = property_count; s && i-- > 0;) {
-        const char* name = nullptr;
-        int length = 0;
-        const void* value = fdt_getprop_by_offset(source, properties[i], &name, &length);
-        s = fdt_result(tree, value == nullptr ? length : fdt_setprop(tree.fdt, node, name, value, length), name);
-    }
-    int children[max_grafted_children];
-    int child_count = 0;
-    int child = 0;
-    fdt_for_each_subnode(child, source, from)
-    {
-        if (child_count == max_grafted_children) {
-            return refuse(tree.diag, Error::failure, "grafted node has over {} children", max_grafted_children);
-        }
-        children[child_count++] = child;
-    }
-    for (int i = child_count; s && i-- > 0;) {
-        s = graft(tree, source, children[i], node, depth + 1);
-    }
-    return s;
-}
-
-// The GICv3 the /hypervisor node's interrupts go to: 3-cell specifiers, as written.
-Result<std::uint32_t> gic_phandle(Tree& tree)
-{
-    const int gic = fdt_node_offset_by_compatible(tree.fdt, -1, "arm,gic-v3");
-    if (gic < 0) {
-        return refuse(tree.diag, Error::arg_inval, "board DT has no arm,gic-v3 for the /hypervisor interrupts");
-    }
-    int length = 0;
-    const void* cells = fdt_getprop(tree.fdt, gic, "#interrupt-cells", &length);
-    const std::uint32_t phandle = fdt_get_phandle(tree.fdt, gic);
-    if (cells == nullptr || length != 4 || read_cells(cells, 1) != 3 || phandle == 0) {
-        return refuse(tree.diag, Error::arg_inval, "board DT: the GIC {} has no phandle or not 3 interrupt cells",
-                      fdt_get_name(tree.fdt, gic, nullptr));
-    }
-    return phandle;
-}
-
 Status add_hypervisor(Tree& tree, const void* scratch)
 {
     const int existing = fdt_subnode_offset(tree.fdt, 0, "hypervisor");
@@ -272,25 +318,12 @@ Status add_hypervisor(Tree& tree, const void* scratch)
     return s;
 }
 
-Status check_board(const void* board, std::size_t size, Diagnostic& diag)
-{
-    if (board == nullptr || size < sizeof(fdt_header)) {
-        return refuse(diag, Error::arg_inval, "board DT is missing or shorter than a header ({} bytes)", size);
-    }
-    constexpr std::size_t int_max = static_cast<std::size_t>(std::numeric_limits<int>::max());
-    const int result = fdt_check_full(board, size < int_max ? size : int_max);
-    if (result != 0) {
-        return refuse(diag, Error::arg_inval, "board DT is malformed: {}", fdt_strerror(result));
-    }
-    return success();
-}
-
 }  // namespace
 
 Result<std::size_t> board_cpu_mpidrs(const void* board_dtb, std::size_t board_size, std::uint64_t* out,
                                      std::size_t capacity, Diagnostic& diag)
 {
-    if (Status s = check_board(board_dtb, board_size, diag); !s) {
+    if (Status s = board_dt_detail::check_board(board_dtb, board_size, diag); !s) {
         return fail(s.error());
     }
     return board_dt_detail::list_cpus(board_dtb, out, capacity, diag);
@@ -312,7 +345,7 @@ Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size
     }
     Status s = check_edits(edits, diag);
     if (s) {
-        s = check_board(board_dtb, board_size, diag);
+        s = board_dt_detail::check_board(board_dtb, board_size, diag);
     }
     alignas(8) unsigned char scratch[hypervisor_scratch_size];
     if (s && edits.rm_link.present) {
@@ -334,7 +367,13 @@ Result<std::size_t> build_board_dt(const void* board_dtb, std::size_t board_size
         s = board_dt_detail::add_carve_outs(tree, edits);
     }
     if (s) {
+        s = board_dt_detail::disable_kept_devices(tree);
+    }
+    if (s) {
         s = edit_chosen(tree, edits);
+    }
+    if (s) {
+        s = board_dt_detail::rewrite_console(tree, edits);  // after edit_chosen: it sets stdout-path
     }
     if (s && edits.rm_link.present) {
         s = add_hypervisor(tree, scratch);

@@ -11,10 +11,14 @@
 //     the same code as on QEMU) is added, so Linux's Gunyah driver finds the RM;
 //   - /chosen gets the VM's bootargs and initrd as build_primary_dt() writes them, and
 //     loses the boot loader's ones and its /chosen/module@* nodes (those described the
-//     hypervisor's boot modules, not anything the VM owns).
+//     hypervisor's boot modules, not anything the VM owns);
+//   - the devices the hypervisor keeps and the VM cannot have are disabled (status
+//     "disabled"): every SMMU, and the GIC's ITS (the virtual GIC has none);
+//   - the console UART's node, when the edits name it, becomes the virtual PL011 the
+//     hypervisor emulates at its address, and /chosen/stdout-path names it.
 // PSCI stays as the board has it (method smc: the hypervisor traps the VM's SMCs and
 // emulates or forwards PSCI), as do the GIC (the vGIC sits at the same addresses),
-// timers and every device node.
+// timers and every other device node (their MMIO is the VM's, at IPA = PA).
 //
 // Why no-map reserved-memory rather than trimming /memory: it is the mechanism these very
 // trees already use for Gunyah's own carve-out (hyp_mem, no-map) and for every firmware
@@ -73,6 +77,15 @@ struct BoardDtEdits {
 
     RmLinkNode rm_link;              // the /hypervisor node, when present (as in PrimaryDtConfig)
 
+    // The console: the board node whose first reg is at regs.base (translated through its
+    // parents' ranges) becomes the virtual PL011 there, with SPI `intid`. Empty regs: no
+    // console edit. On a Qualcomm board that node is the GENI debug UART the hypervisor
+    // keeps; its label and its /aliases entry keep naming it (its name and phandle stay).
+    struct Console {
+        IpaRange regs;               // the virtual PL011's registers (boot info's platform.uart)
+        std::uint32_t intid = 0;     // its SPI (platform.uart_intid)
+    } console;
+
     const char* bootargs = nullptr;  // NUL-terminated; null or empty: no bootargs
     IpaRange initrd;                 // empty: no initrd
 };
@@ -83,7 +96,11 @@ struct BoardDtEdits {
 // returns its size.
 // Errors: Error::arg_inval for a malformed board tree or inconsistent edits (no CPUs, an
 // MPIDR the board lacks, carve-outs that are empty, wrap, overlap each other or the
-// initrd, have bad names, or overlap memory the board reserves without no-map);
+// initrd, have bad names, or overlap memory the board reserves without no-map; a console
+// whose address no node has, or more than one enabled node and none stdout-path names;
+// a console interrupt that is not an SPI or is one of the RM link's; a GIC that is not
+// an arm,gic-v3 with a phandle and 3 interrupt cells, when a console or /hypervisor
+// needs it);
 // Error::nomem when the edited tree does not fit; Error::arg_align for a misaligned
 // buffer; Error::failure for anything else libfdt reports. On any failure the buffer
 // holds no valid tree (its magic is cleared), so no half-edited tree can be used.

@@ -7,14 +7,14 @@
 #include "rm/dt/libfdt.h"
 
 namespace hyp::rm::board_dt_detail {
-namespace {
 
-// A node Linux ignores: status present and neither "okay" nor "ok".
 bool disabled(const void* fdt, int node)
 {
     const char* status = static_cast<const char*>(fdt_getprop(fdt, node, "status", nullptr));
     return status != nullptr && std::strcmp(status, "okay") != 0 && std::strcmp(status, "ok") != 0;
 }
+
+namespace {
 
 // Each carve-out against what the board reserves in a way a no-map node cannot share:
 // /reserved-memory children without no-map (reserved, reusable) and /memreserve/.

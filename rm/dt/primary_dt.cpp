@@ -235,25 +235,25 @@ void write_gic(FdtWriter& out, const PrimaryDtConfig& config)
     out.end_node();
 }
 
-void write_uart(FdtWriter& out, const PrimaryDtConfig& config)
+void write_uart(FdtWriter& out, const UartNode& uart)
 {
-    const std::uint32_t interrupts[] = {gic_spi, config.uart_intid - first_spi, irq_level_high};
-    const std::uint32_t clocks[] = {primary_dt_uart_clock_phandle, primary_dt_uart_clock_phandle};
-    out.begin_node_at("pl011", config.uart.base.raw());
+    const std::uint32_t interrupts[] = {gic_spi, uart.intid - first_spi, irq_level_high};
+    const std::uint32_t clocks[] = {uart.clock_phandle, uart.clock_phandle};
+    out.begin_node_at("pl011", uart.regs.base.raw());
     out.property_strings("compatible", "arm,pl011\0arm,primecell");
-    out.property_reg("reg", config.uart.base.raw(), config.uart.size);
+    out.property_reg("reg", uart.regs.base.raw(), uart.regs.size);
     out.property_cells("interrupts", interrupts);
     // Linux's amba-pl011 driver will not probe without its bus clock, apb_pclk.
     out.property_cells("clocks", clocks);
     out.property_strings("clock-names", "uartclk\0apb_pclk");
     out.end_node();
 
-    out.begin_node("apb-pclk");
+    out.begin_node(uart.clock_node);
     out.property_string("compatible", "fixed-clock");
     out.property_u32("#clock-cells", 0);
-    out.property_u32("clock-frequency", config.uart_clock_hz);
+    out.property_u32("clock-frequency", uart.clock_hz);
     out.property_string("clock-output-names", "apb_pclk");
-    out.property_u32("phandle", primary_dt_uart_clock_phandle);
+    out.property_u32("phandle", uart.clock_phandle);
     out.end_node();
 }
 
@@ -345,7 +345,8 @@ Result<std::size_t> build_primary_dt(const PrimaryDtConfig& config, void* buffer
     write_psci(out);
     write_timer(out, config);
     write_gic(out, config);
-    write_uart(out, config);
+    write_uart(out, UartNode{config.uart, config.uart_intid, config.uart_clock_hz, primary_dt_uart_clock_phandle,
+                             "apb-pclk"});
     if (config.rm_link.present) {
         write_hypervisor(out, config.rm_link);
     }
@@ -366,6 +367,23 @@ Result<std::size_t> build_hypervisor_dt(const RmLinkNode& link, void* buffer, st
     FdtWriter out{buffer, capacity};
     out.begin_node("");
     write_hypervisor(out, link);
+    out.end_node();
+    return out.finish(diag);
+}
+
+Result<std::size_t> build_uart_dt(const UartNode& uart, void* buffer, std::size_t capacity, Diagnostic& diag)
+{
+    if (!is_spi(uart.intid)) {
+        return refuse(diag, Error::arg_inval, "UART interrupt {} is not an SPI (32..1019)", uart.intid);
+    }
+    if (uart.regs.empty() || uart.clock_hz == 0 || uart.clock_phandle == 0 || uart.clock_phandle == ~std::uint32_t{0} ||
+        uart.clock_node == nullptr) {
+        return refuse(diag, Error::arg_inval, "UART [{:#x}, +{:#x}) with clock {} Hz, phandle {:#x}: none may be 0",
+                      uart.regs.base.raw(), uart.regs.size, uart.clock_hz, uart.clock_phandle);
+    }
+    FdtWriter out{buffer, capacity};
+    out.begin_node("");
+    write_uart(out, uart);
     out.end_node();
     return out.finish(diag);
 }

@@ -99,4 +99,20 @@ void set_vcpus(PrimaryDtConfig& config, std::size_t count);
 inline constexpr std::uint32_t primary_dt_gic_phandle = 1;
 inline constexpr std::uint32_t primary_dt_uart_clock_phandle = 2;
 
+// The virtual PL011 and its fixed clock as build_primary_dt() writes them.
+struct UartNode {
+    IpaRange regs;
+    std::uint32_t intid = 0;  // an SPI, written <0 (intid - 32) 4>
+    std::uint32_t clock_hz = default_uart_clock_hz;
+    std::uint32_t clock_phandle = primary_dt_uart_clock_phandle;  // one the target tree does not use
+    const char* clock_node = "apb-pclk";  // the clock's node name, under the root
+};
+
+// A tree of only the root, "pl011@<base>" (reg with two address and two size cells) and
+// its clock (named clock_node, phandle clock_phandle), for writers that copy them into a
+// tree they did not build (rm/dt/board_dt.h). Error::arg_inval for an intid that is not
+// an SPI, empty registers, or a zero clock or phandle; otherwise build_primary_dt()'s rules.
+[[nodiscard]] Result<std::size_t> build_uart_dt(const UartNode& uart, void* buffer, std::size_t capacity,
+                                                Diagnostic& diag);
+
 }  // namespace hyp::rm

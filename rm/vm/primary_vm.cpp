@@ -6,6 +6,7 @@
 #include "hyp_api/gunyah_rm_rpc.h"
 #include "hyp_api/vcpu_mpidr.h"
 #include "rm/dt/board_dt.h"
+#include "rm/dt/board_irqs.h"
 #include "rm/dt/board_memory.h"
 #include "rm/vm/board_devices.h"
 
@@ -381,8 +382,8 @@ private:
         link.present = true;
         link.tx_cap = vm_.rm_link.client_tx;
         link.rx_cap = vm_.rm_link.client_rx;
-        link.tx_intid = primary_rm_tx_intid;
-        link.rx_intid = primary_rm_rx_intid;
+        link.tx_intid = vm_.rm_tx_intid;
+        link.rx_intid = vm_.rm_rx_intid;
         link.vmid = GUNYAH_RM_VMID_HLOS;
         link.message_size = rm_link_message_size;
         link.queue_depth = rm_link_queue_depth;
@@ -419,13 +420,23 @@ private:
     // A board: its own tree (boot info's board_dtb, in the RM's RAM), edited
     // (rm/dt/board_dt.h). The VM's RAM is at IPA = PA, so the board's /memory holds it;
     // the rest of /memory becomes no-map carve-outs (rm/dt/board_memory.h).
-    Result<std::size_t> write_board_dt(std::byte* buffer)
+    Result<const std::byte*> board_dtb()
     {
         const std::byte* board = memory_.at(info_.board_dtb.base, info_.board_dtb.size);
         if (board == nullptr) {
             return refuse(diag_, Error::addr_inval, "the board DTB at {:#x} is not readable by the RM",
                           info_.board_dtb.base);
         }
+        return board;
+    }
+
+    Result<std::size_t> write_board_dt(std::byte* buffer)
+    {
+        Result<const std::byte*> dtb = board_dtb();
+        if (!dtb) {
+            return fail(dtb.error());
+        }
+        const std::byte* board = *dtb;
         PhysRange memory[board_max_memory_ranges];
         Result<std::size_t> banks = board_memory(board, info_.board_dtb.size, memory, board_max_memory_ranges, diag_);
         if (!banks) {
@@ -456,6 +467,9 @@ private:
             edits.cpu_vcpu_mpidrs[i] = hyp_abi::vcpu_mpidr(i);
         }
         edits.rm_link = link_node();
+        // The virtual PL011 sits where the board's console is (a GENI UART on Qualcomm).
+        edits.console.regs = IpaRange{Ipa{info_.platform.uart.base}, info_.platform.uart.size};
+        edits.console.intid = info_.platform.uart_intid;
         edits.bootargs = r_.modules.kernel->bootargs;
         edits.initrd = vm_.layout.initrd;
         return build_board_dt(board, info_.board_dtb.size, edits, buffer, vm_.layout.dtb.size, diag_);
@@ -593,15 +607,41 @@ private:
         return refuse(diag_, error, "{} (the primary VM's vCPU {}) failed: {}", call, index, error);
     }
 
+    // Its vic's size and the link's SPIs (make_link, link_node): QEMU virt's fixed ones,
+    // or on a board all the SPIs and the two highest its DT leaves free (board_vic_spis).
+    Status choose_spis()
+    {
+        vm_.vic_spis = primary_vic_spis;
+        vm_.rm_tx_intid = primary_rm_tx_intid;
+        vm_.rm_rx_intid = primary_rm_rx_intid;
+        if (!board_dt()) {
+            return success();
+        }
+        Result<const std::byte*> board = board_dtb();
+        Result<BoardLinkSpis> spis = board ? board_link_spis(*board, info_.board_dtb.size, info_.platform.uart_intid,
+                                                             diag_)
+                                           : Result<BoardLinkSpis>{fail(board.error())};
+        if (!spis) {
+            return fail(spis.error());
+        }
+        vm_.vic_spis = board_vic_spis;
+        vm_.rm_tx_intid = spis->tx_intid;
+        vm_.rm_rx_intid = spis->rx_intid;
+        return success();
+    }
+
     // The virtual GIC, for all the VM's vCPUs; active before any vCPU is attached to it
     // (vic_attach_vcpu needs an active vic).
     Status make_vic()
     {
-        Status s = create(ObjectKind::vic, vm_.vic, "the primary VM's virtual GIC");
+        Status s = choose_spis();
+        if (s) {
+            s = create(ObjectKind::vic, vm_.vic, "the primary VM's virtual GIC");
+        }
         if (!s) {
             return s;
         }
-        Error e = hv_.vic_configure(vm_.vic, r_.vcpu_count, primary_vic_spis, 0, 0);
+        Error e = hv_.vic_configure(vm_.vic, r_.vcpu_count, vm_.vic_spis, 0, 0);
         if (e != Error::ok) {
             return call_failed(diag_, e, "vic_configure", "the primary VM's virtual GIC");
         }
@@ -627,8 +667,8 @@ private:
         link.rm_tx_intid = primary_link_rm_tx_intid;
         link.client_cspace = vm_.cspace;
         link.client_vic = vm_.vic;
-        link.client_tx_intid = primary_rm_tx_intid;
-        link.client_rx_intid = primary_rm_rx_intid;
+        link.client_tx_intid = vm_.rm_tx_intid;
+        link.client_rx_intid = vm_.rm_rx_intid;
         return make_rm_link(link, hv_, vm_.rm_link, diag_);
     }
 
@@ -639,7 +679,7 @@ private:
         if (!board_dt()) {
             return success();
         }
-        Result<HwirqBinding> bound = bind_hardware_interrupts(hv_, info_, vm_.vic, primary_vic_spis, diag_);
+        Result<HwirqBinding> bound = bind_hardware_interrupts(hv_, info_, vm_.vic, vm_.vic_spis, diag_);
         if (!bound) {
             return fail(bound.error());
         }

@@ -39,6 +39,11 @@ inline constexpr std::uint32_t primary_vic_spis = 64;
 // passed through.
 inline constexpr std::uint32_t primary_rm_tx_intid = 32 + primary_vic_spis - 2;
 inline constexpr std::uint32_t primary_rm_rx_intid = 32 + primary_vic_spis - 1;
+// On a board (the VM gets the board's DT): every SPI the virtual GIC has (INTIDs
+// 32..1019, the kernel's Vgic::max_spis), since the board's devices keep their SPIs (the
+// vPL011 on sc7280 is INTID 638); the link takes the two highest the board's DT leaves
+// free (rm/dt/board_irqs.h).
+inline constexpr std::uint32_t board_vic_spis = 988;
 // The RM's own SPIs for this link (its vic has boot info's vic_spis from INTID 32; the
 // vPL011 drives 33): a message from the primary VM, and room to send to it again.
 inline constexpr std::uint32_t primary_link_rm_rx_intid = 64;
@@ -63,6 +68,9 @@ struct PrimaryVm {
     CapId vpm_group = cap_invalid;
     CapId vic = cap_invalid;
     RmLink rm_link;                     // its RPC queue pair to the RM
+    std::uint32_t vic_spis = 0;         // the SPIs its vic has
+    std::uint32_t rm_tx_intid = 0;      // the link's interrupts in it (the /hypervisor node's)
+    std::uint32_t rm_rx_intid = 0;
     HwirqBinding hwirqs;                // on a board: the hardware interrupts it got
     CapId vcpus[primary_max_vcpus] = {};
     std::uint32_t vcpu_count = 0;

@@ -168,9 +168,15 @@ void board_tree(u64 dt)
         alarm_interrupts(rtc.base, intid);
     }
 
+    const char* its_path[] = {"intc", "its"};
+    u32 size = 0;
+    const void* its_status = dt_property(dt, its_path, 2, "status", &size);
+    check(its_status != nullptr && str_equal(static_cast<const char*>(its_status), "disabled"),
+          "the ITS node is disabled (status \"%s\")", its_status != nullptr ? static_cast<const char*>(its_status) : "");
     check_kept("the GIC's ITS", qemu_its);
     const Node smmu = node(dt, "smmuv3");
     if (smmu.found) {
+        check(str_equal(smmu.status, "disabled"), "the SMMUv3 node is disabled (status \"%s\")", smmu.status);
         check_kept("the SMMUv3", smmu.base);
     } else {
         say("no SMMUv3 in this machine (QEMU -M virt,iommu=smmuv3 adds one)");

@@ -128,6 +128,8 @@ CASES: list[Case] = [
           r"stage 2: .*blocks where they fit",
           r"^guest devices: a board tree",
           r"^guest devices:   ok   PL031 PeriphID0/1 read through",
+          r"^guest devices:   ok   alarm 2: INTID 34 after",
+          r"^guest devices:   ok   the SMMUv3 node is disabled",
           r"^guest devices:   ok   the SMMUv3 at 0x9050000: a read aborts",
           r"^guest devices: PASS$"),
          forbid=HEALTHY + ("FAIL",), bad_dt="compatible-sc7280", guest="devices",

@@ -1,14 +1,17 @@
 // A readable, deterministic dump of a device tree as the primary VM's Linux reads it on
 // a board (memory, reserved memory, CPUs and their cpu-map and cooling maps, PSCI, the
-// GIC, /hypervisor and /chosen): the text of the golden files that
+// GIC, the IOMMUs and the GIC's children, the console stdout-path names with its clocks,
+// /hypervisor and /chosen): the text of the golden files that
 // tests/unit/test_board_dt.cpp compares build_board_dt()'s output with.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "rm/dt/libfdt.h"
 
@@ -237,6 +240,46 @@ inline std::string dump(const void* fdt)
          node = fdt_node_offset_by_compatible(fdt, node, "arm,gic-v3")) {
         out << path_of(fdt, node) << " phandle " << hex(fdt_get_phandle(fdt, node)) << " #interrupt-cells "
             << prop(fdt, node, "#interrupt-cells") << " reg " << reg_text(fdt, node) << "\n";
+    }
+
+    // What the hypervisor keeps (it must be disabled): every IOMMU, every child of the GIC.
+    out << "\n[iommus and gic children]\n";
+    const int gic = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+    for (node = fdt_next_node(fdt, -1, nullptr); node >= 0; node = fdt_next_node(fdt, node, nullptr)) {
+        if (has(fdt, node, "#iommu-cells") || (gic >= 0 && fdt_parent_offset(fdt, node) == gic)) {
+            out << path_of(fdt, node) << " compatible " << prop(fdt, node, "compatible") << " status "
+                << prop(fdt, node, "status") << "\n";
+        }
+    }
+
+    // The node /chosen/stdout-path names (options after ':' left out), and its clocks.
+    out << "\n[console]\n";
+    const int chosen_node = fdt_path_offset(fdt, "/chosen");
+    const char* stdout_path =
+        chosen_node >= 0 ? static_cast<const char*>(fdt_getprop(fdt, chosen_node, "stdout-path", nullptr)) : nullptr;
+    const int console = stdout_path == nullptr ? -1
+                        : fdt_path_offset_namelen(fdt, stdout_path, static_cast<int>(std::strcspn(stdout_path, ":")));
+    if (console >= 0) {
+        out << path_of(fdt, console) << "\n";
+        dump_node(out, fdt, console, "");
+        int len = 0;
+        const auto* clocks = static_cast<const unsigned char*>(fdt_getprop(fdt, console, "clocks", &len));
+        std::vector<int> dumped;
+        for (int at = 0; clocks != nullptr && at + 4 <= len;) {  // <phandle specifier...> entries
+            const int clock = fdt_node_offset_by_phandle(fdt, static_cast<std::uint32_t>(cells_at(clocks + at, 1)));
+            int cl = 0;
+            const void* cells = clock >= 0 ? fdt_getprop(fdt, clock, "#clock-cells", &cl) : nullptr;
+            if (cells == nullptr || cl != 4) {
+                out << "(clocks entry at byte " << at << " names no clock provider)\n";
+                break;
+            }
+            if (std::find(dumped.begin(), dumped.end(), clock) == dumped.end()) {
+                dumped.push_back(clock);
+                out << path_of(fdt, clock) << "\n";
+                dump_node(out, fdt, clock, "");
+            }
+            at += 4 + static_cast<int>(cells_at(cells, 1)) * 4;
+        }
     }
 
     out << "\n[hypervisor]\n";

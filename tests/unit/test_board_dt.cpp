@@ -12,90 +12,19 @@
 #include <string>
 #include <vector>
 
-#include "hyp_api/gunyah_rm_rpc.h"
 #include "rm/dt/board_dt.h"
 #include "rm/dt/libfdt.h"
-#include "rm/vm/primary_vm.h"
-#include "rm/vm/rm_link.h"
 #include "tests/unit/board_dt_dump.h"
+#include "tests/unit/board_dt_fixture.h"
 #include "tests/unit/dtb_file.h"
 
 using namespace hyp;
 using namespace hyp::rm;
 using Catch::Matchers::Contains;
 using namespace hyp::test::dt_dump;
+using namespace hyp::test::board;
 
 namespace {
-
-// ---- the edits every board gets in these tests -------------------------------------
-
-// The hypervisor where Gunyah's hyp_mem sits on these SoCs, and the RM's own memory.
-constexpr std::uint64_t hyp_base = 0x80000000;
-constexpr std::uint64_t hyp_size = 0x600000;
-constexpr std::uint64_t rm_base = 0xa0000000;
-constexpr std::uint64_t rm_size = 0x400000;
-
-BoardDtEdits typical_edits(std::size_t cpus = 8)
-{
-    BoardDtEdits edits;
-    edits.carve_outs[0] = {"gunyah-hyp", IpaRange{Ipa{hyp_base}, hyp_size}};
-    edits.carve_outs[1] = {"gunyah-rm", IpaRange{Ipa{rm_base}, rm_size}};
-    edits.carve_out_count = 2;
-    for (std::size_t i = 0; i < cpus; ++i) {
-        edits.cpu_mpidrs[i] = i * 0x100;  // the Qualcomm trees' 0x000..0x700
-    }
-    edits.cpu_count = cpus;
-    RmLinkNode& link = edits.rm_link;
-    link.present = true;
-    link.tx_cap = 0x12;
-    link.rx_cap = 0x13;
-    link.tx_intid = primary_rm_tx_intid;
-    link.rx_intid = primary_rm_rx_intid;
-    link.vmid = GUNYAH_RM_VMID_HLOS;
-    link.message_size = rm_link_message_size;
-    link.queue_depth = rm_link_queue_depth;
-    edits.bootargs = "console=ttyMSM0,115200n8 earlycon rdinit=/sbin/init";
-    edits.initrd = IpaRange{Ipa{0xa1000000}, 0x1234000};
-    return edits;
-}
-
-// The board's /memory as XBL would fill it in (8 GiB), and a guest-loader style /chosen
-// (the hypervisor's bootargs and its boot modules) that the VM must not inherit.
-test::Blob as_booted(const test::Blob& blob, const char* memory_path)
-{
-    return test::edited(blob, [memory_path](void* fdt) {
-        const int memory = test::node_at(fdt, memory_path);
-        const std::uint64_t base = cells_at(fdt_getprop(fdt, memory, "reg", nullptr), 2);
-        test::set_cells(fdt, memory_path, "reg",
-                        {static_cast<std::uint32_t>(base >> 32), static_cast<std::uint32_t>(base), 0x2, 0x0});
-        test::set_string(fdt, "/chosen", "bootargs", "hyp.log=debug");
-        const int chosen = test::node_at(fdt, "/chosen");
-        const int module = fdt_add_subnode(fdt, chosen, "module@a2400000");
-        REQUIRE(module >= 0);
-        REQUIRE(fdt_setprop(fdt, module, "compatible", "multiboot,kernel\0multiboot,module", 34) == 0);
-        test::set_cells(fdt, "/chosen/module@a2400000", "reg", {0x0, 0xa2400000, 0x0, 0x2000000});
-    });
-}
-
-struct Built {
-    std::vector<std::uint8_t> buffer;
-    Error error = Error::failure;
-    std::size_t size = 0;
-    Diagnostic diag;
-
-    [[nodiscard]] bool ok() const { return error == Error::ok; }
-};
-
-std::unique_ptr<Built> build(const test::Blob& board, const BoardDtEdits& edits, std::size_t capacity)
-{
-    auto built = std::make_unique<Built>();
-    built->buffer.assign(capacity, 0xa5);
-    Result<std::size_t> size =
-        build_board_dt(board.data(), board.size(), edits, built->buffer.data(), capacity, built->diag);
-    built->error = size.error();
-    built->size = size ? *size : 0;
-    return built;
-}
 
 std::filesystem::path golden_path(const std::string& name)
 {
@@ -135,16 +64,22 @@ void check_golden(const std::string& name, const std::string& text)
 void golden_case(const std::string& dtb, const char* memory_path)
 {
     const test::Blob board = as_booted(test::debian_dtb(dtb), memory_path);
-    auto built = build(board, typical_edits(), board.size() + 4096);
+    BoardDtEdits edits = typical_edits();
+    edits.console = board_console(board);
+    auto built = build(board, edits, board.size() + 4096);
     INFO(built->diag.c_str());
     REQUIRE(built->ok());
     const void* fdt = built->buffer.data();
     REQUIRE(fdt_check_full(fdt, built->size) == 0);
-    // The hypervisor's own discovery reads it as a machine with the same eight CPUs.
+    // The hypervisor's own discovery reads it as a machine with the same eight CPUs and
+    // a PL011 console where the board's UART was, with its interrupt.
     auto found = test::discover(built->buffer.data(), built->size);
     INFO(found->message());
     REQUIRE(found->ok());
     CHECK(found->info.cpu_count == 8);
+    CHECK(found->info.console.kind == platform::ConsoleKind::pl011);
+    CHECK(found->info.console.regs == test::range(edits.console.regs.base.raw(), 0x1000));
+    CHECK(found->info.console.intid == edits.console.intid);
     const std::string name = std::filesystem::path{dtb}.stem().string();
     check_golden(name, dump(fdt));
 }

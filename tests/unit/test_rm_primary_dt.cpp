@@ -220,6 +220,38 @@ TEST_CASE("rm dt: the PL011 has the apb_pclk fixed clock Linux's driver needs")
     CHECK(fdt_stringlist_search(built.blob.data(), pl011, "compatible", "arm,primecell") == 1);
 }
 
+TEST_CASE("rm dt: the PL011 alone, for another tree, is the one the VM's tree has but for its clock's phandle")
+{
+    Built whole = build(qemu_like(1, false));
+    REQUIRE(whole.error == Error::ok);
+    UartNode uart;
+    uart.regs = IpaRange{Ipa{0x09000000}, 0x1000};
+    uart.intid = 33;
+    uart.clock_phandle = 0x172;
+    Buffer buffer{1024};
+    Diagnostic diag;
+    Result<std::size_t> size = build_uart_dt(uart, buffer.data(), 1024, diag);
+    INFO(diag.c_str());
+    REQUIRE(size.ok());
+    const auto* bytes = static_cast<const std::uint8_t*>(buffer.data());
+    const test::Blob alone(bytes, bytes + *size);
+    for (const char* name : {"compatible", "reg", "interrupts", "clock-names"}) {
+        INFO(name);
+        CHECK(cells(alone, "/pl011@9000000", name) == cells(whole.blob, "/pl011@9000000", name));
+    }
+    CHECK(cells(alone, "/pl011@9000000", "clocks") == std::vector<std::uint32_t>{0x172, 0x172});
+    CHECK(cells(alone, "/apb-pclk", "phandle") == std::vector<std::uint32_t>{0x172});
+    CHECK(cells(alone, "/apb-pclk", "clock-frequency") == cells(whole.blob, "/apb-pclk", "clock-frequency"));
+
+    for (std::uint32_t intid : {27u, 1020u}) {
+        uart.intid = intid;
+        CHECK(build_uart_dt(uart, buffer.data(), 1024, diag).error() == Error::arg_inval);
+    }
+    uart.intid = 33;
+    uart.clock_phandle = 0;
+    CHECK(build_uart_dt(uart, buffer.data(), 1024, diag).error() == Error::arg_inval);
+}
+
 TEST_CASE("rm dt: each cpu node is named for its MPIDR and says it is an armv8 CPU")
 {
     Built built = build(qemu_like(4, false));

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -279,6 +280,7 @@ TEST_CASE("rm primary VM: a virtual GIC for all its vCPUs, each attached at its 
         REQUIRE(configured.size() == 1);
         CHECK(configured[0].args == std::vector<std::uint64_t>{vm.vic, vcpus, 64, 0, 0});
         CHECK(primary_vic_spis == 64);
+        CHECK(vm.vic_spis == 64);
         CHECK(m.info->platform.uart_intid < 32 + primary_vic_spis);
 
         // The vic is active before the first attach; each vCPU is attached with its VPM
@@ -483,6 +485,10 @@ TEST_CASE("rm primary VM: its RPC queue pair to the RM, as its device tree names
     REQUIRE(receives.size() == 2);
     CHECK(sends[0].args == std::vector<std::uint64_t>{link.to_rm, vm.vic, primary_rm_tx_intid});
     CHECK(receives[0].args == std::vector<std::uint64_t>{link.from_rm, vm.vic, primary_rm_rx_intid});
+    CHECK(primary_rm_tx_intid == 94);  // QEMU virt: the top two of the vic's 64 SPIs
+    CHECK(primary_rm_rx_intid == 95);
+    CHECK(vm.rm_tx_intid == primary_rm_tx_intid);
+    CHECK(vm.rm_rx_intid == primary_rm_rx_intid);
     CHECK(receives[1].args == std::vector<std::uint64_t>{link.to_rm, rm_vic, primary_link_rm_rx_intid});
     CHECK(sends[1].args == std::vector<std::uint64_t>{link.from_rm, rm_vic, primary_link_rm_tx_intid});
     // The VM may only send on one and receive on the other.
@@ -837,14 +843,22 @@ namespace {
 
 // The Machine with the board's own DTB in boot info: sc7280-idp, its /memory filled in
 // the way the boot loader would ([0x40000000, +1 GiB): the bank, the hypervisor at
-// 0x7f000000 and the RM's RAM), copied into the RM's RAM below boot info.
+// 0x7f000000 and the RM's RAM), copied into the RM's RAM below boot info; its console
+// the GENI debug UART (boot info's virtual PL011 at its address, with its SPI 606).
+// `edit` changes the board's tree further.
 struct BoardMachine : Machine {
-    test::Blob board = test::edited(test::debian_dtb("qcom/sc7280-idp.dtb"), [](void* fdt) {
-        test::set_cells(fdt, "/memory@80000000", "reg", {0x0, 0x40000000, 0x0, 0x40000000});
-    });
+    test::Blob board;
 
-    BoardMachine()
+    explicit BoardMachine(const std::function<void(void*)>& edit = nullptr)
+        : board{test::edited(test::debian_dtb("qcom/sc7280-idp.dtb"), [&](void* fdt) {
+              test::set_cells(fdt, "/memory@80000000", "reg", {0x0, 0x40000000, 0x0, 0x40000000});
+              if (edit) {
+                  edit(fdt);
+              }
+          })}
     {
+        info->platform.uart = rm_boot_range{0x994000, 0x1000};
+        info->platform.uart_intid = 32 + 606;
         hv.add_ram(rm_ram_base, RM_RAM_SIZE);
         hv.add_extent(4, rm_ram_base, RM_RAM_SIZE);
         REQUIRE(hv.addrspace_map(rm_addrspace, 4, rm_ram_base, 0, 0, 0, 0) == Error::ok);
@@ -945,6 +959,67 @@ TEST_CASE("rm primary VM: on a board, more vCPUs than the board has CPUs stop th
     CHECK(m.hv.all("vcpu_poweron").empty());
 }
 
+TEST_CASE("rm primary VM: on a board the vic has every SPI and the link the two highest the board's DT leaves free")
+{
+    // A device on SPI 987 (INTID 1019): the link must step below it.
+    BoardMachine m{[](void* fdt) {
+        const int node = fdt_add_subnode(fdt, test::node_at(fdt, "/soc@0"), "top-spi");
+        REQUIRE(node >= 0);
+        const fdt32_t interrupts[] = {cpu_to_fdt32(0), cpu_to_fdt32(987), cpu_to_fdt32(4)};
+        REQUIRE(fdt_setprop(fdt, node, "interrupts", interrupts, sizeof interrupts) == 0);
+    }};
+    PrimaryVm vm;
+    Diagnostic diag;
+    Status built = build_primary_vm(m.request(1), m.hv, m.hv, vm, diag);
+    INFO(diag.c_str());
+    REQUIRE(built.ok());
+    CHECK(vm.vic_spis == board_vic_spis);
+    CHECK(vm.rm_rx_intid == 1018);
+    CHECK(vm.rm_tx_intid == 1017);
+    auto configured = m.hv.all("vic_configure");
+    REQUIRE(configured.size() == 1);
+    CHECK(configured[0].args == std::vector<std::uint64_t>{vm.vic, 1, 988, 0, 0});
+    auto sends = m.hv.all("msgqueue_bind_send_virq");
+    auto receives = m.hv.all("msgqueue_bind_receive_virq");
+    REQUIRE(sends.size() == 2);
+    REQUIRE(receives.size() == 2);
+    CHECK(sends[0].args == std::vector<std::uint64_t>{vm.rm_link.to_rm, vm.vic, 1017});
+    CHECK(receives[0].args == std::vector<std::uint64_t>{vm.rm_link.from_rm, vm.vic, 1018});
+
+    // The /hypervisor node carries them, and the console is the PL011 at the GENI UART's
+    // address with its SPI.
+    const std::uint8_t* dtb = m.bytes(vm.layout.dtb.base.raw(), vm.dtb_size);
+    test::Blob tree(dtb, dtb + vm.dtb_size);
+    char path[64];
+    std::snprintf(path, sizeof path, "/hypervisor/gunyah-resource-mgr@%llx",
+                  static_cast<unsigned long long>(vm.rm_link.client_tx));
+    const int node = fdt_path_offset(tree.data(), path);
+    REQUIRE(node >= 0);
+    int length = 0;
+    const auto* irqs = static_cast<const fdt32_t*>(fdt_getprop(tree.data(), node, "interrupts", &length));
+    REQUIRE(length == 24);
+    CHECK(fdt32_to_cpu(irqs[1]) == 1017 - 32);
+    CHECK(fdt32_to_cpu(irqs[4]) == 1018 - 32);
+    auto found = test::discover(tree);
+    INFO(found->message());
+    REQUIRE(found->ok());
+    CHECK(found->info.console.kind == platform::ConsoleKind::pl011);
+    CHECK(found->info.console.regs == test::range(0x994000, 0x1000));
+    CHECK(found->info.console.intid == 32 + 606);
+}
+
+TEST_CASE("rm primary VM: on a board, a console address the board's DT does not have stops the VM's start")
+{
+    BoardMachine m;
+    m.info->platform.uart = rm_boot_range{0x9000000, 0x1000};  // QEMU virt's PL011, not on sc7280
+    PrimaryVm vm;
+    Diagnostic diag;
+    CHECK(build_primary_vm(m.request(1), m.hv, m.hv, vm, diag).error() == Error::arg_inval);
+    INFO(diag.c_str());
+    CHECK_THAT(std::string{diag.c_str()}, Catch::Contains("no node at the console's address 0x9000000"));
+    CHECK(m.hv.all("vcpu_poweron").empty());
+}
+
 TEST_CASE("rm primary VM: without a board DTB the RM still writes its own tree")
 {
     Machine m;
@@ -1041,12 +1116,12 @@ TEST_CASE("rm primary VM: on a board every hardware interrupt goes to its own IN
     for (const auto& call : calls) {
         CHECK(call.args[0] == 1000 + call.args[2] - 32);  // hwirq i to INTID 32 + i
         CHECK(call.args[1] == vm.vic);
-        CHECK(call.args[2] < 32 + primary_vic_spis);
     }
-    CHECK(calls.size() == primary_vic_spis - 1);
-    CHECK(vm.hwirqs.bound == primary_vic_spis - 2);
+    CHECK(vm.vic_spis == RM_BOOT_INFO_MAX_HWIRQS);  // on a board: every SPI, so none is beyond
+    CHECK(calls.size() == 69);
+    CHECK(vm.hwirqs.bound == 68);
     CHECK(vm.hwirqs.in_use == 1);
-    CHECK(vm.hwirqs.beyond == 70 - primary_vic_spis);
+    CHECK(vm.hwirqs.beyond == 0);
 }
 
 TEST_CASE("rm primary VM: a hardware interrupt that does not bind stops the VM's start; none on QEMU's own tree")
