@@ -16,7 +16,8 @@
 //   3. The run loop (Vic::resample_forwarded, hwirq_resampled) enables the physical SPI
 //      again. A device still asserting it (level), or an edge that came meanwhile
 //      (pending at the distributor), fires it again at once: back to 1.
-// The physical SPI keeps the trigger mode distributor bring-up gave it (level); the
+// The physical SPI keeps the trigger mode distributor bring-up gave it from the device
+// tree (platform/dt/discover_triggers.cpp: edge where the tree says so, else level); the
 // guest's GICD_ICFGR writes change only the virtual one. Physical SPIs go to the boot CPU.
 //
 //   boot: made active, masked -> bind: unmasked, forwarded -> unbind: masked again

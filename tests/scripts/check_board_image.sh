@@ -25,7 +25,7 @@ head -c 1000 /dev/zero >"$work/board.dtb"
 "$script" --help | grep -q -- "--kernel-addr" || fail "--help does not describe the options"
 
 "$script" --hyp "$work/hyp.bin" --kernel "$work/Image" --initrd "$work/initrd" --dtb "$work/board.dtb" \
-    --out "$work/out" --bootargs "console=ttyMSM0,115200n8 rdinit=/bin/sh" --hyp-args "hyp.log=1"
+    --out "$work/out" --bootargs "console=ttyAMA0 rdinit=/bin/sh" --hyp-args "hyp.log=1"
 for f in hyp.bin Image initrd board.dtb boot.cmd; do
     [ -f "$work/out/$f" ] || fail "no $f in the output directory"
 done
@@ -41,7 +41,7 @@ expect 'fdt addr ${fdt_addr_r}'
 expect 'fdt mknode /chosen module@a4000000'
 expect 'fdt set /chosen/module@a4000000 compatible "multiboot,kernel" "multiboot,module"'
 expect 'fdt set /chosen/module@a4000000 reg <0x0 0xa4000000 0x0 0x300000>'
-expect 'fdt set /chosen/module@a4000000 bootargs "console=ttyMSM0,115200n8 rdinit=/bin/sh"'
+expect 'fdt set /chosen/module@a4000000 bootargs "console=ttyAMA0 rdinit=/bin/sh"'
 expect 'fdt mknode /chosen module@a4600000'
 expect 'fdt set /chosen/module@a4600000 compatible "multiboot,ramdisk" "multiboot,module"'
 expect 'fdt set /chosen/module@a4600000 reg <0x0 0xa4600000 0x0 0x1234>'
