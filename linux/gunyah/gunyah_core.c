@@ -32,9 +32,12 @@ static bool gunyah_uid_matches(void)
 	unsigned long regs[4];
 	int i;
 
-	if (arm_smccc_1_1_get_conduit() != SMCCC_CONDUIT_HVC)
-		return false;
-	arm_smccc_1_1_invoke(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, &res);
+	/*
+	 * Over HVC whatever PSCI's conduit is: on Qualcomm boards the device tree's PSCI
+	 * node says smc (firmware's), yet Gunyah answers its own calls over HVC, as every
+	 * hypercall of this module goes.
+	 */
+	arm_smccc_1_1_hvc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, &res);
 	regs[0] = res.a0;
 	regs[1] = res.a1;
 	regs[2] = res.a2;

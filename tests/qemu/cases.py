@@ -304,14 +304,16 @@ def _initramfs(name: str) -> str:
 
 def _linux(name: str, smp: int, initrd: str, bootargs: str, *expect: str, direct: bool = False,
            interact: tuple[tuple[str, str], ...] = (), enabled: bool = True, timeout: float | None = None,
-           cores: int | None = None, forbid: tuple[str, ...] = LINUX_FORBID) -> Case:
+           cores: int | None = None, forbid: tuple[str, ...] = LINUX_FORBID, bad_dt: str | None = None,
+           machine: str | None = None) -> Case:
     # Generous: Linux takes seconds directly on QEMU, more through the hypervisor.
     return Case(name, ("-cpu", "cortex-a72", "-smp", str(smp)), expect, forbid=forbid,
                 timeout=timeout or (90 if direct else 180), cores=cores or (2 if smp >= 4 else 1),
                 kernel=DEBIAN_IMAGE,
                 initrd=_initramfs(initrd), bootargs=f"console=ttyAMA0 earlycon panic=-1 {bootargs}".strip(),
                 needs=(DEBIAN_IMAGE, _initramfs(initrd)), direct=direct, interact=interact,
-                enabled=enabled, machine="virt,gic-version=3" if direct else DEFAULT_MACHINE)
+                enabled=enabled, machine=machine or ("virt,gic-version=3" if direct else DEFAULT_MACHINE),
+                bad_dt=bad_dt)
 
 
 def _linux_check(smp: int, direct: bool = False) -> Case:
@@ -324,6 +326,21 @@ def _linux_check(smp: int, direct: bool = False) -> Case:
                   rf"^initramfs-check: cpus: online \S+ = {smp}, expected {smp}$",
                   rf"^initramfs-check: PASS {smp}/{smp} CPUs online", *gunyah, direct=direct,
                   enabled=direct or LINUX_UNDER_HYPERVISOR)
+
+
+# Debian's kernel as the primary VM of a board: QEMU's own tree named as a Qualcomm sc7280
+# (the case "board from the DTB: qcom-sc7280" above), so the RM gives the VM the board's
+# tree, its device memory at IPA = PA and every SPI. Linux's own drivers then use QEMU's
+# devices through the hypervisor: the PL031 (its clock), the PCIe host (its ECAM below
+# RAM: highmem=off, as device memory stops at the top of RAM), and gunyah.ko over the RM
+# link the board tree's /hypervisor names.
+def _linux_board_dt() -> Case:
+    return _linux("linux-board-dt", 2, "check", "check.cpus=2 check.gunyah=1",
+                  r"^\[ *[\d.]+\] rtc-pl031 9010000\.pl031: setting system clock to",
+                  r"pci-host-generic 3f000000\.pcie: ECAM at \[mem 0x3f000000-0x3fffffff\]",
+                  r"^\[ *[\d.]+\] gunyah: /dev/gunyah ready$",
+                  r"^initramfs-check: PASS 2/2 CPUs online", bad_dt="compatible-sc7280",
+                  machine=DEFAULT_MACHINE + ",highmem=off")
 
 
 # Type a command and read its answer, interrupt a foreground job with Ctrl-C (the shell
@@ -383,7 +400,7 @@ def _linux_vmm() -> Case:
 
 
 CASES += [
-    _linux_check(1), _linux_check(4), _linux_shell(), _linux_vmm(),
+    _linux_check(1), _linux_check(4), _linux_shell(), _linux_vmm(), _linux_board_dt(),
     # The same directly on QEMU: tests the initramfs and the harness (a few seconds each).
     _linux_check(1, direct=True), _linux_check(4, direct=True), _linux_shell(direct=True),
 ]
