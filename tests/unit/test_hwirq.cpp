@@ -81,7 +81,7 @@ TEST_CASE("hwirq: one per SPI of the GIC but the hypervisor's, each masked until
     }
 }
 
-TEST_CASE("hwirq_bind_virq: caps, rights and the vic's checks in order; a refusal leaves it masked and unbound")
+TEST_CASE("hwirq_bind_virq: caps, rights and the vic's checks in order, a refusal leaving it masked and unbound")
 {
     Hw s;
     const CapId h = s.hw(spi_a);

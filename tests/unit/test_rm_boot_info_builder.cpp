@@ -301,7 +301,7 @@ TEST_CASE("rm boot info builder: inconsistent inputs are refused")
     CHECK(j.build().error() == Error::arg_inval);
 }
 
-TEST_CASE("rm boot info builder: device memory and its extents, in order; too many refused")
+TEST_CASE("rm boot info builder: device memory and its extents, in order, and too many refused")
 {
     Fixture f;
     const std::vector<PhysRange> devices{range(0, 0x08000000), range(0x09001000, 0x36fff000)};

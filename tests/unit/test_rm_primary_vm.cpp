@@ -1124,7 +1124,7 @@ TEST_CASE("rm primary VM: on a board every hardware interrupt goes to its own IN
     CHECK(vm.hwirqs.beyond == 0);
 }
 
-TEST_CASE("rm primary VM: a hardware interrupt that does not bind stops the VM's start; none on QEMU's own tree")
+TEST_CASE("rm primary VM: a hardware interrupt that does not bind stops the VM's start, and none binds on QEMU's own tree")
 {
     BoardMachine m;
     m.info->hwirq_count = 4;

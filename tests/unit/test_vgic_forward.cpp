@@ -35,7 +35,7 @@ struct Forwarded : Gic {
 
 }  // namespace
 
-TEST_CASE("vgic forwarding: listed with the EOI bit; done only once deactivated, then the line drops")
+TEST_CASE("vgic forwarding: listed with the EOI bit, done only once deactivated, then the line drops")
 {
     Forwarded gic;
     Lrs lrs;
@@ -96,7 +96,7 @@ TEST_CASE("vgic forwarding: taken and ended within one run, and an edge-configur
     CHECK(resampled(gic) == std::vector<std::uint32_t>{spi});
 }
 
-TEST_CASE("vgic forwarding: not forwarded, a level line stays high and is listed again; unforwarding forgets")
+TEST_CASE("vgic forwarding: not forwarded, a level line stays high and is listed again, and unforwarding forgets")
 {
     Gic gic(2, 64);
     gic.enable_group1();
