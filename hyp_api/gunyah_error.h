@@ -44,4 +44,41 @@
 #define GUNYAH_ERROR_MEMEXTENT_TYPE         121
 #define GUNYAH_ERROR_EXISTING_MAPPING       200
 
+/* Every code above, once, as X(name, NAME) with NAME the suffix of its GUNYAH_ERROR_
+ * macro: the one list the C++ enums (support/error.h, hyp_api/client/call.h) and the name
+ * tables are built from, so none of them can miss a code. */
+#define GUNYAH_ERRORS(X) \
+    X(ok, OK) \
+    X(unimplemented, UNIMPLEMENTED) \
+    X(retry, RETRY) \
+    X(arg_inval, ARG_INVAL) \
+    X(arg_size, ARG_SIZE) \
+    X(arg_align, ARG_ALIGN) \
+    X(nomem, NOMEM) \
+    X(noresources, NORESOURCES) \
+    X(addr_ovfl, ADDR_OVFL) \
+    X(addr_unfl, ADDR_UNFL) \
+    X(addr_inval, ADDR_INVAL) \
+    X(denied, DENIED) \
+    X(busy, BUSY) \
+    X(idle, IDLE) \
+    X(object_state, OBJECT_STATE) \
+    X(object_config, OBJECT_CONFIG) \
+    X(object_configured, OBJECT_CONFIGURED) \
+    X(failure, FAILURE) \
+    X(irq_bound, IRQ_BOUND) \
+    X(irq_unbound, IRQ_UNBOUND) \
+    X(cspace_cap_null, CSPACE_CAP_NULL) \
+    X(cspace_cap_revoked, CSPACE_CAP_REVOKED) \
+    X(cspace_wrong_obj_type, CSPACE_WRONG_OBJ_TYPE) \
+    X(cspace_insuf_rights, CSPACE_INSUF_RIGHTS) \
+    X(cspace_full, CSPACE_FULL) \
+    X(msgqueue_empty, MSGQUEUE_EMPTY) \
+    X(msgqueue_full, MSGQUEUE_FULL) \
+    X(memdb_empty, MEMDB_EMPTY) \
+    X(memdb_not_owner, MEMDB_NOT_OWNER) \
+    X(memextent_mappings_full, MEMEXTENT_MAPPINGS_FULL) \
+    X(memextent_type, MEMEXTENT_TYPE) \
+    X(existing_mapping, EXISTING_MAPPING)
+
 #endif

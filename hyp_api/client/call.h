@@ -32,40 +32,10 @@ inline constexpr CapId cap_invalid = GUNYAH_CAP_ID_INVALID;
 
 // The error in x0, as the hypervisor defines it (gunyah_error.h). Discarding one is a
 // compile error: a failed hypercall has changed nothing, and the caller must know that.
-enum class [[nodiscard]] Error : std::int64_t {
-    ok = GUNYAH_ERROR_OK,
-    unimplemented = GUNYAH_ERROR_UNIMPLEMENTED,  // also SMCCC NOT_SUPPORTED
-    retry = GUNYAH_ERROR_RETRY,
-    arg_inval = GUNYAH_ERROR_ARG_INVAL,
-    arg_size = GUNYAH_ERROR_ARG_SIZE,
-    arg_align = GUNYAH_ERROR_ARG_ALIGN,
-    nomem = GUNYAH_ERROR_NOMEM,
-    noresources = GUNYAH_ERROR_NORESOURCES,
-    addr_ovfl = GUNYAH_ERROR_ADDR_OVFL,
-    addr_unfl = GUNYAH_ERROR_ADDR_UNFL,
-    addr_inval = GUNYAH_ERROR_ADDR_INVAL,
-    denied = GUNYAH_ERROR_DENIED,
-    busy = GUNYAH_ERROR_BUSY,
-    idle = GUNYAH_ERROR_IDLE,
-    object_state = GUNYAH_ERROR_OBJECT_STATE,
-    object_config = GUNYAH_ERROR_OBJECT_CONFIG,
-    object_configured = GUNYAH_ERROR_OBJECT_CONFIGURED,
-    failure = GUNYAH_ERROR_FAILURE,
-    irq_bound = GUNYAH_ERROR_IRQ_BOUND,
-    irq_unbound = GUNYAH_ERROR_IRQ_UNBOUND,
-    cspace_cap_null = GUNYAH_ERROR_CSPACE_CAP_NULL,
-    cspace_cap_revoked = GUNYAH_ERROR_CSPACE_CAP_REVOKED,
-    cspace_wrong_obj_type = GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE,
-    cspace_insuf_rights = GUNYAH_ERROR_CSPACE_INSUF_RIGHTS,
-    cspace_full = GUNYAH_ERROR_CSPACE_FULL,
-    msgqueue_empty = GUNYAH_ERROR_MSGQUEUE_EMPTY,
-    msgqueue_full = GUNYAH_ERROR_MSGQUEUE_FULL,
-    memdb_empty = GUNYAH_ERROR_MEMDB_EMPTY,
-    memdb_not_owner = GUNYAH_ERROR_MEMDB_NOT_OWNER,
-    memextent_mappings_full = GUNYAH_ERROR_MEMEXTENT_MAPPINGS_FULL,
-    memextent_type = GUNYAH_ERROR_MEMEXTENT_TYPE,
-    existing_mapping = GUNYAH_ERROR_EXISTING_MAPPING,
-};
+// (NOT_SUPPORTED from an SMCCC call is unimplemented.)
+#define GUNYAH_CLIENT_ERROR_ENUMERATOR(name, NAME) name = GUNYAH_ERROR_##NAME,
+enum class [[nodiscard]] Error : std::int64_t { GUNYAH_ERRORS(GUNYAH_CLIENT_ERROR_ENUMERATOR) };
+#undef GUNYAH_CLIENT_ERROR_ENUMERATOR
 
 // What call() returns: x0 as an error and the next three result registers raw.
 struct [[nodiscard]] Result {

@@ -7,11 +7,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "hyp_api/gunyah_client.h"
 #include "hyp_api/gunyah_error.h"
@@ -280,6 +282,21 @@ TEST_CASE("hyp_api: the kernel names the new error codes", "[hyp_api]")
     REQUIRE(std::string{hyp::error_name(hyp::Error::memdb_not_owner)} == "memdb_not_owner");
     REQUIRE(std::string{hyp::error_name(hyp::Error::existing_mapping)} == "existing_mapping");
     REQUIRE(static_cast<std::int64_t>(hyp::Error::memextent_type) == 121);
+}
+
+TEST_CASE("hyp_api: one list of error codes, every one named and distinct", "[hyp_api]")
+{
+    std::vector<std::int64_t> values;
+#define COLLECT(name, NAME)                                                                        \
+    values.push_back(GUNYAH_ERROR_##NAME);                                                         \
+    CHECK(std::string{hyp::error_name(hyp::Error::name)} == #name);                               \
+    CHECK(static_cast<std::int64_t>(hyp::Error::name) == GUNYAH_ERROR_##NAME);
+    GUNYAH_ERRORS(COLLECT)
+#undef COLLECT
+    CHECK(values.size() == 32);
+    std::sort(values.begin(), values.end());
+    CHECK(std::adjacent_find(values.begin(), values.end()) == values.end());
+    CHECK(std::string{hyp::error_name(static_cast<hyp::Error>(12345))} == "unknown");
 }
 
 // ---- Rights and object types ----------------------------------------------------------------
